@@ -1,0 +1,219 @@
+"""Bottom-up construction of the hierarchy: cluster a level, summarise it, repeat."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hercules.data.dataset import Corpus
+from hercules.engine import KMeansEngine, choose_k, make_engine, resampled_kmeans
+from hercules.errors import ParameterError
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
+from hercules.tree import ClusterTree, Level
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
+DescribeFn = Callable[[list[str]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    level_cluster_counts: Sequence[int] | None
+    representation_mode: str
+    engine: str | KMeansEngine
+    random_state: int
+    use_resampling: bool
+    resampling_steps: int
+    resampling_points_per_cluster: int | None
+    weight_by_size: bool
+    n_representatives: int
+    min_clusters_per_level: int
+    max_levels: int
+    auto_k_max: int | None
+
+
+def build_tree(
+    level0: Level,
+    corpus: Corpus,
+    settings: BuildSettings,
+    summarizer: Summarizer,
+    *,
+    describe: DescribeFn | None,
+    topic_seed: str | None = None,
+    progress: ProgressFn | None = None,
+    on_level: Callable[[ClusterTree], None] | None = None,
+    start: ClusterTree | None = None,
+) -> ClusterTree:
+    """Grow levels on top of ``level0`` (or on top of a checkpointed ``start`` tree)."""
+    tree = start if start is not None else ClusterTree([level0], corpus.modality)
+    counts = settings.level_cluster_counts
+    planned = len(counts) if counts is not None else settings.max_levels
+    next_id = sum(len(lvl) for lvl in tree.levels[1:])
+    while tree.top_level < planned:
+        prev = tree.levels[-1]
+        target = tree.top_level + 1
+        X = _clustering_vectors(prev, settings.representation_mode)
+        weights = prev.num_items.astype(np.float64) if settings.weight_by_size else None
+        engine = make_engine(settings.engine, len(prev))
+        seed = settings.random_state + target
+        if counts is not None:
+            k = int(counts[target - 1])
+            if k >= len(prev):
+                raise ParameterError(
+                    f"level_cluster_counts asks for k={k} clusters at level {target}, but level "
+                    f"{target - 1} has only {len(prev)} nodes; give a k below {len(prev)} "
+                    f"(counts were {list(counts)})."
+                )
+        else:
+            if len(prev) < max(3, 2 * settings.min_clusters_per_level):
+                logger.info("Stopping: level %d has only %d nodes.", target - 1, len(prev))
+                break
+            k = choose_k(X, engine, sample_weight=weights, seed=seed, k_max=settings.auto_k_max)
+            if k < settings.min_clusters_per_level or k <= 1:
+                logger.info("Stopping: automatic k=%d at level %d is below the minimum.", k, target)
+                break
+        _report(progress, f"Clustering level {target} (k={k})", 0, 1)
+        if settings.use_resampling:
+            result = resampled_kmeans(
+                X,
+                k,
+                engine,
+                sample_weight=weights,
+                seed=seed,
+                steps=settings.resampling_steps,
+                points_per_cluster=settings.resampling_points_per_cluster,
+            )
+        else:
+            result = engine.fit(X, k, sample_weight=weights, seed=seed)
+        new_level = _make_level(tree, result.labels, target, next_id)
+        next_id += len(new_level)
+        tree.levels.append(new_level)
+        tree._labels.clear()
+        _report(progress, f"Clustering level {target} (k={k})", 1, 1)
+        _summarise(tree, corpus, summarizer, settings, topic_seed, describe, progress)
+        if on_level is not None:
+            on_level(tree)
+    return tree
+
+
+def _clustering_vectors(level: Level, mode: str) -> np.ndarray:
+    if mode == "direct":
+        return level.representation
+    assert level.description_embedding is not None, "description mode needs description vectors"
+    return level.description_embedding
+
+
+def _make_level(tree: ClusterTree, labels: np.ndarray, target: int, first_id: int) -> Level:
+    """Turn k-means labels of the previous level into a new, size-ordered level."""
+    prev = tree.levels[-1]
+    k = int(labels.max()) + 1
+    sizes = np.bincount(labels, weights=prev.num_items, minlength=k).astype(np.int64)
+    first_item = np.full(k, np.iinfo(np.int64).max)
+    item_labels = labels[tree.labels(target - 1)]
+    np.minimum.at(first_item, item_labels, np.arange(len(item_labels)))
+    # Largest first, ties by earliest item: ids then mean something and are reproducible.
+    order = np.lexsort((first_item, -sizes))
+    rank = np.empty(k, dtype=np.int64)
+    rank[order] = np.arange(k)
+    prev.parent = rank[labels]
+    sizes = sizes[order]
+    w = prev.num_items.astype(np.float64)[:, None]
+    sums = np.zeros((k, prev.representation.shape[1]), dtype=np.float64)
+    np.add.at(sums, prev.parent, prev.representation * w)
+    # Size-weighted: a cluster's vector is the mean of all its level-0 items, not of its
+    # children's centroids, so small children do not pull it off.
+    representation = (sums / sizes[:, None]).astype(np.float32)
+    return Level(
+        level=target,
+        ids=list(range(first_id, first_id + k)),
+        representation=representation,
+        num_items=sizes,
+        titles=[""] * k,
+        descriptions=[""] * k,
+    )
+
+
+def _representatives(tree: ClusterTree, level: int, count: int) -> list[list[int]]:
+    """Level-0 items closest to each cluster's centroid, nearest first."""
+    labels = tree.labels(level)
+    items = tree.levels[0].representation
+    centroids = tree.levels[level].representation
+    dist = np.empty(len(items), dtype=np.float32)
+    for start in range(0, len(items), 65_536):
+        block = items[start : start + 65_536]
+        diff = block - centroids[labels[start : start + 65_536]]
+        dist[start : start + 65_536] = (diff * diff).sum(axis=1)
+    order = np.lexsort((np.arange(len(items)), dist, labels))
+    sorted_labels = labels[order]
+    bounds = np.searchsorted(sorted_labels, np.arange(len(centroids) + 1))
+    return [
+        order[bounds[c] : min(bounds[c] + count, bounds[c + 1])].tolist()
+        for c in range(len(centroids))
+    ]
+
+
+def _summarise(
+    tree: ClusterTree,
+    corpus: Corpus,
+    summarizer: Summarizer,
+    settings: BuildSettings,
+    topic_seed: str | None,
+    describe: DescribeFn | None,
+    progress: ProgressFn | None,
+) -> None:
+    level = tree.top_level
+    data = tree.levels[level]
+    below = tree.levels[level - 1]
+    labels = tree.labels(level)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(len(data) + 1))
+    reps = _representatives(tree, level, settings.n_representatives)
+    briefs = []
+    for c in range(len(data)):
+        children = []
+        if level >= 2:
+            assert below.parent is not None
+            for child in np.flatnonzero(below.parent == c):
+                children.append(
+                    ChildSummary(
+                        below.ids[child],
+                        below.titles[child],
+                        below.descriptions[child],
+                        int(below.num_items[child]),
+                    )
+                )
+        briefs.append(
+            ClusterBrief(
+                cluster_id=data.ids[c],
+                level=level,
+                num_items=int(data.num_items[c]),
+                member_items=order[bounds[c] : bounds[c + 1]],
+                representative_items=reps[c],
+                children=children,
+            )
+        )
+    _report(progress, f"Summarising level {level}", 0, len(briefs))
+    summaries = summarizer.summarize_level(LevelRequest(level, briefs, corpus, topic_seed))
+    if len(summaries) != len(briefs):
+        raise RuntimeError(
+            f"{type(summarizer).__name__} returned {len(summaries)} summaries for "
+            f"{len(briefs)} clusters at level {level}; it must return one per cluster."
+        )
+    data.titles = [s.title for s in summaries]
+    data.descriptions = [s.description for s in summaries]
+    data.summary_failed = np.array([s.failed for s in summaries], dtype=bool)
+    _report(progress, f"Summarising level {level}", len(briefs), len(briefs))
+    if describe is not None:
+        texts = [f"{s.title}. {s.description}" for s in summaries]
+        data.description_embedding = np.asarray(describe(texts), dtype=np.float32)
+    elif settings.representation_mode == "description":
+        raise ParameterError("representation_mode='description' needs a text embedder.")
+
+
+def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)

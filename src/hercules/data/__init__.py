@@ -1,0 +1,1 @@
+"""Reading user data into a :class:`~hercules.data.dataset.Dataset`."""

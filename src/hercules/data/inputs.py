@@ -1,0 +1,251 @@
+"""Turn whatever the user hands us into a :class:`Corpus`, or say exactly what is wrong."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hercules.data.dataset import MODALITIES, Corpus
+from hercules.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"})
+
+
+def load_corpus(
+    data: Any,
+    *,
+    modality: str | None = None,
+    column: str | None = None,
+    numeric_metadata: Mapping[str, Mapping[str, str]] | None = None,
+) -> Corpus:
+    """Read ``data`` (texts, image paths, numbers, a table file or a folder) into a Corpus."""
+    if modality is not None and modality not in MODALITIES:
+        raise InputError(
+            f"modality must be one of {', '.join(MODALITIES)} or None (auto), got {modality!r}."
+        )
+    if isinstance(data, str | os.PathLike) and _looks_like_path(data):
+        corpus = _from_path(Path(data), modality=modality, column=column)
+    elif isinstance(data, pd.DataFrame):
+        corpus = _from_frame(data, modality=modality, column=column, source="DataFrame")
+    elif isinstance(data, pd.Series):
+        corpus = _from_sequence(list(data.to_numpy()), list(data.index), modality)
+    elif isinstance(data, Mapping):
+        corpus = _from_sequence(list(data.values()), list(data.keys()), modality)
+    elif isinstance(data, np.ndarray):
+        corpus = _from_array(data, modality)
+    elif isinstance(data, Sequence) and not isinstance(data, str | bytes):
+        corpus = _from_sequence(list(data), list(range(len(data))), modality)
+    else:
+        raise InputError(
+            f"Cannot read data of type {type(data).__name__}. Pass a list of texts, image "
+            "paths or numbers, a DataFrame, a NumPy array, or a path to a CSV/Parquet/JSONL "
+            "file or a folder of .txt or image files."
+        )
+    if numeric_metadata:
+        if corpus.numeric is None:
+            raise InputError("numeric_metadata was given but the data is not numeric; drop it.")
+        unknown = set(numeric_metadata) - set(corpus.numeric.columns)
+        if unknown:
+            raise InputError(
+                f"numeric_metadata names unknown columns {sorted(unknown)}; the data has "
+                f"{list(corpus.numeric.columns)}."
+            )
+        corpus.numeric_metadata = {k: dict(v) for k, v in numeric_metadata.items()}
+    _validate(corpus)
+    return corpus
+
+
+def _looks_like_path(data: str | os.PathLike[str]) -> bool:
+    if isinstance(data, os.PathLike):
+        return True
+    return "\n" not in data and len(data) < 4096 and Path(data).exists()
+
+
+def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpus:
+    if path.is_dir():
+        return _from_folder(path, modality)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".csv", ".tsv"}:
+            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        elif suffix in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path)
+        elif suffix in {".jsonl", ".ndjson"}:
+            frame = pd.read_json(path, lines=True)
+        elif suffix == ".json":
+            frame = pd.read_json(path)
+        elif suffix == ".txt":
+            lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
+            texts = [ln for ln in lines if ln]
+            return _from_sequence(texts, list(range(len(texts))), modality or "text")
+        elif suffix in IMAGE_SUFFIXES:
+            return _from_sequence([str(path)], [path.name], "image")
+        else:
+            raise InputError(
+                f"Unsupported file type {suffix!r} for {path}. Use .csv, .tsv, .parquet, "
+                ".jsonl, .json, .txt (one item per line) or a folder."
+            )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"Could not read {path}: {exc}. Check that the file is valid.") from exc
+    return _from_frame(frame, modality=modality, column=column, source=str(path))
+
+
+def _from_folder(folder: Path, modality: str | None) -> Corpus:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    texts = [p for p in files if p.suffix.lower() in {".txt", ".md"}]
+    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
+    if modality == "image" or (modality is None and images and not texts):
+        if not images:
+            raise InputError(f"No image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in {folder}.")
+        return Corpus("image", [str(p.relative_to(folder)) for p in images], image_paths=images)
+    if texts and images and modality is None:
+        raise InputError(
+            f"{folder} holds both text ({len(texts)}) and image ({len(images)}) files; "
+            "pass modality='text' or modality='image' to choose."
+        )
+    if not texts:
+        raise InputError(f"No .txt, .md or image files found in {folder}.")
+    contents = []
+    for p in texts:
+        try:
+            contents.append(p.read_text(encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            raise InputError(f"Could not read {p}: {exc}.") from exc
+    return Corpus("text", [str(p.relative_to(folder)) for p in texts], texts=contents)
+
+
+def _from_frame(
+    frame: pd.DataFrame, *, modality: str | None, column: str | None, source: str
+) -> Corpus:
+    if column is not None:
+        if column not in frame.columns:
+            raise InputError(
+                f"Column {column!r} not found in {source}; available columns: "
+                f"{[str(c) for c in frame.columns]}."
+            )
+        values = frame[column].tolist()
+        return _from_sequence(values, list(frame.index), modality)
+    numeric_cols = frame.select_dtypes(include="number").columns
+    if modality in (None, "numeric") and len(numeric_cols) == frame.shape[1] and frame.shape[1]:
+        return _numeric(frame, source)
+    text_cols = [c for c in frame.columns if frame[c].dtype == object]
+    if modality != "numeric" and len(text_cols) == 1:
+        return _from_sequence(frame[text_cols[0]].tolist(), list(frame.index), modality)
+    raise InputError(
+        f"Cannot tell which column of {source} to cluster (columns: "
+        f"{[str(c) for c in frame.columns]}). Pass column='NAME' (CLI: --column NAME), or "
+        "give a table whose columns are all numeric."
+    )
+
+
+def _from_array(array: np.ndarray, modality: str | None) -> Corpus:
+    if array.ndim == 1 and array.dtype.kind in "OUS":
+        return _from_sequence(array.tolist(), list(range(len(array))), modality)
+    if array.dtype.kind not in "biuf":
+        raise InputError(f"NumPy array of dtype {array.dtype} is not numeric or text.")
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise InputError(f"Numeric arrays must be 1-D or 2-D, got shape {array.shape}.")
+    frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    return _numeric(frame, "array")
+
+
+def _from_sequence(values: list[Any], ids: list[Any], modality: str | None) -> Corpus:
+    if not values:
+        raise InputError("The input is empty: give at least 2 items to cluster.")
+    kinds = [_kind(v) for v in values]
+    first = kinds[0]
+    for i, kind in enumerate(kinds):
+        if kind != first:
+            raise InputError(
+                f"Mixed modalities: item 0 is {first} but item {i} ({values[i]!r:.60}) is "
+                f"{kind}. Give items of one kind, or convert them first."
+            )
+    if first == "number":
+        frame = pd.DataFrame(
+            [np.atleast_1d(np.asarray(v, dtype=float)) for v in values], index=range(len(values))
+        )
+        frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+        corpus = _numeric(frame, "list")
+        corpus.ids = ids
+        return corpus
+    texts = ["" if v is None else str(v) for v in values]
+    if modality == "image" or (modality is None and _all_image_paths(texts)):
+        paths = [Path(t) for t in texts]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise InputError(f"Image file not found: {missing[0]} ({len(missing)} missing).")
+        return Corpus("image", ids, image_paths=paths)
+    if modality == "numeric":
+        raise InputError("modality='numeric' but the items are text; pass numbers or a table.")
+    return Corpus("text", ids, texts=texts)
+
+
+def _kind(value: Any) -> str:
+    if value is None or isinstance(value, str):
+        return "text"
+    if isinstance(value, os.PathLike):
+        return "text"
+    if isinstance(value, bool | int | float | np.number):
+        return "number"
+    if isinstance(value, list | tuple | np.ndarray) and all(
+        isinstance(v, int | float | np.number) for v in np.ravel(np.asarray(value, dtype=object))
+    ):
+        return "number"
+    return type(value).__name__
+
+
+def _all_image_paths(texts: list[str]) -> bool:
+    return all(Path(t).suffix.lower() in IMAGE_SUFFIXES and Path(t).is_file() for t in texts)
+
+
+def _numeric(frame: pd.DataFrame, source: str) -> Corpus:
+    non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if non_numeric:
+        raise InputError(
+            f"Column(s) {non_numeric} of {source} are not numeric; drop them or pass column=."
+        )
+    frame = frame.astype(float)
+    values = frame.to_numpy()
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        raise InputError(
+            f"Numeric data holds {int(bad.sum())} NaN/inf value(s); first at row {row}, column "
+            f"{frame.columns[col]!r} (value {values[row, col]}). Impute or drop those rows first."
+        )
+    frame.columns = [str(c) for c in frame.columns]
+    return Corpus("numeric", list(frame.index), numeric=frame.reset_index(drop=True))
+
+
+def _validate(corpus: Corpus) -> None:
+    n = len(corpus)
+    if n < 2:
+        raise InputError(f"Got {n} item(s); clustering needs at least 2.")
+    if corpus.texts is not None:
+        distinct = len(set(corpus.texts))
+        empty = sum(1 for t in corpus.texts if not t.strip())
+        if empty:
+            logger.warning("%d of %d texts are empty or whitespace-only.", empty, n)
+    elif corpus.numeric is not None:
+        distinct = len(corpus.numeric.drop_duplicates())
+    else:
+        assert corpus.image_paths is not None
+        distinct = len(set(corpus.image_paths))
+    if distinct < 2:
+        raise InputError(
+            f"All {n} items are identical, so there is nothing to cluster; check the input "
+            "(a wrong column?)."
+        )

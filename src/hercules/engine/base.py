@@ -1,0 +1,81 @@
+"""The engine protocol: ``fit(X, k) -> KMeansResult``; everything else is shared here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from hercules.errors import ParameterError
+
+# Above this many rows the faiss engine is used by default (MODELS.md: at 200k rows sklearn
+# takes ~120 s per fit where faiss with k-means++ seeding takes under a second).
+FAISS_MIN_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    labels: np.ndarray  # (n,) int64, 0..k-1, every label used
+    centroids: np.ndarray  # (k, d) float32
+    inertia: float
+
+
+@runtime_checkable
+class KMeansEngine(Protocol):
+    """One required method. ``init`` (k, d) seeds the run when given."""
+
+    def fit(
+        self,
+        X: np.ndarray,
+        k: int,
+        *,
+        sample_weight: np.ndarray | None = None,
+        seed: int = 0,
+        init: np.ndarray | None = None,
+    ) -> KMeansResult: ...
+
+
+def assign(X: np.ndarray, centroids: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """Nearest-centroid labels, in chunks so memory stays bounded for large n."""
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    C = np.ascontiguousarray(centroids, dtype=np.float32)
+    c_sq = (C * C).sum(axis=1)
+    out = np.empty(len(X), dtype=np.int64)
+    for start in range(0, len(X), chunk):
+        block = X[start : start + chunk]
+        # |x-c|^2 = |x|^2 - 2 x.c + |c|^2; |x|^2 is constant per row so it can be dropped.
+        out[start : start + chunk] = np.argmin(c_sq[None, :] - 2.0 * block @ C.T, axis=1)
+    return out
+
+
+def compact(X: np.ndarray, labels: np.ndarray, weights: np.ndarray | None) -> KMeansResult:
+    """Drop empty clusters and recompute centroids as (weighted) member means."""
+    used, labels = np.unique(labels, return_inverse=True)
+    w = np.ones(len(X)) if weights is None else weights.astype(np.float64)
+    k = len(used)
+    sums = np.zeros((k, X.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, X * w[:, None])
+    mass = np.bincount(labels, weights=w, minlength=k)
+    centroids = (sums / mass[:, None]).astype(np.float32)
+    diffs = X - centroids[labels]
+    inertia = float((w * (diffs * diffs).sum(axis=1)).sum())
+    return KMeansResult(labels.astype(np.int64), centroids, inertia)
+
+
+def make_engine(name: str | KMeansEngine, n_rows: int) -> KMeansEngine:
+    """Resolve 'auto', 'sklearn', 'faiss' or an engine object."""
+    from hercules.engine.faiss_engine import FaissKMeans
+    from hercules.engine.sklearn_engine import SklearnKMeans
+
+    if isinstance(name, KMeansEngine):
+        return name
+    if name == "auto":
+        return FaissKMeans() if n_rows >= FAISS_MIN_ROWS else SklearnKMeans()
+    if name == "sklearn":
+        return SklearnKMeans()
+    if name == "faiss":
+        return FaissKMeans()
+    raise ParameterError(
+        f"engine must be 'auto', 'sklearn', 'faiss' or an object with a fit() method, got {name!r}."
+    )

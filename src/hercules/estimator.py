@@ -1,0 +1,350 @@
+"""The :class:`Hercules` estimator: the public face of the pipeline.
+
+It only wires steps together: reading data (``data``), level-0 vectors (``embed``), building
+levels (``builder``), views (``reduce``), metrics (``evaluate``) and files (``persist``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from hercules._params import validate_params
+from hercules.builder import BuildSettings, ProgressFn, build_tree
+from hercules.data.dataset import Corpus
+from hercules.data.inputs import load_corpus
+from hercules.embed.base import Embedder, as_embedder
+from hercules.errors import InputError, ParameterError
+from hercules.evaluate import evaluate_tree_level
+from hercules.persist import load_run, projections_from_info, save_run
+from hercules.reduce import add_reductions
+from hercules.summarize.base import Summarizer
+from hercules.summarize.keywords import KeywordSummarizer
+from hercules.summarize.level0 import level0_summaries
+from hercules.tree import Cluster, ClusterTree, Level
+
+logger = logging.getLogger(__name__)
+
+# Parameters saved with a run (clients and callables are not; pass them again after loading).
+_SAVED = (
+    "level_cluster_counts",
+    "representation_mode",
+    "random_state",
+    "use_resampling",
+    "resampling_steps",
+    "resampling_points_per_cluster",
+    "weight_by_size",
+    "n_representatives",
+    "min_clusters_per_level",
+    "max_levels",
+    "auto_k_max",
+    "embed_descriptions",
+)
+
+
+class Hercules:
+    """Hierarchical k-means with a title and description for every cluster at every level.
+
+    Parameters mirror the paper's ``pyhercules`` where they exist. ``level_cluster_counts``
+    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically.
+    ``representation_mode='direct'`` clusters centroids of the data vectors,
+    ``'description'`` clusters embeddings of the clusters' written summaries.
+    """
+
+    def __init__(
+        self,
+        level_cluster_counts: Sequence[int] | None = None,
+        *,
+        representation_mode: str = "direct",
+        text_embedding_client: Embedder | Callable[[list[str]], Any] | None = None,
+        llm_client: Callable[[str], str] | None = None,
+        image_embedding_client: Embedder | Callable[[list[Any]], Any] | None = None,
+        image_captioning_client: Callable[[list[Any]], list[str]] | None = None,
+        summarizer: Summarizer | None = None,
+        engine: Any = "auto",
+        random_state: int = 42,
+        use_resampling: bool = False,
+        resampling_steps: int = 3,
+        resampling_points_per_cluster: int | None = None,
+        weight_by_size: bool = True,
+        n_representatives: int = 5,
+        min_clusters_per_level: int = 2,
+        max_levels: int = 6,
+        auto_k_max: int | None = None,
+        embed_descriptions: bool = True,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.level_cluster_counts = level_cluster_counts
+        self.representation_mode = representation_mode
+        self.text_embedding_client = text_embedding_client
+        self.llm_client = llm_client
+        self.image_embedding_client = image_embedding_client
+        self.image_captioning_client = image_captioning_client
+        self.summarizer = summarizer
+        self.engine = engine
+        self.random_state = random_state
+        self.use_resampling = use_resampling
+        self.resampling_steps = resampling_steps
+        self.resampling_points_per_cluster = resampling_points_per_cluster
+        self.weight_by_size = weight_by_size
+        self.n_representatives = n_representatives
+        self.min_clusters_per_level = min_clusters_per_level
+        self.max_levels = max_levels
+        self.auto_k_max = auto_k_max
+        self.embed_descriptions = embed_descriptions
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        topic_seed: str | None = None,
+        numeric_metadata: dict[str, dict[str, str]] | None = None,
+        embeddings: np.ndarray | None = None,
+        modality: str | None = None,
+        column: str | None = None,
+    ) -> Hercules:
+        """Build the hierarchy. Sets ``tree_``, ``labels_``, ``corpus_``; returns ``self``."""
+        validate_params(type(self).__name__, self.get_params())
+        corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
+        level0 = self._level0(corpus, embeddings)
+        settings = BuildSettings(
+            level_cluster_counts=self.level_cluster_counts,
+            representation_mode=self.representation_mode,
+            engine=self.engine,
+            random_state=self.random_state,
+            use_resampling=self.use_resampling,
+            resampling_steps=self.resampling_steps,
+            resampling_points_per_cluster=self.resampling_points_per_cluster,
+            weight_by_size=self.weight_by_size,
+            n_representatives=self.n_representatives,
+            min_clusters_per_level=self.min_clusters_per_level,
+            max_levels=self.max_levels,
+            auto_k_max=self.auto_k_max,
+        )
+        describe = self._describe_fn()
+        tree = build_tree(
+            level0,
+            corpus,
+            settings,
+            self._resolve_summarizer(),
+            describe=describe,
+            topic_seed=topic_seed,
+            progress=self.progress,
+        )
+        if tree.top_level == 0:
+            raise InputError(
+                f"No level could be built above the {len(corpus)} items (automatic k found no "
+                "structure). Give level_cluster_counts explicitly, e.g. [5]."
+            )
+        self.projections_ = add_reductions(tree, seed=self.random_state)
+        self.tree_ = tree
+        self.corpus_ = corpus
+        self.topic_seed_ = topic_seed
+        self.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
+        return self
+
+    def cluster(
+        self,
+        data: Any,
+        topic_seed: str | None = None,
+        numeric_metadata: dict[str, dict[str, str]] | None = None,
+        **fit_kwargs: Any,
+    ) -> list[Cluster]:
+        """Fit and return the top-level clusters (the paper's entry point)."""
+        self.fit(data, topic_seed=topic_seed, numeric_metadata=numeric_metadata, **fit_kwargs)
+        return self.tree_.nodes(self.tree_.top_level)
+
+    def _level0(self, corpus: Corpus, embeddings: np.ndarray | None) -> Level:
+        titles, descriptions = level0_summaries(corpus)
+        n = len(corpus)
+        shares_description = False
+        if embeddings is not None:
+            vectors = _check_embeddings(embeddings, n)
+        elif corpus.modality == "text":
+            vectors = self._text_embedder().embed(corpus.texts or [])
+            # Level-0 descriptions are cut from the texts themselves; re-embedding them would
+            # triple the cost (as the paper's package does) for nearly the same vector.
+            shares_description = True
+        elif corpus.modality == "numeric":
+            assert corpus.numeric is not None
+            values = corpus.numeric.to_numpy(dtype=np.float64)
+            std = values.std(axis=0)
+            vectors = ((values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)).astype(
+                np.float32
+            )
+        else:
+            vectors = self._image_embedder().embed(corpus.image_paths or [])
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        description_embedding = None
+        if shares_description:
+            description_embedding = vectors
+        elif self.representation_mode == "description":
+            description_embedding = np.asarray(
+                self._text_embedder().embed(descriptions), dtype=np.float32
+            )
+        return Level(
+            level=0,
+            ids=list(corpus.ids),
+            representation=vectors,
+            num_items=np.ones(n, dtype=np.int64),
+            titles=titles,
+            descriptions=descriptions,
+            description_embedding=description_embedding,
+        )
+
+    def _text_embedder(self) -> Embedder:
+        if getattr(self, "_text_embedder_cache", None) is None:
+            if self.text_embedding_client is not None:
+                self._text_embedder_cache = as_embedder(self.text_embedding_client, name="text")
+            else:
+                from hercules.embed.onnx_minilm import MiniLMEmbedder
+
+                self._text_embedder_cache = MiniLMEmbedder(progress=self._embed_progress)
+        return self._text_embedder_cache
+
+    def _embed_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress("Embedding", done, total)
+
+    def _image_embedder(self) -> Embedder:
+        if self.image_embedding_client is None:
+            raise ParameterError(
+                "Image data needs an image embedder: pass image_embedding_client=..., or "
+                "precomputed vectors with embeddings=..."
+            )
+        return as_embedder(self.image_embedding_client, name="image")
+
+    def _describe_fn(self) -> Callable[[list[str]], np.ndarray] | None:
+        if not self.embed_descriptions and self.representation_mode == "direct":
+            return None
+        return self._text_embedder().embed
+
+    def _resolve_summarizer(self) -> Summarizer:
+        if self.summarizer is not None:
+            if not hasattr(self.summarizer, "summarize_level"):
+                raise ParameterError(
+                    f"summarizer must have a summarize_level(request) method; got "
+                    f"{type(self.summarizer).__name__}."
+                )
+            return self.summarizer
+        if self.llm_client is not None:
+            raise ParameterError(
+                "llm_client summaries are not available in this version; pass "
+                "summarizer=KeywordSummarizer() or omit llm_client."
+            )
+        return KeywordSummarizer()
+
+    # ------------------------------------------------------------------ results
+    def get_params(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (*_SAVED, "engine")}
+
+    def _check_fitted(self) -> ClusterTree:
+        tree = getattr(self, "tree_", None)
+        if tree is None:
+            raise InputError(
+                "This Hercules instance is not fitted yet; call fit() or cluster() first."
+            )
+        return tree
+
+    def evaluate_level(
+        self,
+        level: int,
+        ground_truth_labels: Sequence[Any] | None = None,
+        calculate_llm_internal_metrics: bool = True,
+        topic_seed: str | None = None,
+    ) -> dict[str, float | int]:
+        tree = self._check_fitted()
+        seed_text = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
+        return evaluate_tree_level(
+            tree,
+            level,
+            ground_truth=ground_truth_labels,
+            llm_metrics=calculate_llm_internal_metrics,
+            topic_seed=seed_text,
+            embed=self._text_embedder().embed if seed_text else None,
+            seed=self.random_state,
+        )
+
+    def get_cluster_membership_dataframe(self) -> pd.DataFrame:
+        """One row per item: its id and, per level, the cluster id and title that hold it."""
+        tree = self._check_fitted()
+        frame = pd.DataFrame({"item_index": np.arange(tree.n_items), "item_id": tree.levels[0].ids})
+        frame["item_title"] = tree.levels[0].titles
+        for lvl in range(1, tree.top_level + 1):
+            labels = tree.labels(lvl)
+            frame[f"level_{lvl}_id"] = np.asarray(tree.levels[lvl].ids)[labels]
+            frame[f"level_{lvl}_title"] = np.asarray(tree.levels[lvl].titles, dtype=object)[labels]
+        return frame
+
+    def format_hierarchy(self, *, max_level0: int = 0, indent: str = "  ") -> str:
+        """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster."""
+        tree = self._check_fitted()
+        lines = []
+        stack = [(node, 0) for node in reversed(tree.nodes(tree.top_level))]
+        while stack:
+            node, depth = stack.pop()
+            lines.append(
+                f"{indent * depth}L{node.level} #{node.id} ({node.num_items} items) {node.title}"
+            )
+            children = node.children
+            if node.level == 1:
+                children = children[:max_level0]
+            stack.extend((c, depth + 1) for c in reversed(children))
+        return "\n".join(lines)
+
+    def print_hierarchy(self, *, max_level0: int = 0, file: TextIO | None = None) -> None:
+        print(self.format_hierarchy(max_level0=max_level0), file=file or sys.stdout)
+
+    # ------------------------------------------------------------------ persistence
+    def save_model(self, path: str | os.PathLike[str]) -> None:
+        tree = self._check_fitted()
+        save_run(
+            path,
+            tree,
+            self.corpus_,
+            params=self.get_params() | {"engine": str(self.engine)},
+            extra={"topic_seed": self.topic_seed_},
+            projections=self.projections_,
+        )
+
+    @classmethod
+    def load_model(cls, path: str | os.PathLike[str], **clients: Any) -> Hercules:
+        """Load a saved run. Pass the same clients (e.g. ``text_embedding_client=``) again."""
+        tree, corpus, info = load_run(path)
+        params = dict(info["params"])
+        engine = params.pop("engine", "auto")
+        model = cls(
+            **params, engine=engine if engine in ("auto", "sklearn", "faiss") else "auto", **clients
+        )
+        model.tree_ = tree
+        model.corpus_ = corpus
+        model.topic_seed_ = info.get("topic_seed")
+        model.projections_ = projections_from_info(info)
+        model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
+        return model
+
+
+def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
+    vectors = np.asarray(embeddings)
+    if vectors.ndim != 2 or vectors.shape[0] != n:
+        raise InputError(
+            f"embeddings has shape {vectors.shape} but the data has {n} items; give an array of "
+            f"shape ({n}, dim), one row per item in input order."
+        )
+    if vectors.dtype.kind not in "biuf":
+        raise InputError(f"embeddings must be numeric, got dtype {vectors.dtype}.")
+    if not np.isfinite(vectors).all():
+        bad = int(np.argwhere(~np.isfinite(vectors))[0][0])
+        raise InputError(
+            f"embeddings holds NaN/inf values (first in row {bad}); fix or drop that row."
+        )
+    return vectors.astype(np.float32)

@@ -1,0 +1,294 @@
+"""Saving and loading a fitted run as a directory (not one giant JSON).
+
+Layout (schema 1)::
+
+    RUN/manifest.json          format, schema_version and the current payload folder
+    RUN/data-<id>/run.json     parameters, modality, per-level sizes, PCA projections
+    RUN/data-<id>/nodes.parquet   one row per node of every level (titles, parents, sizes)
+    RUN/data-<id>/items.parquet   level-0 items: id and raw content (text, path or values)
+    RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
+
+A save writes a fresh ``data-<id>`` folder, then swaps ``manifest.json`` atomically
+(``os.replace``), then deletes older payloads. A crash or kill at any point leaves either the
+old run or the new one readable, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hercules._version import __version__
+from hercules.data.dataset import Corpus
+from hercules.errors import RunDirectoryError
+from hercules.reduce import PCAProjection
+from hercules.tree import ClusterTree, Level
+
+FORMAT = "hercules-run"
+SCHEMA_VERSION = 1
+
+
+def save_run(
+    path: str | os.PathLike[str],
+    tree: ClusterTree,
+    corpus: Corpus,
+    *,
+    params: dict[str, Any],
+    extra: dict[str, Any],
+    projections: dict[str, PCAProjection],
+) -> Path:
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
+    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
+        raise RunDirectoryError(
+            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
+            "it. Choose a new or empty directory."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    payload = f"data-{uuid.uuid4().hex[:12]}"
+    staging = root / f".staging-{payload}"
+    staging.mkdir()
+    try:
+        _write_payload(staging, tree, corpus, params, extra, projections)
+        _fsync_dir(staging)
+        os.rename(staging, root / payload)
+        manifest = {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "payload": payload,
+            "hercules_version": __version__,
+        }
+        tmp = root / f".manifest-{payload}.json"
+        _write_bytes(tmp, json.dumps(manifest, indent=2).encode())
+        os.replace(tmp, root / "manifest.json")
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for old in root.iterdir():
+        if old.name != payload and (
+            old.name.startswith("data-") or old.name.startswith(".staging-")
+        ):
+            shutil.rmtree(old, ignore_errors=True)
+    return root
+
+
+def read_manifest(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
+    root = Path(path)
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file():
+        raise RunDirectoryError(
+            f"{root} is not a HERCULES run directory (no manifest.json). Give the folder that "
+            "`hercules run --out` or `save_model()` wrote."
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise RunDirectoryError(f"{manifest_path} is unreadable: {exc}.") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise RunDirectoryError(f"{manifest_path} is not a HERCULES manifest.")
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise RunDirectoryError(
+            f"{root} uses schema version {version!r}; this HERCULES {__version__} reads version "
+            f"{SCHEMA_VERSION}. Upgrade hercules-cluster or re-run the clustering."
+        )
+    payload = root / str(manifest.get("payload", ""))
+    if not payload.is_dir():
+        raise RunDirectoryError(f"{root}: the payload folder {payload.name!r} is missing.")
+    return payload, manifest
+
+
+def load_run(path: str | os.PathLike[str]) -> tuple[ClusterTree, Corpus, dict[str, Any]]:
+    payload, _ = read_manifest(path)
+    try:
+        info = json.loads((payload / "run.json").read_text())
+        nodes = pd.read_parquet(payload / "nodes.parquet")
+        items = pd.read_parquet(payload / "items.parquet")
+        levels = []
+        for lvl in range(info["n_levels"]):
+            rows = nodes[nodes["level"] == lvl].sort_values("index")
+            levels.append(_read_level(payload, lvl, rows, info, items))
+    except (OSError, KeyError, ValueError) as exc:
+        raise RunDirectoryError(
+            f"{path} is damaged or incomplete ({exc!r}); re-run or restore it."
+        ) from exc
+    corpus = _read_corpus(items, info)
+    tree = ClusterTree(levels, info["modality"])
+    return tree, corpus, info
+
+
+def _write_payload(
+    folder: Path,
+    tree: ClusterTree,
+    corpus: Corpus,
+    params: dict[str, Any],
+    extra: dict[str, Any],
+    projections: dict[str, PCAProjection],
+) -> None:
+    first = tree.levels[0]
+    shares_l0 = first.description_embedding is first.representation
+    info = {
+        "modality": tree.modality,
+        "n_levels": len(tree.levels),
+        "level_sizes": [len(lvl) for lvl in tree.levels],
+        "params": params,
+        "l0_description_is_representation": shares_l0,
+        "item_id_type": _id_type(corpus.ids),
+        "numeric_metadata": corpus.numeric_metadata,
+        "projections": {
+            name: {"mean": p.mean.tolist(), "components": p.components.tolist()}
+            for name, p in projections.items()
+        },
+        **extra,
+    }
+    _write_bytes(folder / "run.json", json.dumps(info, indent=2, default=_json_default).encode())
+    frames = []
+    for lvl in tree.levels:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "level": lvl.level,
+                    "index": np.arange(len(lvl)),
+                    "id": [str(i) for i in lvl.ids],
+                    "parent_index": lvl.parent if lvl.parent is not None else -1,
+                    "num_items": lvl.num_items,
+                    "title": lvl.titles,
+                    "description": lvl.descriptions,
+                    "summary_failed": lvl.summary_failed
+                    if lvl.summary_failed is not None
+                    else False,
+                }
+            )
+        )
+        _save_npy(folder / f"L{lvl.level}.representation.npy", lvl.representation)
+        if lvl.description_embedding is not None and not (lvl.level == 0 and shares_l0):
+            _save_npy(folder / f"L{lvl.level}.description.npy", lvl.description_embedding)
+        for name, xy in lvl.reductions.items():
+            _save_npy(folder / f"L{lvl.level}.{name}.npy", xy)
+    _write_parquet(folder / "nodes.parquet", pd.concat(frames, ignore_index=True))
+    _write_parquet(folder / "items.parquet", _items_frame(corpus))
+
+
+def _items_frame(corpus: Corpus) -> pd.DataFrame:
+    frame = pd.DataFrame({"item_id": [str(i) for i in corpus.ids]})
+    if corpus.texts is not None:
+        frame["text"] = corpus.texts
+    elif corpus.image_paths is not None:
+        frame["path"] = [str(p) for p in corpus.image_paths]
+    else:
+        assert corpus.numeric is not None
+        for col in corpus.numeric.columns:
+            frame[f"value:{col}"] = corpus.numeric[col].to_numpy()
+    return frame
+
+
+def _read_corpus(items: pd.DataFrame, info: dict[str, Any]) -> Corpus:
+    ids = _restore_ids(items["item_id"].tolist(), info["item_id_type"])
+    modality = info["modality"]
+    if modality == "text":
+        return Corpus("text", ids, texts=items["text"].tolist())
+    if modality == "image":
+        return Corpus("image", ids, image_paths=[Path(p) for p in items["path"]])
+    cols = [c for c in items.columns if c.startswith("value:")]
+    numeric = items[cols].rename(columns=lambda c: c[len("value:") :]).reset_index(drop=True)
+    return Corpus(
+        "numeric", ids, numeric=numeric, numeric_metadata=info.get("numeric_metadata", {})
+    )
+
+
+def _read_level(
+    payload: Path, lvl: int, rows: pd.DataFrame, info: dict[str, Any], items: pd.DataFrame
+) -> Level:
+    representation = np.load(payload / f"L{lvl}.representation.npy")
+    desc_path = payload / f"L{lvl}.description.npy"
+    if lvl == 0 and info["l0_description_is_representation"]:
+        description = representation
+    else:
+        description = np.load(desc_path) if desc_path.exists() else None
+    ids: list[Any] = (
+        _restore_ids(items["item_id"].tolist(), info["item_id_type"])
+        if lvl == 0
+        else [int(i) for i in rows["id"]]
+    )
+    parent = rows["parent_index"].to_numpy(dtype=np.int64)
+    reductions = {
+        name: np.load(payload / f"L{lvl}.{name}.npy")
+        for name in info["projections"]
+        if (payload / f"L{lvl}.{name}.npy").exists()
+    }
+    return Level(
+        level=lvl,
+        ids=ids,
+        representation=representation,
+        num_items=rows["num_items"].to_numpy(dtype=np.int64),
+        titles=rows["title"].tolist(),
+        descriptions=rows["description"].tolist(),
+        description_embedding=description,
+        parent=None if lvl == info["n_levels"] - 1 else parent,
+        summary_failed=rows["summary_failed"].to_numpy(dtype=bool) if lvl > 0 else None,
+        reductions=reductions,
+    )
+
+
+def projections_from_info(info: dict[str, Any]) -> dict[str, PCAProjection]:
+    return {
+        name: PCAProjection(
+            np.asarray(p["mean"], dtype=np.float32), np.asarray(p["components"], dtype=np.float32)
+        )
+        for name, p in info["projections"].items()
+    }
+
+
+def _id_type(ids: list[Any]) -> str:
+    return "int" if all(isinstance(i, int | np.integer) for i in ids) else "str"
+
+
+def _restore_ids(ids: list[str], kind: str) -> list[Any]:
+    return [int(i) for i in ids] if kind == "int" else ids
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.integer | np.floating):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as handle:
+        np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_parquet(path, index=False)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,61 @@
+"""2-D PCA views of each vector space, fitted on level-0 vectors and applied to every level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hercules.tree import ClusterTree
+
+FIT_SAMPLE = 50_000
+
+
+@dataclass(frozen=True)
+class PCAProjection:
+    mean: np.ndarray  # (d,)
+    components: np.ndarray  # (2, d)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return ((np.asarray(X, dtype=np.float32) - self.mean) @ self.components.T).astype(
+            np.float32
+        )
+
+
+def fit_pca(X: np.ndarray, *, seed: int = 0, n_components: int = 2) -> PCAProjection:
+    """PCA by SVD of a sample of rows (at most FIT_SAMPLE); signs fixed for reproducibility."""
+    X = np.asarray(X, dtype=np.float64)
+    if len(X) > FIT_SAMPLE:
+        X = X[np.random.default_rng(seed).choice(len(X), FIT_SAMPLE, replace=False)]
+    mean = X.mean(axis=0)
+    _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
+    comps = vt[:n_components]
+    if comps.shape[0] < n_components:
+        comps = np.vstack([comps, np.zeros((n_components - comps.shape[0], X.shape[1]))])
+    # Make the largest-magnitude loading positive, as sklearn's svd_flip does.
+    signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+    comps = comps * np.where(signs == 0, 1, signs)[:, None]
+    return PCAProjection(mean.astype(np.float32), comps.astype(np.float32))
+
+
+def add_reductions(tree: ClusterTree, *, seed: int = 0) -> dict[str, PCAProjection]:
+    """Set ``reductions['representation_pca']`` (and ``'description_pca'``) on every level."""
+    projections = {"representation_pca": fit_pca(tree.levels[0].representation, seed=seed)}
+    if all(lvl.description_embedding is not None for lvl in tree.levels):
+        desc0 = tree.levels[0].description_embedding
+        assert desc0 is not None
+        projections["description_pca"] = fit_pca(desc0, seed=seed)
+    apply_reductions(tree, projections)
+    return projections
+
+
+def apply_reductions(tree: ClusterTree, projections: dict[str, PCAProjection]) -> None:
+    for level in tree.levels:
+        for name, proj in projections.items():
+            vectors = (
+                level.representation
+                if name == "representation_pca"
+                else level.description_embedding
+            )
+            if vectors is not None:
+                level.reductions[name] = proj.transform(vectors)

@@ -1,0 +1,58 @@
+"""What a summarizer is given and what it returns.
+
+A summarizer sees one level at a time, so it can batch, contrast siblings, or compute
+corpus-wide statistics (c-TF-IDF) as it likes. It must return one :class:`Summary` per brief,
+in order, and must not raise for a single bad cluster: it marks that summary ``failed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from hercules.data.dataset import Corpus
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    cluster_id: object
+    title: str
+    description: str
+    num_items: int
+
+
+@dataclass(frozen=True)
+class ClusterBrief:
+    """Everything known about one new cluster when it is summarised."""
+
+    cluster_id: int
+    level: int
+    num_items: int
+    member_items: np.ndarray  # level-0 indices of every member
+    representative_items: list[int]  # level-0 indices closest to the centroid, best first
+    children: list[ChildSummary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LevelRequest:
+    level: int
+    clusters: list[ClusterBrief]
+    corpus: Corpus
+    topic_seed: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    description: str
+    failed: bool = False
+    error: str | None = None
+
+
+@runtime_checkable
+class Summarizer(Protocol):
+    """One required method: one :class:`Summary` per cluster of the level, in order."""
+
+    def summarize_level(self, request: LevelRequest) -> list[Summary]: ...

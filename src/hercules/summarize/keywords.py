@@ -1,0 +1,104 @@
+"""A fast non-LLM labeller: distinctive terms per cluster (class-based TF-IDF).
+
+Each cluster's member texts are pooled into one "class document"; a term scores
+``tf(term, class) * log(1 + mean_words_per_class / total_count(term))``, which favours terms
+frequent in this cluster and rare elsewhere (Grootendorst's c-TF-IDF). Titles join the top
+terms; descriptions add the size, more terms and, above level 1, the children's titles.
+Numeric clusters are named by their most distinctive features instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from hercules.data.dataset import Corpus
+from hercules.summarize.base import LevelRequest, Summary
+from hercules.summarize.stats import describe_profile, numeric_profile
+
+logger = logging.getLogger(__name__)
+
+_TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]{2,}\b"
+
+
+class KeywordSummarizer:
+    """Names clusters by their most distinctive terms; deterministic and fast."""
+
+    def __init__(self, *, title_terms: int = 4, description_terms: int = 12) -> None:
+        self.title_terms = title_terms
+        self.description_terms = description_terms
+
+    def summarize_level(self, request: LevelRequest) -> list[Summary]:
+        corpus = request.corpus
+        if corpus.numeric is not None:
+            return [self._numeric(corpus, brief.member_items, brief) for brief in request.clusters]
+        matrix, vocab = corpus.cached("keyword_terms", lambda: _term_matrix(corpus))
+        labels = np.full(len(corpus), -1, dtype=np.int64)
+        for pos, brief in enumerate(request.clusters):
+            labels[brief.member_items] = pos
+        scores = _ctfidf(matrix, labels, len(request.clusters))
+        summaries = []
+        for pos, brief in enumerate(request.clusters):
+            row = scores[pos]
+            top = [
+                vocab[i]
+                for i in np.argsort(-row, kind="stable")[: self.description_terms]
+                if row[i] > 0
+            ]
+            title = " / ".join(top[: self.title_terms]) if top else "(no distinctive terms)"
+            text = f"{brief.num_items} items; distinctive terms: {', '.join(top) or 'none'}."
+            if brief.children:
+                kids = "; ".join(c.title for c in brief.children[:8])
+                text += f" Sub-clusters: {kids}."
+            summaries.append(Summary(title=title, description=text))
+        return summaries
+
+    def _numeric(self, corpus: Corpus, members: np.ndarray, brief: object) -> Summary:
+        title, description = describe_profile(corpus, numeric_profile(corpus, members))
+        return Summary(title=title, description=description)
+
+
+def _documents(corpus: Corpus) -> list[str]:
+    if corpus.texts is not None:
+        return corpus.texts
+    assert corpus.image_paths is not None
+    # File and folder names are the only words images carry without a captioner.
+    return [" ".join([p.parent.name, re.sub(r"[_\-.]+", " ", p.stem)]) for p in corpus.image_paths]
+
+
+def _term_matrix(corpus: Corpus) -> tuple[sp.csr_matrix, np.ndarray]:
+    docs = _documents(corpus)
+    n = len(docs)
+    for min_df in (2 if n >= 50 else 1, 1):
+        vectorizer = CountVectorizer(
+            token_pattern=_TOKEN,
+            lowercase=True,
+            stop_words="english",
+            min_df=min_df,
+            max_features=60_000,
+            dtype=np.float32,
+        )
+        try:
+            matrix = vectorizer.fit_transform(docs)
+            return matrix.tocsr(), vectorizer.get_feature_names_out()
+        except ValueError:
+            continue  # empty vocabulary at this min_df
+    logger.warning("No words found in the items; keyword titles will be empty.")
+    return sp.csr_matrix((n, 1), dtype=np.float32), np.array([""])
+
+
+def _ctfidf(matrix: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
+    rows = np.flatnonzero(labels >= 0)
+    indicator = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (labels[rows], rows)), shape=(k, matrix.shape[0])
+    )
+    counts = np.asarray((indicator @ matrix).todense())
+    class_sizes = counts.sum(axis=1, keepdims=True)
+    tf = counts / np.maximum(class_sizes, 1.0)
+    total = counts.sum(axis=0)
+    idf = np.log1p(class_sizes.mean() / np.maximum(total, 1.0))
+    return tf * idf[None, :]
