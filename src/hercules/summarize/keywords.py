@@ -23,6 +23,8 @@ from hercules.summarize.stats import describe_profile, numeric_profile
 logger = logging.getLogger(__name__)
 
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]{2,}\b"
+# Typically the empty or near-empty items (20NG has 515 empty posts after stripping).
+NO_TERMS_TITLE = "Empty or very short items (no distinctive words)"
 
 
 class KeywordSummarizer:
@@ -49,7 +51,7 @@ class KeywordSummarizer:
                 for i in np.argsort(-row, kind="stable")[: self.description_terms]
                 if row[i] > 0
             ]
-            title = " / ".join(top[: self.title_terms]) if top else "(no distinctive terms)"
+            title = " / ".join(top[: self.title_terms]) if top else NO_TERMS_TITLE
             text = f"{brief.num_items} items; distinctive terms: {', '.join(top) or 'none'}."
             if brief.children:
                 kids = "; ".join(c.title for c in brief.children[:8])

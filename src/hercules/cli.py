@@ -1,0 +1,236 @@
+"""Command-line interface: ``hercules run | evaluate | show | demo``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.tree import Tree
+
+from hercules.errors import HerculesError, InputError
+from hercules.estimator import Hercules
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console(stderr=True)
+
+
+class _RichProgress:
+    """Adapts the library's ``progress(stage, done, total)`` callback to rich bars."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+def parse_levels(text: str | None) -> list[int] | None:
+    if text is None or text.strip().lower() in {"", "auto"}:
+        return None
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise typer.BadParameter(
+            f"--levels must be comma-separated ints like 100,20,5 or 'auto'; got {text!r}"
+        ) from None
+    if any(c < 1 for c in counts):
+        raise typer.BadParameter(f"--levels values must be >= 1; got {text!r}")
+    return counts
+
+
+def _fit(model: Hercules, data: Any, **kwargs: Any) -> None:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        model.progress = _RichProgress(bar)
+        model.fit(data, **kwargs)
+    model.progress = None
+
+
+@app.command()
+def run(
+    input: Annotated[
+        str, typer.Argument(help="Text/CSV/Parquet/JSONL file, or a folder of .txt or images")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the run to")],
+    levels: Annotated[
+        str | None, typer.Option(help="k per level bottom-up, e.g. 100,20,5; 'auto' chooses")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="direct or description")] = "direct",
+    topic_seed: Annotated[
+        str | None, typer.Option(help="Focus the summaries on this topic")
+    ] = None,
+    column: Annotated[str | None, typer.Option(help="Column of a table file to cluster")] = None,
+    modality: Annotated[
+        str | None, typer.Option(help="text, image or numeric (auto-detected)")
+    ] = None,
+    embeddings: Annotated[
+        Path | None, typer.Option(help=".npy of precomputed level-0 vectors")
+    ] = None,
+    resample: Annotated[bool, typer.Option(help="Resampling refinement (Vo et al. 2024)")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 42,
+) -> None:
+    """Cluster INPUT into a labelled hierarchy and save it to --out."""
+    vectors = None
+    if embeddings is not None:
+        if not embeddings.is_file():
+            raise InputError(f"--embeddings file {embeddings} not found; give a .npy file.")
+        vectors = np.load(embeddings, allow_pickle=False)
+    model = Hercules(
+        parse_levels(levels), representation_mode=mode, use_resampling=resample, random_state=seed
+    )
+    _fit(model, input, topic_seed=topic_seed, column=column, modality=modality, embeddings=vectors)
+    model.save_model(out)
+    _print_tree(model, max_level0=0)
+    console.print(
+        f"[green]Saved[/green] {model.tree_.n_items} items, levels {_sizes(model)} to {out}"
+    )
+
+
+@app.command()
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Ground truth: a file with one label per line, or a column of --source"
+        ),
+    ] = None,
+    source: Annotated[
+        Path | None, typer.Option(help="Table file holding the --labels column")
+    ] = None,
+) -> None:
+    """Print metrics for every level (internal; external too with --labels)."""
+    import json
+
+    model = Hercules.load_model(run_dir)
+    truth = _read_labels(labels, source, model.tree_.n_items) if labels else None
+    results = [model.evaluate_level(lvl, truth) for lvl in range(1, model.tree_.top_level + 1)]
+    typer.echo(json.dumps(results, indent=2))
+
+
+@app.command()
+def show(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    items: Annotated[
+        int, typer.Option(help="Level-0 items to list under each level-1 cluster")
+    ] = 0,
+) -> None:
+    """Show the saved hierarchy as a tree in the terminal."""
+    model = Hercules.load_model(run_dir)
+    _print_tree(model, max_level0=items)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to save the run")] = Path(
+        "runs/demo"
+    ),
+    n: Annotated[int, typer.Option(help="Number of 20 Newsgroups documents to sample")] = 2000,
+    levels: Annotated[str, typer.Option(help="k per level")] = "40,10,4",
+) -> None:
+    """The main job on the embedded default models: a 20 Newsgroups sample, end to end."""
+    from hercules.data.newsgroups import load_newsgroups
+
+    try:
+        corpus = load_newsgroups()
+    except InputError as exc:
+        raise InputError(
+            f"{exc} The demo needs that file (it ships with the project's shared data)."
+        ) from None
+    rng = np.random.default_rng(0)
+    keep = np.sort(rng.choice(len(corpus.texts), size=min(n, len(corpus.texts)), replace=False))
+    texts = [corpus.texts[i] for i in keep]
+    truth = [corpus.categories[i] for i in keep]
+    console.print(f"20 Newsgroups: {len(texts)} documents sampled from {len(corpus.texts)}")
+    model = Hercules(parse_levels(levels))
+    _fit(model, texts)
+    model.save_model(out)
+    _print_tree(model, max_level0=0)
+    for lvl in range(1, model.tree_.top_level + 1):
+        m = model.evaluate_level(lvl, truth, calculate_llm_internal_metrics=False)
+        console.print(
+            f"level {lvl}: {m['n_clusters']} clusters, ARI {m['ari']:.3f}, NMI {m['nmi']:.3f}"
+        )
+    console.print(f"[green]Saved[/green] to {out}; explore with `hercules show {out}`")
+
+
+def _read_labels(labels: str, source: Path | None, n: int) -> list[str]:
+    path = Path(labels)
+    if source is None and path.is_file():
+        values = [line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        if source is None:
+            raise InputError(
+                f"--labels {labels!r} is not a file; to use a column, also pass --source TABLE."
+            )
+
+
+        frame = _read_table(source)
+        if labels not in frame.columns:
+            raise InputError(f"Column {labels!r} not in {source}; columns: {list(frame.columns)}.")
+        values = frame[labels].astype(str).tolist()
+    if len(values) != n:
+        raise InputError(f"--labels gives {len(values)} labels but the run has {n} items.")
+    return values
+
+
+def _read_table(path: Path) -> Any:
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix in {".parquet", ".pq"}:
+        return pd.read_parquet(path)
+    if suffix in {".jsonl", ".ndjson"}:
+        return pd.read_json(path, lines=True)
+    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+
+
+def _sizes(model: Hercules) -> list[int]:
+    return [len(level) for level in model.tree_.levels[1:]]
+
+
+def _print_tree(model: Hercules, *, max_level0: int) -> None:
+    tree = model.tree_
+    root = Tree(f"[bold]{tree.n_items} items[/bold], levels {_sizes(model)}")
+    stack = [(node, root) for node in reversed(tree.nodes(tree.top_level))]
+    while stack:
+        node, parent = stack.pop()
+        # Titles come from an LLM or from user data: print them literally, never as markup.
+        label = f"L{node.level} #{node.id} ({node.num_items}) "
+        branch = parent.add(label + _escape(node.title))
+        kids = node.children if node.level > 1 else node.children[:max_level0]
+        stack.extend((child, branch) for child in reversed(kids))
+    Console().print(root)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except HerculesError as exc:
+        console.print(f"[red]Error:[/red] {_escape(str(exc))}")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()
