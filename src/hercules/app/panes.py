@@ -1,0 +1,223 @@
+"""Dash components for the tree list, the summary pane and the overview.
+
+Every piece of run content (titles, descriptions, item text, ids) is passed to Dash as a
+plain string child, which React renders as text; nothing here builds HTML from strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from hercules.app.runview import RunView, node_key, truncate
+from hercules.tree import Cluster
+
+TREE_MAX_CHILDREN = 200
+TREE_ITEMS_SHOWN = 50
+
+
+def node_label(node: Cluster, limit: int = 80) -> str:
+    return f"L{node.level} #{node.id} ({node.num_items}) {truncate(node.title, limit)}"
+
+
+def link(node: Cluster, *, kind: str = "node-link", extra_class: str = "") -> html.Button:
+    """A button that selects ``node`` (pattern-matching id; the text is the node's label)."""
+    return html.Button(
+        node_label(node),
+        id={"type": kind, "key": node_key(node)},
+        className=f"node-link {extra_class}".strip(),
+        title=truncate(node.title, 300),
+        n_clicks=0,
+    )
+
+
+# ---------------------------------------------------------------------- tree list
+def tree_list(
+    view: RunView, expanded: set[str], selected: str | None, *, l0_threshold: int
+) -> html.Ul:
+    """Top level always shown; children only for expanded nodes (lazy), capped per node."""
+    lineage: set[str] = set()
+    if selected and view.has(selected):
+        node = view.node(selected)
+        lineage = {node_key(n) for n in view.ancestors(node)}
+    top = view.tree.nodes(view.top_level)
+    return html.Ul(
+        [_tree_row(view, n, expanded, selected, lineage, l0_threshold) for n in top],
+        className="tree",
+    )
+
+
+def _tree_row(
+    view: RunView,
+    node: Cluster,
+    expanded: set[str],
+    selected: str | None,
+    lineage: set[str],
+    l0_threshold: int,
+) -> html.Li:
+    key = node_key(node)
+    items_hidden = node.level == 1 and view.tree.n_items > l0_threshold
+    can_expand = node.level >= 1 and not items_hidden
+    is_open = can_expand and key in expanded
+    classes = ["tree-row"]
+    if key == selected:
+        classes.append("selected")
+    elif key in lineage:
+        classes.append("lineage")
+    toggle: html.Button | html.Span
+    if can_expand:
+        toggle = html.Button(
+            "▾" if is_open else "▸",
+            id={"type": "tree-toggle", "key": key},
+            className="tree-toggle",
+            title="collapse" if is_open else "expand",
+            n_clicks=0,
+        )
+    else:
+        toggle = html.Span("·", className="tree-toggle-placeholder")
+    row: list[Any] = [
+        html.Div([toggle, link(node, kind="tree-select")], className=" ".join(classes))
+    ]
+    if items_hidden:
+        row.append(
+            html.Div(
+                f"{node.num_items} items (hidden: run has > {l0_threshold})", className="tree-note"
+            )
+        )
+    if is_open:
+        children = node.children
+        shown_cap = TREE_ITEMS_SHOWN if node.level == 1 else TREE_MAX_CHILDREN
+        kids = [
+            _tree_row(view, c, expanded, selected, lineage, l0_threshold)
+            for c in children[:shown_cap]
+        ]
+        if len(children) > shown_cap:
+            kids.append(html.Li(f"… {len(children) - shown_cap} more", className="tree-note"))
+        row.append(html.Ul(kids, className="tree"))
+    return html.Li(row, id=f"tree-{key.replace(':', '-')}")
+
+
+# ---------------------------------------------------------------------- summary pane
+def _table(rows: list[tuple[str, Any]], class_name: str = "kv") -> html.Table:
+    return html.Table(
+        html.Tbody([html.Tr([html.Th(k), html.Td(str(v))]) for k, v in rows]),
+        className=class_name,
+    )
+
+
+def node_summary(view: RunView, key: str) -> html.Div:
+    node = view.node(key)
+    kind = "item" if node.level == 0 else "cluster"
+    facts = [
+        ("id", node.id),
+        ("level", node.level),
+        ("type", f"{kind} ({view.tree.modality})"),
+        ("items", node.num_items),
+    ]
+    if node.summary_failed:
+        facts.append(("summary", "failed: the labeller gave no summary for this cluster"))
+    parts: list[Any] = [
+        html.H3(node.title or "(untitled)", id="summary-title", className="summary-title"),
+        _table(facts),
+    ]
+    ancestors = view.ancestors(node)
+    if ancestors:
+        parts.append(html.H4("Ancestors"))
+        parts.append(
+            html.Div(
+                [link(a, extra_class="ancestor") for a in reversed(ancestors)],
+                id="summary-ancestors",
+                className="link-list",
+            )
+        )
+    parts.append(html.H4("Description"))
+    parts.append(html.P(node.description, id="summary-description", className="description"))
+    children = node.children
+    if children:
+        parts.append(html.H4(f"Children ({len(children)})"))
+        parts.append(
+            html.Div(
+                [link(c, extra_class="child") for c in children[:TREE_MAX_CHILDREN]],
+                id="summary-children",
+                className="link-list",
+            )
+        )
+    if node.level == 0:
+        parts.append(html.H4("Raw item"))
+        parts.append(html.Pre(view.item_text(node.index), id="summary-raw", className="raw"))
+    else:
+        reps = view.representatives(node)
+        parts.append(html.H4("Representative samples"))
+        parts.append(
+            html.Ol(
+                [html.Li(f"#{item_id}: {truncate(text, 300)}") for item_id, text in reps],
+                id="summary-samples",
+            )
+        )
+    stats = view.numeric_stats(node)
+    if stats is not None:
+        parts.append(html.H4("Numeric statistics"))
+        header = html.Tr([html.Th(c) for c in stats.columns])
+        body = [
+            html.Tr(
+                [html.Td(row["column"])] + [html.Td(f"{row[c]:.4g}") for c in stats.columns[1:]]
+            )
+            for _, row in stats.iterrows()
+        ]
+        parts.append(html.Table([html.Thead(header), html.Tbody(body)], className="stats"))
+    data_attrs: Any = {"data-key": key}
+    return html.Div(parts, id="node-summary", **data_attrs)
+
+
+def overview(view: RunView) -> html.Div:
+    info = view.overview()
+    facts = [
+        ("source", info["source"]),
+        ("modality", info["modality"]),
+        ("items", info["items"]),
+        ("levels", info["levels"]),
+    ]
+    facts += [(f"clusters at level {k}", v) for k, v in info["clusters_per_level"].items()]
+    if info["topic_seed"]:
+        facts.append(("topic seed", info["topic_seed"]))
+    metrics = view.metrics()
+    names: list[str] = []
+    for row in metrics:
+        names += [k for k in row if k not in names and k != "level"]
+    metric_table = html.Table(
+        [
+            html.Thead(html.Tr([html.Th("level"), *[html.Th(n) for n in names]])),
+            html.Tbody(
+                [
+                    html.Tr([html.Td(str(r["level"])), *[html.Td(_fmt(r.get(n))) for n in names]])
+                    for r in metrics
+                ]
+            ),
+        ],
+        className="stats",
+        id="metrics-table",
+    )
+    return html.Div(
+        [
+            html.H3("Run overview"),
+            html.P(
+                "Nothing selected: click a point, a tree row or a tile to inspect it.",
+                className="hint",
+            ),
+            _table(facts),
+            html.H4("Evaluation per level"),
+            html.Div(metric_table, className="scroll-x"),
+            html.H4("Configuration"),
+            _table(sorted(info["parameters"].items())),
+        ],
+        id="overview",
+    )
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)

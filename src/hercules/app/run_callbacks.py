@@ -1,0 +1,214 @@
+"""Callbacks of the 'New run' tab: upload, configure, run in the background, cancel, poll."""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from dash import Dash, Input, Output, State, html, no_update
+
+from hercules.app.jobs import Job, job_folder
+from hercules.app.uploads import count_items, read_labels, save_uploads
+from hercules.errors import HerculesError, InputError
+
+if TYPE_CHECKING:
+    from hercules.app.server import Explorer
+
+
+def parse_levels(text: str | None) -> list[int] | None:
+    """``"auto"``/empty -> None; ``"20, 5"`` -> [20, 5]; anything else: InputError."""
+    if text is None or text.strip().lower() in {"", "auto"}:
+        return None
+    try:
+        counts = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise InputError(
+            f"Levels must be comma-separated whole numbers such as 20,5 or 'auto'; got {text!r}."
+        ) from None
+    if not counts or any(c < 1 for c in counts):
+        raise InputError(f"Levels must be numbers >= 1 such as 20,5; got {text!r}.")
+    return counts
+
+
+def model_params(
+    levels: str | None,
+    mode: str | None,
+    resample: list[str] | None,
+    steps: Any,
+    points: Any,
+    reps: Any,
+    max_levels: Any,
+    seed: Any,
+) -> dict[str, Any]:
+    """The form's values as Hercules keyword arguments (validated again by the estimator)."""
+    return {
+        "level_cluster_counts": parse_levels(levels),
+        "representation_mode": mode or "direct",
+        "use_resampling": bool(resample),
+        "resampling_steps": int(steps) if steps is not None else 3,
+        "resampling_points_per_cluster": int(points) if points else None,
+        "n_representatives": int(reps) if reps else 5,
+        "max_levels": int(max_levels) if max_levels else 6,
+        "random_state": int(seed) if seed is not None else 42,
+    }
+
+
+def register(app: Dash, explorer: Explorer) -> None:
+    @app.callback(
+        Output("upload-data-text", "children"),
+        Input("upload-data", "filename"),
+    )
+    def show_files(names: list[str] | None) -> Any:
+        if not names:
+            return "Drop data files here or click to choose"
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return f"Selected: {shown}"
+
+    @app.callback(
+        Output("upload-labels-text", "children"),
+        Input("upload-labels", "filename"),
+    )
+    def show_labels(name: str | None) -> Any:
+        return f"Labels: {name}" if name else "Optional ground-truth labels (.txt, one per line)"
+
+    @app.callback(
+        Output("job-id", "data"),
+        Output("job-poll", "disabled"),
+        Output("job-status", "children"),
+        Input("run-start", "n_clicks"),
+        State("upload-data", "contents"),
+        State("upload-data", "filename"),
+        State("upload-labels", "contents"),
+        State("upload-labels", "filename"),
+        State("opt-column", "value"),
+        State("opt-topic", "value"),
+        State("opt-levels", "value"),
+        State("opt-mode", "value"),
+        State("opt-resample", "value"),
+        State("opt-resample-steps", "value"),
+        State("opt-resample-points", "value"),
+        State("opt-reps", "value"),
+        State("opt-max-levels", "value"),
+        State("opt-seed", "value"),
+        prevent_initial_call=True,
+    )
+    def start(
+        clicks: int,
+        contents: list[str] | None,
+        names: list[str] | None,
+        label_contents: str | None,
+        label_name: str | None,
+        column: str | None,
+        topic: str | None,
+        *form: Any,
+    ) -> Any:
+        if not clicks:
+            return no_update, no_update, no_update
+        try:
+            params = model_params(*form)
+            job = explorer.start_run(
+                contents or [],
+                names or [],
+                labels=(label_contents, label_name or "labels.txt") if label_contents else None,
+                params=params,
+                column=(column or "").strip() or None,
+                topic_seed=(topic or "").strip() or None,
+            )
+        except HerculesError as exc:
+            return no_update, True, html.Div(str(exc), className="error", id="job-error")
+        return job.job_id, False, html.Div(f"Run {job.job_id} started", className="running")
+
+    @app.callback(
+        Output("job-log", "children", allow_duplicate=True),
+        Input("run-cancel", "n_clicks"),
+        State("job-id", "data"),
+        prevent_initial_call=True,
+    )
+    def cancel(clicks: int, job_id: str | None) -> Any:
+        job = explorer.jobs.get(job_id)
+        if not clicks or job is None or job.finished:
+            return no_update
+        job.cancel()
+        return "\n".join(job.snapshot()["log"])
+
+    @app.callback(
+        Output("job-status", "children", allow_duplicate=True),
+        Output("job-log", "children"),
+        Output("job-poll", "disabled", allow_duplicate=True),
+        Output("run-select", "options"),
+        Output("run-select", "value"),
+        Input("job-poll", "n_intervals"),
+        State("job-id", "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_n: int, job_id: str | None) -> Any:
+        job = explorer.jobs.get(job_id)
+        if job is None:
+            return no_update, no_update, True, no_update, no_update
+        snap = job.snapshot()
+        status = _status(snap)
+        log = "\n".join(snap["log"])
+        if snap["state"] == "done":
+            return status, log, True, explorer.options(), snap["run_id"]
+        if snap["state"] in {"failed", "cancelled"}:
+            return status, log, True, no_update, no_update
+        return status, log, False, no_update, no_update
+
+
+def _status(snap: dict[str, Any]) -> html.Div:
+    rows = []
+    for stage, (done, total) in snap["stages"].items():
+        pct = 100 * done / total if total else 100
+        rows.append(
+            html.Div(
+                [
+                    html.Span(stage, className="stage"),
+                    html.Progress(value=str(done), max=str(max(total, 1))),
+                    html.Span(f"{done}/{total} ({pct:.0f}%)"),
+                ],
+                className="stage-row",
+            )
+        )
+    head = f"Run {snap['job_id']}: {snap['state']} after {snap['elapsed']} s"
+    data_attrs: Any = {"data-state": snap["state"]}
+    children: list[Any] = [html.Div(head, id="job-state", **data_attrs)]
+    if snap["error"]:
+        children.append(html.Div(snap["error"], className="error", id="job-error"))
+    return html.Div(children + rows)
+
+
+def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
+    """Worker body: save uploads, check caps, fit, save the run, register it. Returns run id."""
+    from hercules.estimator import Hercules
+
+    folder = job_folder(explorer.workdir, job.job_id)
+    try:
+        data_path = save_uploads(
+            kwargs["contents"], kwargs["names"], folder / "upload", explorer.limits
+        )
+        n_items = count_items(data_path)
+        if n_items > explorer.limits.max_items:
+            raise InputError(
+                f"The upload holds about {n_items} items, over this app's limit of "
+                f"{explorer.limits.max_items}; upload a sample or use the `hercules run` CLI."
+            )
+        job.note(f"upload saved: {data_path.name} (~{n_items} items)")
+        truth = None
+        if kwargs["labels"] is not None:
+            truth = read_labels(*kwargs["labels"])
+        model = Hercules(**kwargs["params"], **explorer.model_options, progress=job.progress)
+        job.progress("Reading data", 0, 1)
+        model.fit(str(data_path), column=kwargs["column"], topic_seed=kwargs["topic_seed"])
+        if truth is not None and len(truth) != model.tree_.n_items:
+            raise InputError(
+                f"The labels file has {len(truth)} lines but the data has "
+                f"{model.tree_.n_items} items; give one label per item, in input order."
+            )
+        job.progress("Saving", 0, 1)
+        out = folder / "run"
+        model.progress = None
+        model.save_model(out)
+        job.progress("Saving", 1, 1)
+    finally:
+        shutil.rmtree(folder / "upload", ignore_errors=True)
+    return explorer.add_path(out, ground_truth=truth, label=f"new run {job.job_id}")
