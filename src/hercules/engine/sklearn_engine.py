@@ -23,7 +23,7 @@ class SklearnKMeans:
         if self.n_init is not None:
             return self.n_init
         work = n * k
-        return 5 if work <= 200_000 else 3 if work <= 2_000_000 else 1
+        return 5 if work <= 100_000 else 3 if work <= 1_000_000 else 1
 
     def fit(
         self,
