@@ -216,12 +216,17 @@ class Hercules:
             self.progress("Embedding", done, total)
 
     def _image_embedder(self) -> Embedder:
-        if self.image_embedding_client is None:
-            raise ParameterError(
-                "Image data needs an image embedder: pass image_embedding_client=..., or "
-                "precomputed vectors with embeddings=..."
+        if self.image_embedding_client is not None:
+            return as_embedder(self.image_embedding_client, name="image")
+        if getattr(self, "_image_embedder_cache", None) is None:
+            from hercules.embed.image_efficientnet import EfficientNetImageEmbedder, check_installed
+
+            # Fail before any image is read; the message names the pip command.
+            check_installed(
+                ", used for image data when no image_embedding_client= or embeddings= is given,"
             )
-        return as_embedder(self.image_embedding_client, name="image")
+            self._image_embedder_cache = EfficientNetImageEmbedder(progress=self._embed_progress)
+        return self._image_embedder_cache
 
     def _describe_fn(self) -> Callable[[list[str]], np.ndarray] | None:
         if not self.embed_descriptions and self.representation_mode == "direct":
