@@ -59,8 +59,17 @@ def main() -> None:
         for stage, seconds in timer.seconds.items():
             print(f"    {stage:<32} {seconds:7.2f} s")
     summary = {
-        key: {"mean": float(np.mean([r[key] for r in runs])), "std": float(np.std([r[key] for r in runs]))}
-        for key in ("hercules_l2_ari", "hercules_l2_nmi", "flat_ari", "flat_nmi", "hercules_fit_seconds")
+        key: {
+            "mean": float(np.mean([r[key] for r in runs])),
+            "std": float(np.std([r[key] for r in runs])),
+        }
+        for key in (
+            "hercules_l2_ari",
+            "hercules_l2_nmi",
+            "flat_ari",
+            "flat_nmi",
+            "hercules_fit_seconds",
+        )
     }
     t0 = time.perf_counter()
     model.save_model(CACHE_DIR_RUN)
@@ -81,7 +90,10 @@ def main() -> None:
         "machine": machine(),
     }
     path = write_results("20ng_foundation", payload)
-    print(f"mean over {args.seeds} seeds: " + ", ".join(f"{k} {v['mean']:.3f}±{v['std']:.3f}" for k, v in summary.items()))
+    print(
+        f"mean over {args.seeds} seeds: "
+        + ", ".join(f"{k} {v['mean']:.3f}±{v['std']:.3f}" for k, v in summary.items())
+    )
     print(f"save {save_seconds:.2f} s, {size_mb:.1f} MB; results in {path}")
 
 

@@ -45,6 +45,7 @@ _SAVED = (
     "max_levels",
     "auto_k_max",
     "embed_descriptions",
+    "normalize_centroids",
 )
 
 
@@ -78,6 +79,7 @@ class Hercules:
         max_levels: int = 6,
         auto_k_max: int | None = None,
         embed_descriptions: bool = True,
+        normalize_centroids: bool | None = None,
         progress: ProgressFn | None = None,
     ) -> None:
         self.level_cluster_counts = level_cluster_counts
@@ -98,6 +100,7 @@ class Hercules:
         self.max_levels = max_levels
         self.auto_k_max = auto_k_max
         self.embed_descriptions = embed_descriptions
+        self.normalize_centroids = normalize_centroids
         self.progress = progress
 
     # ------------------------------------------------------------------ fitting
@@ -129,6 +132,9 @@ class Hercules:
             min_clusters_per_level=self.min_clusters_per_level,
             max_levels=self.max_levels,
             auto_k_max=self.auto_k_max,
+            unit_norm_upper_levels=_resolve_unit_norm(
+                self.normalize_centroids, level0.representation
+            ),
         )
         describe = self._describe_fn()
         tree = build_tree(
@@ -336,6 +342,14 @@ class Hercules:
         model.projections_ = projections_from_info(info)
         model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
         return model
+
+
+def _resolve_unit_norm(setting: bool | None, vectors: np.ndarray) -> bool:
+    """``None`` means: normalise upper-level centroids when the items are unit vectors."""
+    if setting is not None:
+        return setting
+    norms = np.linalg.norm(vectors[: min(len(vectors), 10_000)], axis=1)
+    return bool(np.all(np.abs(norms - 1.0) < 1e-3))
 
 
 def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:

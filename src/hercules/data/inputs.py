@@ -139,7 +139,11 @@ def _from_frame(
     numeric_cols = frame.select_dtypes(include="number").columns
     if modality in (None, "numeric") and len(numeric_cols) == frame.shape[1] and frame.shape[1]:
         return _numeric(frame, source)
-    text_cols = [c for c in frame.columns if frame[c].dtype == object]
+    text_cols = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
+    ]
     if modality != "numeric" and len(text_cols) == 1:
         return _from_sequence(frame[text_cols[0]].tolist(), list(frame.index), modality)
     raise InputError(

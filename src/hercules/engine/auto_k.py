@@ -53,7 +53,7 @@ def choose_k(
         labels = assign(sample, result.centroids)
         if len(np.unique(labels)) < 2:
             continue
-        score = float(silhouette_score(sample, labels, sample_weight=None))
+        score = float(silhouette_score(sample, labels))
         logger.debug("auto-k: k=%d silhouette=%.4f", k, score)
         if score > best_score:
             best_k, best_score = k, score
