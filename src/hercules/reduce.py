@@ -17,19 +17,25 @@ class PCAProjection:
     components: np.ndarray  # (2, d)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        return ((np.asarray(X, dtype=np.float32) - self.mean) @ self.components.T).astype(
-            np.float32
-        )
+        # x.C - mean.C, so no centred (n, d) copy is made.
+        offset = self.mean @ self.components.T
+        return (np.asarray(X) @ self.components.T - offset).astype(np.float32)
 
 
 def fit_pca(X: np.ndarray, *, seed: int = 0, n_components: int = 2) -> PCAProjection:
-    """PCA by SVD of a sample of rows (at most FIT_SAMPLE); signs fixed for reproducibility."""
-    X = np.asarray(X, dtype=np.float64)
+    """PCA from the (d, d) covariance of a sample of rows; signs fixed for reproducibility.
+
+    The covariance route costs one n*d*d GEMM and a d*d eigen-decomposition, where an SVD of
+    the centred sample would also build its (n, d) left factor.
+    """
     if len(X) > FIT_SAMPLE:
-        X = X[np.random.default_rng(seed).choice(len(X), FIT_SAMPLE, replace=False)]
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), FIT_SAMPLE, replace=False))
+        X = X[rows]
+    X = np.asarray(X, dtype=np.float64)
     mean = X.mean(axis=0)
-    _, _, vt = np.linalg.svd(X - mean, full_matrices=False)
-    comps = vt[:n_components]
+    centred = X - mean
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    comps = vectors[:, ::-1][:, :n_components].T
     if comps.shape[0] < n_components:
         comps = np.vstack([comps, np.zeros((n_components - comps.shape[0], X.shape[1]))])
     # Make the largest-magnitude loading positive, as sklearn's svd_flip does.

@@ -16,6 +16,7 @@ from hercules.errors import InputError
 
 logger = logging.getLogger(__name__)
 
+CHUNK_ROWS = 65_536  # row blocks for checks on large arrays, so no (n, d) temporaries
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json"})
 
@@ -162,7 +163,10 @@ def _from_array(array: np.ndarray, modality: str | None) -> Corpus:
         array = array[:, None]
     if array.ndim != 2:
         raise InputError(f"Numeric arrays must be 1-D or 2-D, got shape {array.shape}.")
-    frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    # No copy: a million-row float32 array stays one block, shared with the caller's array.
+    frame = pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])], copy=False)
     return _numeric(frame, "array")
 
 
@@ -221,15 +225,18 @@ def _numeric(frame: pd.DataFrame, source: str) -> Corpus:
         raise InputError(
             f"Column(s) {non_numeric} of {source} are not numeric; drop them or pass column=."
         )
-    frame = frame.astype(float)
+    if not all(pd.api.types.is_float_dtype(frame[c]) for c in frame.columns):
+        frame = frame.astype(np.float64)
     values = frame.to_numpy()
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row, col = map(int, np.argwhere(bad)[0])
-        raise InputError(
-            f"Numeric data holds {int(bad.sum())} NaN/inf value(s); first at row {row}, column "
-            f"{frame.columns[col]!r} (value {values[row, col]}). Impute or drop those rows first."
-        )
+    for start in range(0, len(values), CHUNK_ROWS):
+        bad = ~np.isfinite(values[start : start + CHUNK_ROWS])
+        if bad.any():
+            row, col = map(int, np.argwhere(bad)[0])
+            row += start
+            raise InputError(
+                f"Numeric data holds NaN/inf values; the first is at row {row}, column "
+                f"{frame.columns[col]!r} (value {values[row, col]}). Impute or drop those rows."
+            )
     frame.columns = [str(c) for c in frame.columns]
     return Corpus("numeric", list(frame.index), numeric=frame.reset_index(drop=True))
 
@@ -244,7 +251,8 @@ def _validate(corpus: Corpus) -> None:
         if empty:
             logger.warning("%d of %d texts are empty or whitespace-only.", empty, n)
     elif corpus.numeric is not None:
-        distinct = len(corpus.numeric.drop_duplicates())
+        values = corpus.numeric.to_numpy()
+        distinct = 1 if bool((values.max(axis=0) == values.min(axis=0)).all()) else 2
     else:
         assert corpus.image_paths is not None
         distinct = len(set(corpus.image_paths))

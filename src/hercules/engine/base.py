@@ -49,18 +49,34 @@ def assign(X: np.ndarray, centroids: np.ndarray, chunk: int = 65_536) -> np.ndar
     return out
 
 
+def group_means(
+    X: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """(Weighted) mean of the rows of each group, as float32 (k, d).
+
+    One sparse (k, n) @ (n, d) product: no (n, d) temporary, so memory stays at the output.
+    """
+    import scipy.sparse as sp
+
+    w = np.ones(len(X), dtype=np.float64) if weights is None else weights.astype(np.float64)
+    indicator = sp.csr_matrix((w, (labels, np.arange(len(X)))), shape=(k, len(X)))
+    sums = np.asarray(indicator @ X, dtype=np.float64)
+    mass = np.bincount(labels, weights=w, minlength=k)
+    return (sums / np.maximum(mass, 1e-300)[:, None]).astype(np.float32)
+
+
 def compact(X: np.ndarray, labels: np.ndarray, weights: np.ndarray | None) -> KMeansResult:
     """Drop empty clusters and recompute centroids as (weighted) member means."""
     used, labels = np.unique(labels, return_inverse=True)
-    w = np.ones(len(X)) if weights is None else weights.astype(np.float64)
-    k = len(used)
-    sums = np.zeros((k, X.shape[1]), dtype=np.float64)
-    np.add.at(sums, labels, X * w[:, None])
-    mass = np.bincount(labels, weights=w, minlength=k)
-    centroids = (sums / mass[:, None]).astype(np.float32)
-    diffs = X - centroids[labels]
-    inertia = float((w * (diffs * diffs).sum(axis=1)).sum())
-    return KMeansResult(labels.astype(np.int64), centroids, inertia)
+    labels = labels.astype(np.int64)
+    centroids = group_means(X, labels, len(used), weights)
+    inertia = 0.0
+    for start in range(0, len(X), 65_536):
+        block = X[start : start + 65_536] - centroids[labels[start : start + 65_536]]
+        sq = (block * block).sum(axis=1, dtype=np.float64)
+        w = None if weights is None else weights[start : start + 65_536]
+        inertia += float(sq.sum() if w is None else (w * sq).sum())
+    return KMeansResult(labels, centroids, inertia)
 
 
 def make_engine(name: str | KMeansEngine, n_rows: int) -> KMeansEngine:

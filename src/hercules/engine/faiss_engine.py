@@ -14,7 +14,7 @@ class FaissKMeans:
     drawn on a sample, then one exact assignment pass over all rows."""
 
     def __init__(
-        self, *, niter: int = 20, max_points_per_centroid: int = 256, seed_sample: int = 20_000
+        self, *, niter: int = 20, max_points_per_centroid: int = 256, seed_sample: int = 8
     ) -> None:
         self.niter = niter
         self.max_points_per_centroid = max_points_per_centroid
@@ -33,7 +33,9 @@ class FaissKMeans:
         X = np.ascontiguousarray(X, dtype=np.float32)
         rng = np.random.default_rng(seed)
         if init is None:
-            m = min(len(X), max(self.seed_sample, 20 * k))
+            # k-means++ costs O(m * k * log k * d); seeding on seed_sample points per cluster
+            # is enough, since the faiss iterations that follow move the seeds anyway.
+            m = min(len(X), max(4_096, self.seed_sample * k))
             rows = np.sort(rng.choice(len(X), size=m, replace=False)) if m < len(X) else None
             pool = X if rows is None else X[rows]
             w = None if sample_weight is None or rows is None else sample_weight[rows]

@@ -8,6 +8,7 @@ from hercules.data.dataset import Corpus
 
 TITLE_CHARS = 80
 DESCRIPTION_CHARS = 300
+NUMERIC_COLUMNS_SHOWN = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 _SPACES = re.compile(r"\s+")
 
@@ -44,6 +45,13 @@ def level0_summaries(corpus: Corpus) -> tuple[list[str], list[str]]:
             f"Image file {p.name} in {p.parent.name or '.'}" for p in corpus.image_paths
         ]
         return titles, descriptions
+    assert corpus.numeric is not None
     titles = [f"Item {item_id}" for item_id in corpus.ids]
-    descriptions = [shorten(corpus.item_text(i), DESCRIPTION_CHARS) for i in range(len(corpus))]
+    columns = list(corpus.numeric.columns[:NUMERIC_COLUMNS_SHOWN])
+    values = corpus.numeric[columns].to_numpy().tolist()
+    more = ", …" if corpus.numeric.shape[1] > len(columns) else ""
+    descriptions = [
+        ", ".join(f"{c}={v:.4g}" for c, v in zip(columns, row, strict=True)) + more
+        for row in values
+    ]
     return titles, descriptions

@@ -12,26 +12,33 @@ def numeric_profile(corpus: Corpus, members: np.ndarray) -> pd.DataFrame:
     """Per column: cluster mean/std/min/max, overall mean/std and the mean's z-score."""
     assert corpus.numeric is not None
     frame = corpus.numeric
-    overall_mean = frame.mean()
-    overall_std = frame.std(ddof=0).replace(0.0, 1.0)
-    part = frame.iloc[members]
+    values = corpus.cached("numeric_values", frame.to_numpy)
+    overall_mean, overall_std = corpus.cached(
+        "numeric_overall",
+        lambda: (values.mean(axis=0, dtype=np.float64), values.std(axis=0, dtype=np.float64)),
+    )
+    part = values[members]
     profile = pd.DataFrame(
         {
-            "mean": part.mean(),
-            "std": part.std(ddof=0),
-            "min": part.min(),
-            "max": part.max(),
+            "mean": part.mean(axis=0, dtype=np.float64),
+            "std": part.std(axis=0, dtype=np.float64),
+            "min": part.min(axis=0),
+            "max": part.max(axis=0),
             "overall_mean": overall_mean,
-            "overall_std": overall_std,
-        }
+            "overall_std": np.where(overall_std > 0, overall_std, 1.0),
+        },
+        index=frame.columns,
     )
-    profile["z"] = (profile["mean"] - overall_mean) / overall_std
+    profile["z"] = (profile["mean"] - profile["overall_mean"]) / profile["overall_std"]
     return profile
 
 
-def describe_profile(corpus: Corpus, profile: pd.DataFrame, top: int = 3) -> tuple[str, str]:
-    """A title naming the most distinctive features and a one-paragraph description."""
-    order = profile["z"].abs().sort_values(ascending=False).index[:top]
+def describe_profile(
+    corpus: Corpus, profile: pd.DataFrame, top: int = 3, listed: int = 8
+) -> tuple[str, str]:
+    """A title naming the ``top`` most distinctive features; a description of ``listed``."""
+    ranked = profile["z"].abs().sort_values(ascending=False, kind="stable").index
+    order = ranked[:top]
     parts = []
     for col in order:
         z = profile.at[col, "z"]
@@ -40,7 +47,7 @@ def describe_profile(corpus: Corpus, profile: pd.DataFrame, top: int = 3) -> tup
         parts.append(f"{'high' if z > 0 else 'low'} {_label(corpus, col)}")
     title = ", ".join(parts).capitalize() if parts else "Typical values on every feature"
     lines = []
-    for col in profile.index:
+    for col in ranked[:listed]:
         meta = corpus.numeric_metadata.get(col, {})
         unit = f" {meta['unit']}" if meta.get("unit") else ""
         row = profile.loc[col]
