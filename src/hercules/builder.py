@@ -10,6 +10,7 @@ import numpy as np
 
 from hercules.data.dataset import Corpus
 from hercules.engine import KMeansEngine, choose_k, make_engine, resampled_kmeans
+from hercules.engine.base import group_means
 from hercules.errors import ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
 from hercules.tree import ClusterTree, Level
@@ -128,12 +129,9 @@ def _make_level(tree: ClusterTree, labels: np.ndarray, target: int, first_id: in
     rank[order] = np.arange(k)
     prev.parent = rank[labels]
     sizes = sizes[order]
-    w = prev.num_items.astype(np.float64)[:, None]
-    sums = np.zeros((k, prev.representation.shape[1]), dtype=np.float64)
-    np.add.at(sums, prev.parent, prev.representation * w)
     # Size-weighted: a cluster's vector is the mean of all its level-0 items, not of its
     # children's centroids, so small children do not pull it off.
-    representation = (sums / sizes[:, None]).astype(np.float32)
+    representation = group_means(prev.representation, prev.parent, k, prev.num_items)
     return Level(
         level=target,
         ids=list(range(first_id, first_id + k)),

@@ -182,11 +182,7 @@ class Hercules:
             shares_description = True
         elif corpus.modality == "numeric":
             assert corpus.numeric is not None
-            values = corpus.numeric.to_numpy(dtype=np.float64)
-            std = values.std(axis=0)
-            vectors = ((values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)).astype(
-                np.float32
-            )
+            vectors = standardize(corpus.numeric.to_numpy())
         else:
             vectors = self._image_embedder().embed(corpus.image_paths or [])
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -352,6 +348,25 @@ def _resolve_unit_norm(setting: bool | None, vectors: np.ndarray) -> bool:
     return bool(np.all(np.abs(norms - 1.0) < 1e-3))
 
 
+def standardize(values: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """z-scores as float32, in row blocks: no float64 copy of the whole table."""
+    total = np.zeros(values.shape[1])
+    for start in range(0, len(values), chunk):
+        total += values[start : start + chunk].sum(axis=0, dtype=np.float64)
+    mean = total / len(values)
+    # Second pass on centred values: no cancellation when the mean dwarfs the spread.
+    total_sq = np.zeros(values.shape[1])
+    for start in range(0, len(values), chunk):
+        centred = values[start : start + chunk] - mean
+        total_sq += (centred * centred).sum(axis=0)
+    std = np.sqrt(total_sq / len(values))
+    scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+    out = np.empty(values.shape, dtype=np.float32)
+    for start in range(0, len(values), chunk):
+        out[start : start + chunk] = (values[start : start + chunk] - mean) / scale
+    return out
+
+
 def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
     vectors = np.asarray(embeddings)
     if vectors.ndim != 2 or vectors.shape[0] != n:
@@ -361,9 +376,11 @@ def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
         )
     if vectors.dtype.kind not in "biuf":
         raise InputError(f"embeddings must be numeric, got dtype {vectors.dtype}.")
-    if not np.isfinite(vectors).all():
-        bad = int(np.argwhere(~np.isfinite(vectors))[0][0])
-        raise InputError(
-            f"embeddings holds NaN/inf values (first in row {bad}); fix or drop that row."
-        )
-    return vectors.astype(np.float32)
+    for start in range(0, n, 65_536):
+        block = vectors[start : start + 65_536]
+        if not np.isfinite(block).all():
+            bad = start + int(np.argwhere(~np.isfinite(block))[0][0])
+            raise InputError(
+                f"embeddings holds NaN/inf values (first in row {bad}); fix or drop that row."
+            )
+    return np.asarray(vectors, dtype=np.float32)
