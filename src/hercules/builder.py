@@ -171,14 +171,42 @@ def _summarise(
     progress: ProgressFn | None,
 ) -> None:
     level = tree.top_level
+    if describe is None and settings.representation_mode == "description":
+        raise ParameterError("representation_mode='description' needs a text embedder.")
+    summarise_clusters(
+        tree,
+        corpus,
+        summarizer,
+        level,
+        np.arange(len(tree.levels[level])),
+        n_representatives=settings.n_representatives,
+        topic_seed=topic_seed,
+        describe=describe,
+        progress=progress,
+    )
+
+
+def summarise_clusters(
+    tree: ClusterTree,
+    corpus: Corpus,
+    summarizer: Summarizer,
+    level: int,
+    indices: np.ndarray,
+    *,
+    n_representatives: int,
+    topic_seed: str | None,
+    describe: DescribeFn | None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """(Re)write titles, descriptions and description vectors of some clusters of one level."""
     data = tree.levels[level]
     below = tree.levels[level - 1]
     labels = tree.labels(level)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(len(data) + 1))
-    reps = _representatives(tree, level, settings.n_representatives)
+    reps = _representatives(tree, level, n_representatives)
     briefs = []
-    for c in range(len(data)):
+    for c in indices:
         children = []
         if level >= 2:
             assert below.parent is not None
@@ -208,15 +236,21 @@ def _summarise(
             f"{type(summarizer).__name__} returned {len(summaries)} summaries for "
             f"{len(briefs)} clusters at level {level}; it must return one per cluster."
         )
-    data.titles = [s.title for s in summaries]
-    data.descriptions = [s.description for s in summaries]
-    data.summary_failed = np.array([s.failed for s in summaries], dtype=bool)
+    if data.summary_failed is None or len(data.summary_failed) != len(data):
+        data.summary_failed = np.zeros(len(data), dtype=bool)
+    for c, summary in zip(indices, summaries, strict=True):
+        data.titles[c] = summary.title
+        data.descriptions[c] = summary.description
+        data.summary_failed[c] = summary.failed
+    if data.summary_stale is not None:
+        data.summary_stale[indices] = False
     _report(progress, f"Summarising level {level}", len(briefs), len(briefs))
     if describe is not None:
         texts = [f"{s.title}. {s.description}" for s in summaries]
-        data.description_embedding = np.asarray(describe(texts), dtype=np.float32)
-    elif settings.representation_mode == "description":
-        raise ParameterError("representation_mode='description' needs a text embedder.")
+        vectors = np.asarray(describe(texts), dtype=np.float32)
+        if data.description_embedding is None or len(indices) == len(data):
+            data.description_embedding = np.zeros((len(data), vectors.shape[1]), np.float32)
+        data.description_embedding[indices] = vectors
 
 
 def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:

@@ -27,6 +27,8 @@ class Level:
     description_embedding: np.ndarray | None = None
     parent: np.ndarray | None = None
     summary_failed: np.ndarray | None = None
+    # Set by predict(append=True): membership moved enough that the summary may be outdated.
+    summary_stale: np.ndarray | None = None
     reductions: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -160,6 +162,11 @@ class Cluster:
     def summary_failed(self) -> bool:
         failed = self._data.summary_failed
         return bool(failed[self.index]) if failed is not None else False
+
+    @property
+    def summary_stale(self) -> bool:
+        stale = self._data.summary_stale
+        return bool(stale[self.index]) if stale is not None else False
 
     @property
     def parent(self) -> Cluster | None:
