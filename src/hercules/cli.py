@@ -223,6 +223,75 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+# ---------------------------------------------------------------------- explorer (app extra)
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _serve(dash_app: Any, host: str, port: int) -> None:
+    if host not in _LOCAL_HOSTS:
+        console.print(
+            f"[yellow]Warning:[/yellow] binding {_escape(host)}:{port} exposes the explorer (and "
+            "its upload/run form) to other machines; it has no authentication."
+        )
+    console.print(f"Explorer on http://{_escape(host)}:{port}  (Ctrl+C to stop)")
+    dash_app.run(host=host, port=port, debug=False)
+
+
+@app.command()
+def serve(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 is local only")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8050,
+) -> None:
+    """Open a saved run in the interactive explorer (needs the app extra)."""
+    from hercules.errors import RunDirectoryError, require
+
+    if not run_dir.is_dir():
+        raise RunDirectoryError(f"{run_dir} is not a directory; give a run folder to serve.")
+    require("dash", "hercules serve", "hercules-cluster[app]")
+    from hercules.app import make_app
+
+    _serve(make_app(run_dir), host, port)
+
+
+@app.command("app")
+def app_command(
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 is local only")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8050,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where runs made in the app are saved (default: a temp dir)")
+    ] = None,
+) -> None:
+    """Start the explorer empty: upload data, configure and run in the browser."""
+    from hercules.errors import require
+
+    require("dash", "hercules app", "hercules-cluster[app]")
+    from hercules.app import make_app
+
+    _serve(make_app(None, workdir=workdir), host, port)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write one self-contained HTML file (tree, treemap, scatter) that opens offline."""
+    from hercules.errors import require
+
+    require("plotly", "hercules report", "hercules-cluster[app]")
+    from hercules.app.report import write_report
+
+    path = write_report(run_dir, out)
+    console.print(f"[green]Wrote[/green] {_escape(str(path))}")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
