@@ -166,6 +166,7 @@ def _write_payload(
                     "summary_failed": lvl.summary_failed
                     if lvl.summary_failed is not None
                     else False,
+                    "summary_stale": lvl.summary_stale if lvl.summary_stale is not None else False,
                 }
             )
         )
@@ -219,7 +220,8 @@ def _read_level(
         if lvl == 0
         else [int(i) for i in rows["id"]]
     )
-    parent = rows["parent_index"].to_numpy(dtype=np.int64)
+    # copy=True: pandas hands out read-only views, and append/relabel update these arrays.
+    parent = rows["parent_index"].to_numpy(dtype=np.int64, copy=True)
     reductions = {
         name: np.load(payload / f"L{lvl}.{name}.npy")
         for name in info["projections"]
@@ -229,12 +231,17 @@ def _read_level(
         level=lvl,
         ids=ids,
         representation=representation,
-        num_items=rows["num_items"].to_numpy(dtype=np.int64),
+        num_items=rows["num_items"].to_numpy(dtype=np.int64, copy=True),
         titles=rows["title"].tolist(),
         descriptions=rows["description"].tolist(),
         description_embedding=description,
         parent=None if lvl == info["n_levels"] - 1 else parent,
-        summary_failed=rows["summary_failed"].to_numpy(dtype=bool) if lvl > 0 else None,
+        summary_failed=rows["summary_failed"].to_numpy(dtype=bool, copy=True) if lvl > 0 else None,
+        summary_stale=(
+            rows["summary_stale"].to_numpy(dtype=bool, copy=True)
+            if lvl > 0 and "summary_stale" in rows
+            else None
+        ),
         reductions=reductions,
     )
 

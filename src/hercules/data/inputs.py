@@ -27,8 +27,13 @@ def load_corpus(
     modality: str | None = None,
     column: str | None = None,
     numeric_metadata: Mapping[str, Mapping[str, str]] | None = None,
+    validate: bool = True,
 ) -> Corpus:
-    """Read ``data`` (texts, image paths, numbers, a table file or a folder) into a Corpus."""
+    """Read ``data`` (texts, image paths, numbers, a table file or a folder) into a Corpus.
+
+    ``validate=False`` skips the checks that only matter for clustering (at least 2 items, not
+    all identical), for routing new items into a fitted tree.
+    """
     if modality is not None and modality not in MODALITIES:
         raise InputError(
             f"modality must be one of {', '.join(MODALITIES)} or None (auto), got {modality!r}."
@@ -61,7 +66,8 @@ def load_corpus(
                 f"{list(corpus.numeric.columns)}."
             )
         corpus.numeric_metadata = {k: dict(v) for k, v in numeric_metadata.items()}
-    _validate(corpus)
+    if validate:
+        _validate(corpus)
     return corpus
 
 
