@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -25,7 +26,6 @@ from hercules.evaluate import evaluate_tree_level
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions
 from hercules.summarize.base import Summarizer
-from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.level0 import level0_summaries
 from hercules.tree import Cluster, ClusterTree, Level
 
@@ -80,6 +80,8 @@ class Hercules:
         auto_k_max: int | None = None,
         embed_descriptions: bool = True,
         normalize_centroids: bool | None = None,
+        labeller: str = "auto",
+        cache: bool = True,
         progress: ProgressFn | None = None,
     ) -> None:
         self.level_cluster_counts = level_cluster_counts
@@ -101,6 +103,8 @@ class Hercules:
         self.auto_k_max = auto_k_max
         self.embed_descriptions = embed_descriptions
         self.normalize_centroids = normalize_centroids
+        self.labeller = labeller
+        self.cache = cache
         self.progress = progress
 
     # ------------------------------------------------------------------ fitting
@@ -114,8 +118,13 @@ class Hercules:
         embeddings: np.ndarray | None = None,
         modality: str | None = None,
         column: str | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
     ) -> Hercules:
-        """Build the hierarchy. Sets ``tree_``, ``labels_``, ``corpus_``; returns ``self``."""
+        """Build the hierarchy. Sets ``tree_``, ``labels_``, ``corpus_``; returns ``self``.
+
+        With ``checkpoint=DIR`` the tree is saved there after every level, and a rerun with the
+        same data and parameters resumes from the last finished level.
+        """
         validate_params(type(self).__name__, self.get_params())
         corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
         level0 = self._level0(corpus, embeddings)
@@ -137,14 +146,19 @@ class Hercules:
             ),
         )
         describe = self._describe_fn()
+        summarizer = self._resolve_summarizer()
+        self.summarizer_ = summarizer
+        on_level, start = self._checkpointing(checkpoint, corpus, level0, topic_seed, summarizer)
         tree = build_tree(
             level0,
             corpus,
             settings,
-            self._resolve_summarizer(),
+            summarizer,
             describe=describe,
             topic_seed=topic_seed,
             progress=self.progress,
+            on_level=on_level,
+            start=start,
         )
         if tree.top_level == 0:
             raise InputError(
@@ -211,6 +225,10 @@ class Hercules:
                 from hercules.embed.onnx_minilm import MiniLMEmbedder
 
                 self._text_embedder_cache = MiniLMEmbedder(progress=self._embed_progress)
+                if self.cache:  # our own model has a known identity; user clients may not
+                    from hercules.cache import Cache, CachedEmbedder
+
+                    self._text_embedder_cache = CachedEmbedder(self._text_embedder_cache, Cache())
         return self._text_embedder_cache
 
     def _embed_progress(self, done: int, total: int) -> None:
@@ -243,12 +261,34 @@ class Hercules:
                     f"{type(self.summarizer).__name__}."
                 )
             return self.summarizer
-        if self.llm_client is not None:
-            raise ParameterError(
-                "llm_client summaries are not available in this version; pass "
-                "summarizer=KeywordSummarizer() or omit llm_client."
-            )
-        return KeywordSummarizer()
+        from hercules.summarize.choose import resolve_labeller
+
+        return resolve_labeller(self.labeller, llm_client=self.llm_client, cache=self.cache)
+
+    def _checkpointing(
+        self,
+        path: str | os.PathLike[str] | None,
+        corpus: Corpus,
+        level0: Level,
+        topic_seed: str | None,
+        summarizer: Summarizer,
+    ) -> tuple[Callable[[ClusterTree], None] | None, ClusterTree | None]:
+        if path is None:
+            return None, None
+        from hercules.checkpoint import Checkpoint, fingerprint
+
+        params = self.get_params() | {"engine": str(self.engine)}
+        label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
+        point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
+        start, old_log = point.load()
+        log = getattr(summarizer, "call_log", None)
+        if isinstance(log, list) and old_log:
+            log[:0] = old_log
+
+        def save(tree: ClusterTree) -> None:
+            point.save(tree, corpus, params, {"topic_seed": topic_seed}, list(log or []))
+
+        return save, start
 
     # ------------------------------------------------------------------ results
     def get_params(self) -> dict[str, Any]:
@@ -322,6 +362,11 @@ class Hercules:
             extra={"topic_seed": self.topic_seed_},
             projections=self.projections_,
         )
+        log = getattr(getattr(self, "summarizer_", None), "call_log", None)
+        if log:
+            from hercules.checkpoint import write_log
+
+            write_log(Path(path), log)
 
     @classmethod
     def load_model(cls, path: str | os.PathLike[str], **clients: Any) -> Hercules:

@@ -1,0 +1,141 @@
+"""A persistent cache of LLM answers and embeddings in SQLite (one file, WAL mode).
+
+Keys are ``sha256(model id + exact input)``: a rerun with the same inputs costs nothing, and a
+changed prompt (another topic_seed, another sample) is asked again. Several threads and
+processes may share one cache file: SQLite's WAL journal lets readers run beside one writer, and
+writers wait (``busy_timeout``) instead of failing.
+
+The location is ``platformdirs.user_cache_dir("hercules")/cache.sqlite3``, or
+``$HERCULES_CACHE_DIR/cache.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS llm (
+    key TEXT PRIMARY KEY, model TEXT NOT NULL, response TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embedding (
+    key TEXT PRIMARY KEY, model TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL
+);
+"""
+_CHUNK = 500
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("HERCULES_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("hercules"))
+
+
+def cache_key(model: str, *parts: str) -> str:
+    digest = hashlib.sha256(model.encode())
+    for part in parts:
+        digest.update(b"\x00")
+        digest.update(part.encode("utf-8", errors="surrogatepass"))
+    return digest.hexdigest()
+
+
+class Cache:
+    """Get/put LLM answers and embedding vectors; safe across threads and processes."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_cache_dir() / "cache.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout = 60000")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        with self._conn:
+            self._conn.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------------ LLM answers
+    def get_text(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT response FROM llm WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_text(self, key: str, model: str, response: str) -> None:
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO llm VALUES (?, ?, ?, ?)",
+                (key, model, response, time.time()),
+            )
+
+    # ------------------------------------------------------------------ embeddings
+    def get_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = list(keys[start : start + _CHUNK])
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT key, dim, vector FROM embedding WHERE key IN ({marks})", chunk
+                ).fetchall()
+                for key, dim, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32).reshape(dim)
+        return found
+
+    def put_vectors(self, model: str, items: dict[str, np.ndarray]) -> None:
+        rows = [
+            (key, model, int(vec.shape[0]), np.ascontiguousarray(vec, dtype=np.float32).tobytes())
+            for key, vec in items.items()
+        ]
+        with self._lock, self._conn:
+            self._conn.executemany("INSERT OR REPLACE INTO embedding VALUES (?, ?, ?, ?)", rows)
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            llm = self._conn.execute("SELECT COUNT(*) FROM llm").fetchone()[0]
+            emb = self._conn.execute("SELECT COUNT(*) FROM embedding").fetchone()[0]
+        return {"llm": int(llm), "embedding": int(emb)}
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class CachedEmbedder:
+    """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded."""
+
+    def __init__(self, embedder: Any, cache: Cache) -> None:
+        self.embedder = embedder
+        self.cache = cache
+        self.model_id = str(embedder.model_id)
+        self.hits = 0
+        self.misses = 0
+
+    def embed(self, items: Sequence[Any]) -> np.ndarray:
+        items = list(items)
+        if not items or not all(isinstance(item, str) for item in items):
+            return np.asarray(self.embedder.embed(items), dtype=np.float32)
+        keys = [cache_key(self.model_id, item) for item in items]
+        found = self.cache.get_vectors(sorted(set(keys)))
+        todo = sorted({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())
+        if todo:
+            fresh = np.asarray(self.embedder.embed([items[i] for i in todo]), dtype=np.float32)
+            new = {keys[i]: fresh[row] for row, i in enumerate(todo)}
+            self.cache.put_vectors(self.model_id, new)
+            found.update(new)
+        self.hits += len(items) - len(todo)
+        self.misses += len(todo)
+        logger.info("Embedding cache: %d hits, %d computed", len(items) - len(todo), len(todo))
+        return np.stack([found[k] for k in keys]).astype(np.float32)

@@ -1,0 +1,103 @@
+"""Checkpoint a run after each level and resume it after a crash or ``kill -9``.
+
+The checkpoint is an ordinary run directory (written atomically by :mod:`hercules.persist`)
+whose ``run.json`` carries ``checkpoint.fingerprint``: a hash of the data, the level-0 vectors,
+the parameters, the topic seed and the labeller. A rerun with the same fingerprint continues
+from the last finished level; anything else starts over. k-means seeds depend only on the level
+number and the LLM answers come from the call cache, so a resumed run equals an uninterrupted one.
+Beside it, ``llm_log.jsonl`` holds every model call of the run so far.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hercules.data.dataset import Corpus
+from hercules.errors import RunDirectoryError
+from hercules.persist import load_run, save_run
+from hercules.tree import ClusterTree, Level
+
+logger = logging.getLogger(__name__)
+
+LOG_FILE = "llm_log.jsonl"
+
+
+def fingerprint(
+    corpus: Corpus, level0: Level, params: dict[str, Any], topic_seed: str | None, labeller: str
+) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    digest.update(json.dumps([topic_seed, labeller, corpus.modality]).encode())
+    digest.update(json.dumps([str(i) for i in corpus.ids]).encode())
+    for i in range(len(corpus)):
+        digest.update(corpus.item_text(i).encode("utf-8", errors="surrogatepass"))
+        digest.update(b"\x00")
+    digest.update(np.ascontiguousarray(level0.representation).tobytes())
+    return digest.hexdigest()
+
+
+class Checkpoint:
+    def __init__(self, path: str | os.PathLike[str], fingerprint: str) -> None:
+        self.path = Path(path)
+        self.fingerprint = fingerprint
+
+    def load(self) -> tuple[ClusterTree | None, list[dict[str, Any]]]:
+        """The last checkpointed tree of this very run, and its call log; else ``(None, [])``."""
+        if not (self.path / "manifest.json").is_file():
+            return None, []
+        try:
+            tree, _, info = load_run(self.path)
+        except RunDirectoryError as exc:
+            logger.warning("Ignoring unreadable checkpoint in %s: %s", self.path, exc)
+            return None, []
+        saved = (info.get("checkpoint") or {}).get("fingerprint")
+        if saved != self.fingerprint:
+            logger.info("Checkpoint in %s is for another run; starting over.", self.path)
+            return None, []
+        logger.info("Resuming from the checkpoint in %s at level %d", self.path, tree.top_level)
+        return tree, read_log(self.path)
+
+    def save(
+        self,
+        tree: ClusterTree,
+        corpus: Corpus,
+        params: dict[str, Any],
+        extra: dict[str, Any],
+        log: list[dict[str, Any]],
+    ) -> None:
+        extra = extra | {"checkpoint": {"fingerprint": self.fingerprint, "level": tree.top_level}}
+        save_run(self.path, tree, corpus, params=params, extra=extra, projections={})
+        write_log(self.path, log)
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    file = path / LOG_FILE
+    if not file.is_file():
+        return []
+    records = []
+    for line in file.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            break  # a torn last line after a kill
+    return records
+
+
+def write_log(path: Path, log: list[dict[str, Any]]) -> None:
+    """Write the call log beside the run, atomically (temp file + rename)."""
+    if not log:
+        return
+    tmp = path / f".{LOG_FILE}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for record in log:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path / LOG_FILE)

@@ -1,0 +1,145 @@
+"""Local GGUF models through ``xllamacpp`` (prebuilt llama.cpp wheels), JSON-schema constrained.
+
+Generation on a small CPU is the bottleneck of a run, so the thread count is explicit
+(default 2): two busy processes sharing two cores slow generation down more than twentyfold.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import urllib.request
+from typing import Any
+
+from hercules.errors import ParameterError, require
+from hercules.llm.base import Completion, LLMError
+from hercules.llm.models import DEFAULT_MODEL, resolve_model
+
+logger = logging.getLogger(__name__)
+
+XLLAMACPP_PIP = "xllamacpp==2026.10.11549"
+
+
+class LocalLLM:
+    """A GGUF model run in-process. ``model`` is a known name or a ``.gguf`` path.
+
+    Decoding is greedy (temperature 0) with a fixed seed, so the same prompt gives the same
+    answer, which is what makes the call cache and checkpoint resume exact.
+    """
+
+    supports_schema = True
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] = DEFAULT_MODEL,
+        *,
+        threads: int = 2,
+        context: int = 4096,
+        temperature: float = 0.0,
+        seed: int = 42,
+    ) -> None:
+        if not isinstance(threads, int) or threads < 1:
+            raise ParameterError(f"threads must be an int >= 1; got {threads!r}.")
+        if not isinstance(context, int) or context < 512:
+            raise ParameterError(f"context must be an int >= 512 tokens; got {context!r}.")
+        self.spec = resolve_model(model)
+        self.threads = threads
+        self.context = context
+        self.temperature = temperature
+        self.seed = seed
+        self.model_id = f"gguf:{self.spec.name}:t{temperature}:s{seed}"
+        self._server: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._server is None:
+            xl = require("xllamacpp", "The local LLM backend", XLLAMACPP_PIP)
+            params = xl.CommonParams()
+            params.model.path = str(self.spec.path)
+            params.n_ctx = self.context
+            params.n_parallel = 1
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
+            params.verbosity = -1
+            start = time.perf_counter()
+            self._server = xl.Server(params)
+            logger.info(
+                "Loaded %s in %.1fs (%d threads)",
+                self.spec.path,
+                time.perf_counter() - start,
+                self.threads,
+            )
+        return self._server
+
+    @property
+    def address(self) -> str:
+        """The model's own OpenAI-compatible HTTP endpoint (``http://127.0.0.1:PORT``)."""
+        return str(self._load().listening_address)
+
+    def count_tokens(self, text: str) -> int:
+        body = json.dumps({"content": text}).encode()
+        request = urllib.request.Request(
+            self.address + "/tokenize", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return len(json.loads(response.read())["tokens"])
+
+    def complete(
+        self, prompt: str, *, schema: dict[str, Any] | None = None, max_tokens: int = 256
+    ) -> str:
+        return self.complete_with_usage(prompt, schema=schema, max_tokens=max_tokens).text
+
+    def complete_with_usage(
+        self, prompt: str, *, schema: dict[str, Any] | None = None, max_tokens: int = 256
+    ) -> Completion:
+        request: dict[str, Any] = {
+            "messages": [{"role": "user", "content": prompt}],
+            "max_tokens": max_tokens,
+            "temperature": self.temperature,
+            "seed": self.seed,
+        }
+        if schema is not None:
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema, "strict": True},
+            }
+        with self._lock:
+            server = self._load()
+            start = time.perf_counter()
+            result = server.handle_chat_completions(request)
+            seconds = time.perf_counter() - start
+        return parse_chat_response(result, seconds, self.model_id)
+
+    def close(self) -> None:
+        with self._lock:
+            self._server = None
+
+
+def parse_chat_response(result: Any, seconds: float, name: str) -> Completion:
+    """Read an OpenAI-style chat completion (dict or JSON text) into a :class:`Completion`."""
+    if isinstance(result, str | bytes):
+        try:
+            result = json.loads(result)
+        except ValueError as exc:
+            raise LLMError(f"{name} answered with non-JSON: {str(result)[:200]!r}") from exc
+    if not isinstance(result, dict):
+        raise LLMError(f"{name} answered with {type(result).__name__}, expected a JSON object.")
+    if "error" in result:
+        raise LLMError(f"{name} reported an error: {str(result['error'])[:300]}")
+    try:
+        choice = result["choices"][0]
+        text = choice["message"]["content"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise LLMError(f"{name} answer has no choices[0].message.content: {result!r:.300}") from exc
+    usage = result.get("usage") or {}
+    if choice.get("finish_reason") == "length":
+        logger.info("%s stopped at max_tokens; the answer may be cut off", name)
+    return Completion(
+        text=str(text or ""),
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        seconds=seconds,
+    )

@@ -1,0 +1,324 @@
+"""Cluster titles and descriptions written by a language model, batched, cached and logged.
+
+Per level: one prompt block per cluster (see :mod:`hercules.summarize.prompt`), ``batch_size``
+clusters per call. A call is retried with back-off (one shared :class:`RetryPolicy`); a batch
+that still fails, answers malformed JSON or the wrong id set is split in half and asked again,
+down to single clusters. A cluster that fails alone gets a keyword title with
+``Summary(failed=True, error=...)``: one bad answer never stops a run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+from hercules.cache import Cache, cache_key
+from hercules.errors import ParameterError
+from hercules.llm.base import Completion, call, count_tokens, model_id, supports_schema
+from hercules.llm.retry import RetryPolicy
+from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
+from hercules.summarize.prompt import PromptOptions, fit_block, header
+from hercules.summarize.schema import AnswerError, batch_schema, clean_title, parse_labels
+
+logger = logging.getLogger(__name__)
+
+# Measured for Qwen2.5-Coder-1.5B Q4_K_M with xllamacpp on 2 threads (see bench/results).
+PROMPT_TOKENS_PER_S = 93.0
+GENERATED_TOKENS_PER_S = 34.0
+CHARS_PER_TOKEN = 4.0  # only when the backend exposes no tokenizer
+
+
+@dataclass
+class _Outcome:
+    summaries: dict[int, Summary] = field(default_factory=dict)
+
+
+class LLMSummarizer:
+    """Writes a title and description per cluster with ``llm`` (an :class:`~hercules.llm.LLM`).
+
+    ``batch_size`` clusters share one call (adaptively halved on failure); ``max_prompt_tokens``
+    bounds each prompt, counted with the model's own tokenizer where it has one; ``cache``
+    (a :class:`~hercules.cache.Cache`) makes reruns free; ``timeout`` bounds one call in
+    seconds; ``concurrency`` runs that many calls at once (ordered results), for remote servers.
+    ``call_log`` receives one record per model call (prompt, answer, tokens, seconds).
+    """
+
+    def __init__(
+        self,
+        llm: Any,
+        *,
+        batch_size: int = 1,
+        n_samples: int = 5,
+        sample_chars: int = 400,
+        sampling: str = "centroid_closest",
+        max_prompt_tokens: int = 3000,
+        max_tokens_per_cluster: int = 150,
+        retry: RetryPolicy | None = None,
+        cache: Cache | None = None,
+        timeout: float | None = None,
+        concurrency: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        if not hasattr(llm, "complete"):
+            raise ParameterError(
+                f"llm must have a complete(prompt, *, schema, max_tokens) method; got "
+                f"{type(llm).__name__}. Wrap a plain function with hercules.llm.CallableLLM."
+            )
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ParameterError(f"batch_size must be an int >= 1; got {batch_size!r}.")
+        if sampling not in ("centroid_closest", "random"):
+            raise ParameterError(
+                f"sampling must be 'centroid_closest' or 'random'; got {sampling!r}."
+            )
+        if max_prompt_tokens < 200:
+            raise ParameterError(f"max_prompt_tokens must be >= 200; got {max_prompt_tokens}.")
+        self.llm = llm
+        self.batch_size = batch_size
+        self.options = PromptOptions(
+            n_samples=n_samples, sample_chars=sample_chars, sampling=sampling, seed=seed
+        )
+        self.max_prompt_tokens = max_prompt_tokens
+        self.max_tokens_per_cluster = max_tokens_per_cluster
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.cache = cache
+        self.timeout = timeout
+        self.concurrency = concurrency or int(getattr(llm, "max_concurrency", 1) or 1)
+        self.model_id = model_id(llm)
+        self.call_log: list[dict[str, Any]] = []
+        self.on_call: Callable[[dict[str, Any]], None] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    # ------------------------------------------------------------------ protocol
+    def summarize_level(self, request: LevelRequest) -> list[Summary]:
+        briefs = request.clusters
+        if not briefs:
+            return []
+        head_tokens = self._count(header(request.level, request.corpus.modality, [0], None))
+        budget = max(100, (self.max_prompt_tokens - head_tokens) // min(self.batch_size, 4))
+        blocks = [fit_block(b, request.corpus, self.options, budget, self._count) for b in briefs]
+        batches = self._batches(blocks, head_tokens)
+        outcome = _Outcome()
+
+        def work(batch: list[int]) -> dict[int, Summary]:
+            return self._solve(request, blocks, batch)
+
+        if self.concurrency > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(self.concurrency) as pool:
+                for part in pool.map(work, batches):
+                    outcome.summaries.update(part)
+        else:
+            for batch in batches:
+                outcome.summaries.update(work(batch))
+        summaries = [outcome.summaries[i] for i in range(len(briefs))]
+        failed = [i for i, s in enumerate(summaries) if s.failed]
+        if failed:
+            summaries = self._fallback(request, summaries, failed)
+        return summaries
+
+    # ------------------------------------------------------------------ batching
+    def _batches(self, blocks: list[tuple[str, int]], head_tokens: int) -> list[list[int]]:
+        batches: list[list[int]] = []
+        current: list[int] = []
+        used = head_tokens
+        for i, (_, tokens) in enumerate(blocks):
+            if current and (
+                len(current) >= self.batch_size or used + tokens > self.max_prompt_tokens
+            ):
+                batches.append(current)
+                current, used = [], head_tokens
+            current.append(i)
+            used += tokens
+        if current:
+            batches.append(current)
+        return batches
+
+    def _solve(
+        self, request: LevelRequest, blocks: list[tuple[str, int]], batch: list[int]
+    ) -> dict[int, Summary]:
+        """Ask for ``batch``; on final failure split it, down to single clusters."""
+        try:
+            return self._ask(request, blocks, batch)
+        except Exception as exc:  # any backend or answer failure; never crash the run
+            if len(batch) > 1:
+                half = len(batch) // 2
+                logger.info(
+                    "Batch of %d failed at level %d (%s); splitting", len(batch), request.level, exc
+                )
+                return {
+                    **self._solve(request, blocks, batch[:half]),
+                    **self._solve(request, blocks, batch[half:]),
+                }
+            brief = request.clusters[batch[0]]
+            message = f"{type(exc).__name__}: {exc}"[:500]
+            logger.warning(
+                "Summary failed for cluster %s at level %d: %s",
+                brief.cluster_id,
+                brief.level,
+                message,
+            )
+            return {batch[0]: Summary("", "", failed=True, error=message)}
+
+    def _ask(
+        self, request: LevelRequest, blocks: list[tuple[str, int]], batch: list[int]
+    ) -> dict[int, Summary]:
+        briefs = [request.clusters[i] for i in batch]
+        ids = [int(b.cluster_id) for b in briefs]
+        prompt = "\n\n".join(
+            [header(request.level, request.corpus.modality, ids, request.topic_seed)]
+            + [blocks[i][0] for i in batch]
+        )
+        schema = batch_schema(ids)
+        max_tokens = self.max_tokens_per_cluster * len(batch) + 20
+        key = cache_key(self.model_id, json.dumps([prompt, schema, max_tokens], sort_keys=True))
+        if self.cache is not None:
+            cached = self.cache.get_text(key)
+            if cached is not None:
+                try:
+                    labels = parse_labels(cached, ids)
+                    self._record(request, ids, prompt, cached, None, cached=True)
+                    return self._to_summaries(batch, briefs, labels)
+                except AnswerError:
+                    logger.info("Ignoring an unreadable cached answer for ids %s", ids)
+
+        def attempt() -> dict[int, Summary]:
+            completion: Completion | None = None
+            try:
+                completion = self._call(
+                    prompt, schema if supports_schema(self.llm) else None, max_tokens
+                )
+                labels = parse_labels(completion.text, ids)
+            except Exception as exc:
+                self._record(
+                    request,
+                    ids,
+                    prompt,
+                    completion.text if completion else None,
+                    completion,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                raise
+            self._record(request, ids, prompt, completion.text, completion)
+            if self.cache is not None:
+                self.cache.put_text(key, self.model_id, completion.text)
+            return self._to_summaries(batch, briefs, labels)
+
+        # Deterministic answer errors from a multi-cluster batch are better fixed by splitting.
+        policy = (
+            self.retry
+            if len(batch) == 1
+            else RetryPolicy(attempts=min(2, self.retry.attempts), base_delay=self.retry.base_delay)
+        )
+        return policy.run(attempt, what=f"LLM call for clusters {ids}")
+
+    def _call(self, prompt: str, schema: dict[str, Any] | None, max_tokens: int) -> Completion:
+        if self.timeout is None:
+            return call(self.llm, prompt, schema=schema, max_tokens=max_tokens)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max(2, self.concurrency), thread_name_prefix="llm")
+        future = self._pool.submit(call, self.llm, prompt, schema=schema, max_tokens=max_tokens)
+        try:
+            return future.result(timeout=self.timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise TimeoutError(f"no answer within timeout={self.timeout}s") from None
+
+    @staticmethod
+    def _to_summaries(
+        batch: list[int], briefs: list[ClusterBrief], labels: dict[int, Any]
+    ) -> dict[int, Summary]:
+        out = {}
+        for index, brief in zip(batch, briefs, strict=True):
+            label = labels[int(brief.cluster_id)]
+            title = clean_title(label.title)
+            description = " ".join(label.description.split())
+            if len(title) < 2:
+                raise AnswerError(f"empty title for cluster {brief.cluster_id}: {label.title!r}")
+            out[index] = Summary(title, description)
+        return out
+
+    def _fallback(
+        self, request: LevelRequest, summaries: list[Summary], failed: list[int]
+    ) -> list[Summary]:
+        """Failed clusters keep their error but get keyword titles instead of blanks."""
+        from hercules.summarize.keywords import KeywordSummarizer
+
+        try:
+            keywords = KeywordSummarizer().summarize_level(request)
+        except Exception as exc:  # the fallback must not fail the run either
+            logger.warning("Keyword fallback failed too: %s", exc)
+            keywords = [Summary("Unlabelled cluster", "No summary could be written.")] * len(
+                summaries
+            )
+        out = list(summaries)
+        for i in failed:
+            out[i] = Summary(
+                keywords[i].title, keywords[i].description, failed=True, error=summaries[i].error
+            )
+        return out
+
+    # ------------------------------------------------------------------ tokens, log
+    def _count(self, text: str) -> int:
+        try:
+            tokens = count_tokens(self.llm, text)
+        except Exception as exc:
+            logger.debug("Token count failed (%s); estimating from characters", exc)
+            tokens = None
+        return tokens if tokens is not None else math.ceil(len(text) / CHARS_PER_TOKEN)
+
+    def _record(
+        self,
+        request: LevelRequest,
+        ids: list[int],
+        prompt: str,
+        response: str | None,
+        completion: Completion | None,
+        *,
+        cached: bool = False,
+        error: str | None = None,
+    ) -> None:
+        record = {
+            "time": time.time(),
+            "model": self.model_id,
+            "level": request.level,
+            "cluster_ids": ids,
+            "cached": cached,
+            "prompt": prompt,
+            "response": response,
+            "prompt_tokens": completion.prompt_tokens if completion else None,
+            "completion_tokens": completion.completion_tokens if completion else None,
+            "seconds": round(completion.seconds, 4) if completion else 0.0,
+            "error": error,
+        }
+        self.call_log.append(record)
+        if self.on_call is not None:
+            self.on_call(record)
+
+
+def estimate_cost(
+    level_sizes: list[int],
+    *,
+    batch_size: int = 1,
+    tokens_per_cluster: int = 600,
+    header_tokens: int = 220,
+    generated_per_cluster: int = 60,
+) -> dict[str, float]:
+    """Rough calls/tokens/seconds for a run with these level sizes (for ``--dry-run``)."""
+    calls = sum(math.ceil(k / batch_size) for k in level_sizes)
+    clusters = sum(level_sizes)
+    prompt_tokens = clusters * tokens_per_cluster + calls * header_tokens
+    generated = clusters * generated_per_cluster
+    seconds = prompt_tokens / PROMPT_TOKENS_PER_S + generated / GENERATED_TOKENS_PER_S
+    return {
+        "calls": calls,
+        "clusters": clusters,
+        "prompt_tokens": prompt_tokens,
+        "generated_tokens": generated,
+        "seconds": round(seconds, 1),
+    }

@@ -1,0 +1,163 @@
+"""The answer format for cluster summaries: a pydantic model, its JSON schema, lenient parsing.
+
+LLM output is untrusted: it is parsed with ``json.loads`` and validated, never evaluated.
+Backends without constrained decoding may wrap JSON in markdown fences, add prose around it,
+or leave trailing commas; :func:`extract_json` undoes those before validation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TITLE_MAX = 80
+DESCRIPTION_MAX = 600
+
+
+class ClusterLabel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: int = Field(description="The cluster id given in the prompt")
+    title: str = Field(min_length=2, max_length=TITLE_MAX * 2, description="2-8 word topic name")
+    description: str = Field(min_length=2, max_length=DESCRIPTION_MAX * 2)
+
+
+class LabelBatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    clusters: list[ClusterLabel]
+
+
+class AnswerError(ValueError):
+    """The model's answer could not be read as the summaries asked for."""
+
+
+def batch_schema(ids: list[int]) -> dict[str, Any]:
+    """JSON schema for exactly ``len(ids)`` labels whose ids come from ``ids``."""
+    item = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "enum": list(ids)},
+            "title": {"type": "string", "minLength": 2, "maxLength": TITLE_MAX},
+            "description": {"type": "string", "minLength": 2, "maxLength": DESCRIPTION_MAX},
+        },
+        "required": ["id", "title", "description"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "clusters": {
+                "type": "array",
+                "items": item,
+                "minItems": len(ids),
+                "maxItems": len(ids),
+            }
+        },
+        "required": ["clusters"],
+        "additionalProperties": False,
+    }
+
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON object in ``text``: fenced, bare, or embedded in prose; light repair."""
+    candidates = [m.group(1) for m in _FENCE.finditer(text)]
+    candidates.append(text)
+    for candidate in candidates:
+        start = candidate.find("{")
+        if start < 0:
+            continue
+        end = candidate.rfind("}")
+        pieces = [candidate[start : end + 1]] if end > start else []
+        pieces.append(candidate[start:])
+        for piece in pieces:
+            for attempt in (piece, _TRAILING_COMMA.sub(r"\1", piece), _close(piece)):
+                try:
+                    return json.loads(attempt)
+                except ValueError:
+                    continue
+    raise AnswerError(f"no JSON object found in the answer: {text[:200]!r}")
+
+
+def _close(piece: str) -> str:
+    """Close brackets left open by an answer cut off at max_tokens (best effort)."""
+    stack = []
+    in_string = escaped = False
+    for ch in piece:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]" and stack:
+            stack.pop()
+    return piece + ('"' if in_string else "") + "".join(reversed(stack))
+
+
+def parse_labels(text: str, ids: list[int]) -> dict[int, ClusterLabel]:
+    """Validate an answer for the clusters ``ids``; the id set must match exactly."""
+    data = extract_json(text)
+    if isinstance(data, dict) and "clusters" not in data and len(ids) == 1:
+        data = {"clusters": [{"id": ids[0], **data}]}  # a lone label for a lone cluster
+    try:
+        batch = LabelBatch.model_validate(data)
+    except ValidationError as exc:
+        raise AnswerError(f"answer does not match the schema: {exc.errors()[:2]}") from exc
+    got = [label.id for label in batch.clusters]
+    if sorted(got) != sorted(ids):
+        raise AnswerError(f"answer covers ids {sorted(got)}, expected {sorted(ids)}")
+    return {label.id: label for label in batch.clusters}
+
+
+# Titles must name the topic, not the container ("Posts about X", "Cluster of documents on Y").
+_NOUN = (
+    r"(?:posts?|documents?|texts?|articles?|messages?|discussions?|items?|emails?|threads?|"
+    r"clusters?|entries|conversations?|comments?|writings?)"
+)
+_QUALIFIER = r"(?:(?:newsgroup|usenet|forum|online|various|user|several|multiple|\d+)\s+)?"
+_CONNECTOR = r"(?:about|on|regarding|discussing|concerning|related\s+to|covering|of)\b"
+_META = re.compile(
+    r"^\s*(?:an?\s+|the\s+|this\s+)?(?:"
+    r"(?:cluster|group|collection|set|category|summary)\s+of\s+"
+    + _QUALIFIER
+    + _NOUN
+    + r"|(?:cluster|group|collection|category)\s*$"
+    r"|" + _QUALIFIER + _NOUN + r"\s+" + _CONNECTOR + r"|" + _QUALIFIER + _NOUN + r"\s*[:\-\u2013]"
+    r")\s*(?:" + _CONNECTOR + r"|[:\-\u2013])?\s*",
+    re.IGNORECASE,
+)
+
+
+def is_meta_title(title: str) -> bool:
+    """True when a title describes the container ("Posts about ...") instead of the topic."""
+    return bool(_META.match(title))
+
+
+def clean_title(title: str) -> str:
+    """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
+    text = " ".join(title.split()).strip(" \"'`*#")
+    text = text.rstrip(".")
+    for _ in range(2):
+        match = _META.match(text)
+        if not match or match.end() >= len(text):
+            break
+        text = text[match.end() :]
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    if len(text) > TITLE_MAX:
+        cut = text[: TITLE_MAX - 1].rsplit(" ", 1)[0]
+        text = cut.rstrip(" ,;:-") + "…"
+    return text

@@ -1,0 +1,13 @@
+"""Test-wide isolation: a fresh cache directory per test, keyword titles unless a test asks."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path_factory.mktemp("hercules-cache")))
+    # The local LLM becomes the default labeller when installed; unit tests stay fast and
+    # deterministic with keyword titles unless they choose a labeller explicitly.
+    monkeypatch.setenv("HERCULES_LABELLER", "keywords")

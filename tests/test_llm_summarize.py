@@ -1,0 +1,268 @@
+"""LLMSummarizer with scripted backends: prompts, parsing, batching, faults, cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hercules import Hercules
+from hercules.cache import Cache
+from hercules.data.dataset import Corpus
+from hercules.llm import RetryPolicy
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
+from hercules.summarize.llm import LLMSummarizer, estimate_cost
+from hercules.summarize.schema import clean_title, is_meta_title, parse_labels
+from tests.fakes import HashingEmbedder, topic_texts
+from tests.llm_fakes import (
+    FencedLLM,
+    FlakyLLM,
+    MalformedLLM,
+    MetaTitleLLM,
+    ScriptedLLM,
+    SlowLLM,
+    WrongIdsLLM,
+)
+
+FAST = RetryPolicy(attempts=3, base_delay=0.0, jitter=0.0)
+
+
+def _request(n_clusters: int = 6, level: int = 1, topic_seed: str | None = None) -> LevelRequest:
+    texts, _ = topic_texts(per_topic=10)
+    corpus = Corpus("text", list(range(len(texts))), texts=texts)
+    briefs = []
+    per = len(texts) // n_clusters
+    for c in range(n_clusters):
+        members = np.arange(c * per, (c + 1) * per)
+        children = (
+            [ChildSummary(100 + c, f"Child title {c}", "child description", per)]
+            if level >= 2
+            else []
+        )
+        briefs.append(
+            ClusterBrief(
+                cluster_id=10 + c,
+                level=level,
+                num_items=per,
+                member_items=members,
+                representative_items=members[:3].tolist(),
+                children=children,
+            )
+        )
+    return LevelRequest(level, briefs, corpus, topic_seed)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 4, 6], ids=lambda b: f"batch{b}")
+def test_one_summary_per_cluster_in_order(batch_size: int) -> None:
+    llm = ScriptedLLM()
+    request = _request()
+    out = LLMSummarizer(llm, batch_size=batch_size, retry=FAST).summarize_level(request)
+    assert len(out) == 6
+    assert not any(s.failed for s in out)
+    # Clusters 0-1 are space texts, 2-3 hockey, 4-5 cooking: titles follow their own members.
+    words = [s.title.split()[0].lower() for s in out]
+    space, hockey, cooking = (
+        set(v.split())
+        for v in (
+            "orbit rocket launch nasa shuttle satellite moon astronaut",
+            "hockey puck goalie skate rink playoff penalty stanley",
+            "recipe oven garlic simmer bake flour butter onion",
+        )
+    )
+    assert {words[0], words[1]} <= space
+    assert {words[2], words[3]} <= hockey
+    assert {words[4], words[5]} <= cooking
+    assert llm.calls == -(-6 // batch_size)
+
+
+def test_prompt_holds_level_samples_children_and_seed() -> None:
+    llm = ScriptedLLM()
+    request = _request(n_clusters=2, level=2, topic_seed="equipment used")
+    LLMSummarizer(llm, batch_size=2, retry=FAST, sample_chars=20).summarize_level(request)
+    prompt = llm.prompts[0]
+    assert "level 2" in prompt
+    assert "equipment used" in prompt
+    assert '"Child title 0"' in prompt
+    assert '"Child title 1"' in prompt
+    assert "## Group id=10: 15 texts" in prompt
+    assert "broader than the sub-group titles" in prompt
+    assert '"posts"' in prompt  # the no-meta-words rule is stated
+    sample_lines = [line for line in prompt.splitlines() if line[:2] in {"1.", "2.", "3."}]
+    assert sample_lines
+    assert all(len(line) <= 3 + 20 for line in sample_lines)
+    schema = llm.schemas[0]
+    assert schema["properties"]["clusters"]["minItems"] == 2
+    assert schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"] == [10, 11]
+
+
+def test_numeric_prompt_has_statistics_on_original_scale() -> None:
+    frame = pd.DataFrame({"price": [10.0, 12.0, 1000.0, 1100.0], "rooms": [1, 1, 5, 6]})
+    corpus = Corpus(
+        "numeric",
+        [0, 1, 2, 3],
+        numeric=frame,
+        numeric_metadata={"price": {"name": "Price", "unit": "USD"}},
+    )
+    brief = ClusterBrief(0, 1, 2, np.array([2, 3]), [2, 3])
+    llm = ScriptedLLM()
+    LLMSummarizer(llm, retry=FAST).summarize_level(LevelRequest(1, [brief], corpus))
+    assert "Price: 1050 USD vs 530.5 USD" in llm.prompts[0]
+
+
+def test_token_budget_shrinks_samples() -> None:
+    class CountingLLM(ScriptedLLM):
+        def count_tokens(self, text: str) -> int:
+            return len(text.split())
+
+    long_texts = [" ".join(["hockey"] * 400)] * 6
+    corpus = Corpus("text", list(range(6)), texts=long_texts)
+    brief = ClusterBrief(0, 1, 6, np.arange(6), list(range(5)))
+    llm = CountingLLM()
+    LLMSummarizer(llm, max_prompt_tokens=400, retry=FAST).summarize_level(
+        LevelRequest(1, [brief], corpus)
+    )
+    assert len(llm.prompts[0].split()) <= 400
+    assert "hockey" in llm.prompts[0]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Posts about hockey playoffs",
+        "Cluster of documents discussing space",
+        "Documents discussing Mac hardware",
+        "Newsgroup posts about guns",
+        "A collection of messages on cars",
+        "Texts: cooking",
+    ],
+)
+def test_meta_titles_are_detected_and_stripped(title: str) -> None:
+    assert is_meta_title(title)
+    cleaned = clean_title(title)
+    assert not is_meta_title(cleaned)
+    assert cleaned[0].isupper()
+    assert len(cleaned.split()) < len(title.split())
+
+
+@pytest.mark.parametrize(
+    "title", ["NHL playoff predictions", "Cluster headaches", "Set of rules", "Item pricing"]
+)
+def test_topic_titles_are_not_meta(title: str) -> None:
+    assert not is_meta_title(title)
+    assert clean_title(title) == title
+
+
+def test_meta_titles_from_the_model_are_cleaned() -> None:
+    out = LLMSummarizer(MetaTitleLLM(), retry=FAST).summarize_level(_request())
+    assert all(not is_meta_title(s.title) for s in out)
+    assert all(not s.title.lower().startswith("posts") for s in out)
+
+
+def test_fenced_prose_answers_are_repaired() -> None:
+    llm = FencedLLM()
+    out = LLMSummarizer(llm, batch_size=3, retry=FAST).summarize_level(_request())
+    assert not any(s.failed for s in out)
+    assert llm.schemas == [None, None]  # no schema sent to a backend that cannot honour it
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ('{"title": "A b", "description": "cd"}', [4]),
+        ('```json\n{"clusters": [{"id": 4, "title": "A b", "description": "cd"}]}\n```', [4]),
+        ('{"clusters": [{"id": 4, "title": "A b", "description": "cd"', [4]),
+    ],
+    ids=["bare-single", "fenced", "cut-off"],
+)
+def test_parse_labels_lenient_forms(text: str, ids: list[int]) -> None:
+    assert parse_labels(text, ids)[4].title == "A b"
+
+
+def test_flaky_backend_run_completes() -> None:
+    llm = FlakyLLM(rate=0.3, seed=1)
+    out = LLMSummarizer(llm, batch_size=2, retry=FAST).summarize_level(_request(n_clusters=6))
+    assert len(out) == 6
+    assert llm.failures > 0
+    assert not any(s.failed for s in out)  # three attempts beat a 30% failure rate here
+
+
+def test_malformed_backend_reports_every_cluster_failed() -> None:
+    llm = MalformedLLM()
+    out = LLMSummarizer(llm, batch_size=4, retry=FAST).summarize_level(_request())
+    assert len(out) == 6
+    assert all(s.failed for s in out)
+    assert all(s.error and "AnswerError" in s.error for s in out)
+    assert all(s.title for s in out)  # keyword fallback titles, not blanks
+
+
+def test_wrong_id_sets_are_split_until_they_succeed() -> None:
+    llm = WrongIdsLLM()
+    out = LLMSummarizer(llm, batch_size=4, retry=FAST).summarize_level(_request())
+    assert not any(s.failed for s in out)
+    assert llm.calls > 2
+
+
+def test_timeouts_fail_only_the_slow_clusters() -> None:
+    llm = SlowLLM(seconds=1.0)
+    summarizer = LLMSummarizer(llm, retry=RetryPolicy(attempts=1), timeout=0.05)
+    out = summarizer.summarize_level(_request(n_clusters=2))
+    assert all(s.failed and "TimeoutError" in (s.error or "") for s in out)
+    assert [r["error"] is not None for r in summarizer.call_log] == [True, True]
+
+
+def test_cache_makes_a_rerun_free(tmp_path) -> None:
+    cache = Cache(tmp_path / "c.sqlite3")
+    llm = ScriptedLLM()
+    first = LLMSummarizer(llm, cache=cache, retry=FAST).summarize_level(_request())
+    calls = llm.calls
+    again = LLMSummarizer(llm, cache=cache, retry=FAST)
+    second = again.summarize_level(_request())
+    assert llm.calls == calls
+    assert second == first
+    assert all(r["cached"] for r in again.call_log)
+    # Another topic seed is another prompt: asked again.
+    LLMSummarizer(llm, cache=cache, retry=FAST).summarize_level(_request(topic_seed="x"))
+    assert llm.calls == 2 * calls
+
+
+def test_call_log_records_tokens_and_time() -> None:
+    class CountingLLM(ScriptedLLM):
+        def count_tokens(self, text: str) -> int:
+            return len(text.split())
+
+    summarizer = LLMSummarizer(CountingLLM(), batch_size=3, retry=FAST)
+    summarizer.summarize_level(_request())
+    assert len(summarizer.call_log) == 2
+    for record in summarizer.call_log:
+        assert record["prompt_tokens"] == len(record["prompt"].split())
+        assert record["completion_tokens"] == len(record["response"].split())
+        assert record["seconds"] >= 0
+        assert record["level"] == 1
+
+
+def test_estimator_uses_llm_client_callable(tmp_path) -> None:
+    llm = FencedLLM()
+    texts, _ = topic_texts(per_topic=12)
+    model = Hercules([3, 2], text_embedding_client=HashingEmbedder(), llm_client=llm.complete)
+    model.fit(texts)
+    titles = model.tree_.levels[1].titles
+    assert {t.split()[0].lower() for t in titles} <= set(
+        " ".join(
+            (
+                "orbit rocket launch nasa shuttle satellite moon astronaut",
+                "hockey puck goalie skate rink playoff penalty stanley",
+                "recipe oven garlic simmer bake flour butter onion",
+            )
+        ).split()
+    )
+    model.save_model(tmp_path / "run")
+    log = (tmp_path / "run" / "llm_log.jsonl").read_text().splitlines()
+    assert len(log) == llm.calls == 3 + 2
+
+
+@pytest.mark.parametrize(("sizes", "batch", "calls"), [([100, 20, 5], 1, 125), ([10], 4, 3)])
+def test_estimate_cost_counts_calls(sizes: list[int], batch: int, calls: int) -> None:
+    cost = estimate_cost(sizes, batch_size=batch)
+    assert cost["calls"] == calls
+    assert cost["prompt_tokens"] > 0
+    assert cost["seconds"] > 0
