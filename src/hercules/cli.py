@@ -82,17 +82,41 @@ def run(
     ] = None,
     resample: Annotated[bool, typer.Option(help="Resampling refinement (Vo et al. 2024)")] = False,
     seed: Annotated[int, typer.Option(help="Random seed")] = 42,
+    labeller: Annotated[str, typer.Option(help=_LABELLER_HELP)] = "auto",
+    llm_threads: Annotated[int, typer.Option(help="CPU threads for the local LLM")] = 2,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the LLM calls, tokens and time it would take; stop")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option(help="Checkpoint each level in --out and resume an interrupted run")
+    ] = True,
 ) -> None:
     """Cluster INPUT into a labelled hierarchy and save it to --out."""
+    _llm_env(llm_threads)
+    if dry_run:
+        _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality)
+        return
     vectors = None
     if embeddings is not None:
         if not embeddings.is_file():
             raise InputError(f"--embeddings file {embeddings} not found; give a .npy file.")
         vectors = np.load(embeddings, allow_pickle=False)
     model = Hercules(
-        parse_levels(levels), representation_mode=mode, use_resampling=resample, random_state=seed
+        parse_levels(levels),
+        representation_mode=mode,
+        use_resampling=resample,
+        random_state=seed,
+        labeller=labeller,
     )
-    _fit(model, input, topic_seed=topic_seed, column=column, modality=modality, embeddings=vectors)
+    _fit(
+        model,
+        input,
+        topic_seed=topic_seed,
+        column=column,
+        modality=modality,
+        embeddings=vectors,
+        checkpoint=out if resume else None,
+    )
     model.save_model(out)
     _print_tree(model, max_level0=0)
     console.print(
@@ -141,8 +165,11 @@ def demo(
     ),
     n: Annotated[int, typer.Option(help="Number of 20 Newsgroups documents to sample")] = 2000,
     levels: Annotated[str, typer.Option(help="k per level")] = "40,10,4",
+    labeller: Annotated[str, typer.Option(help=_LABELLER_HELP)] = "auto",
+    llm_threads: Annotated[int, typer.Option(help="CPU threads for the local LLM")] = 2,
 ) -> None:
     """The main job on the embedded default models: a 20 Newsgroups sample, end to end."""
+    _llm_env(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
 
     try:
@@ -156,7 +183,7 @@ def demo(
     texts = [corpus.texts[i] for i in keep]
     truth = [corpus.categories[i] for i in keep]
     console.print(f"20 Newsgroups: {len(texts)} documents sampled from {len(corpus.texts)}")
-    model = Hercules(parse_levels(levels))
+    model = Hercules(parse_levels(levels), labeller=labeller)
     _fit(model, texts)
     model.save_model(out)
     _print_tree(model, max_level0=0)
@@ -166,6 +193,47 @@ def demo(
             f"level {lvl}: {m['n_clusters']} clusters, ARI {m['ari']:.3f}, NMI {m['nmi']:.3f}"
         )
     console.print(f"[green]Saved[/green] to {out}; explore with `hercules show {out}`")
+
+
+_LABELLER_HELP = (
+    "auto (local LLM when installed, else keywords), llm, keywords, smollm2-135m or a .gguf path"
+)
+
+
+def _llm_env(threads: int) -> None:
+    import os
+
+    if threads < 1:
+        raise typer.BadParameter(f"--llm-threads must be >= 1; got {threads}")
+    os.environ["HERCULES_LLM_THREADS"] = str(threads)
+
+
+def _dry_run(
+    data: str, levels: list[int] | None, labeller: str, *, column: str | None, modality: str | None
+) -> None:
+    import json
+
+    from hercules.data.inputs import load_corpus
+    from hercules.summarize.choose import DEFAULT_BATCH_SIZE, resolve_labeller
+    from hercules.summarize.keywords import KeywordSummarizer
+    from hercules.summarize.plan import plan_run
+
+    corpus = load_corpus(data, modality=modality, column=column)
+    chosen = resolve_labeller(labeller, cache=False)
+    name = "keywords" if isinstance(chosen, KeywordSummarizer) else chosen_name(chosen)
+    plan = plan_run(corpus, levels, labeller=name, batch_size=DEFAULT_BATCH_SIZE)
+    console.print(
+        f"{len(corpus)} items; levels {plan['levels']}"
+        + (" (guessed; automatic k)" if plan["levels_guessed"] else "")
+        + f"; labeller {name}: {plan['calls']} LLM calls, ~{plan['prompt_tokens']:,} prompt "
+        f"and ~{plan['generated_tokens']:,} generated tokens, ~{plan['seconds'] / 60:.1f} min "
+        "on 2 CPU threads (uncached)"
+    )
+    typer.echo(json.dumps(plan))
+
+
+def chosen_name(summarizer: Any) -> str:
+    return str(getattr(summarizer, "model_id", type(summarizer).__name__))
 
 
 def _read_labels(labels: str, source: Path | None, n: int) -> list[str]:
