@@ -44,7 +44,7 @@ def fake_embed(texts: list[str]) -> np.ndarray:
 
 
 def build_run(path: Path, *, xss: bool = False) -> Path:
-    model = Hercules([6, 2], text_embedding_client=fake_embed, random_state=0)
+    model = Hercules([6, 2], text_embedding_client=fake_embed, random_state=0, labeller="keywords")
     model.fit(corpus(), topic_seed=None)
     if xss:
         level = model.tree_.levels[1]

@@ -157,7 +157,7 @@ def _run_form(max_upload_bytes: int) -> html.Div:
             html.P(
                 "Upload .txt (one item per line), .csv/.tsv/.parquet/.jsonl, text or image files, "
                 f"or a .zip of them (at most {max_upload_bytes // (1024 * 1024)} MB). "
-                "Titles come from the keyword labeller.",
+                "Titles come from the keyword labeller unless you pick the LLM below.",
                 className="hint",
             ),
             dcc.Upload(
@@ -214,6 +214,18 @@ def _run_form(max_upload_bytes: int) -> html.Div:
                         dcc.Input(id="opt-max-levels", type="number", value=6, min=1),
                     ),
                     field("Random seed", dcc.Input(id="opt-seed", type="number", value=42, min=0)),
+                    field(
+                        "Labeller",
+                        dcc.RadioItems(
+                            id="opt-labeller",
+                            options=[
+                                {"label": "keywords (fast)", "value": "keywords"},
+                                {"label": "auto (local LLM if installed)", "value": "auto"},
+                            ],
+                            value="keywords",
+                            inline=True,
+                        ),
+                    ),
                 ],
                 className="form-grid",
             ),

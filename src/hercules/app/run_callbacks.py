@@ -39,6 +39,7 @@ def model_params(
     reps: Any,
     max_levels: Any,
     seed: Any,
+    labeller: str | None = "keywords",
 ) -> dict[str, Any]:
     """The form's values as Hercules keyword arguments (validated again by the estimator)."""
     return {
@@ -50,6 +51,7 @@ def model_params(
         "n_representatives": int(reps) if reps else 5,
         "max_levels": int(max_levels) if max_levels else 6,
         "random_state": int(seed) if seed is not None else 42,
+        "labeller": labeller or "keywords",
     }
 
 
@@ -90,6 +92,7 @@ def register(app: Dash, explorer: Explorer) -> None:
         State("opt-reps", "value"),
         State("opt-max-levels", "value"),
         State("opt-seed", "value"),
+        State("opt-labeller", "value"),
         prevent_initial_call=True,
     )
     def start(
@@ -196,7 +199,9 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
         truth = None
         if kwargs["labels"] is not None:
             truth = read_labels(*kwargs["labels"])
-        model = Hercules(**kwargs["params"], **explorer.model_options, progress=job.progress)
+        # The keyword labeller unless the form (or the app's model_options) picks another.
+        params = {"labeller": "keywords", **kwargs["params"], **explorer.model_options}
+        model = Hercules(**params, progress=job.progress)
         job.progress("Reading data", 0, 1)
         model.fit(str(data_path), column=kwargs["column"], topic_seed=kwargs["topic_seed"])
         if truth is not None and len(truth) != model.tree_.n_items:
