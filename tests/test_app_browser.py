@@ -200,7 +200,7 @@ def test_treemap_and_sunburst_linked_to_selection(driver: Any, server: str) -> N
     colours = driver.execute_script(
         "return document.querySelector('#treemap .js-plotly-plot').data[0].marker.colors;"
     )
-    assert any(str(c).startswith("rgba") for c in colours), "non-lineage tiles should fade"
+    assert any(str(c).startswith("rgb(") for c in colours), "non-lineage tiles should fade"
     click_tab(driver, "Sunburst")
     wait_for(driver, lambda d: css(d, "#sunburst g.slice"), "sunburst did not draw")
     click_tab(driver, "Sizes")
@@ -318,3 +318,58 @@ def test_broken_run_directory_shows_error_page(
         assert "Cannot open this run" in text
         assert "not a HERCULES manifest" in text
         assert "Traceback" not in driver.page_source
+
+
+def test_report_renders_offline(driver: Any, runs: dict[str, Path], tmp_path: Path) -> None:
+    from hercules.app import write_report
+
+    out = write_report(runs["xss"], tmp_path / "report.html")
+    driver.get(out.as_uri())
+    wait_for(driver, lambda d: css(d, "#treemap g.slice"), "report treemap did not draw")
+    wait_for(driver, lambda d: css(d, "#scatter path.point"), "report scatter did not draw")
+    assert len(css(driver, "#tree details")) == 8
+    assert driver.execute_script("return window.__xss === undefined;"), "payload ran"
+    assert driver.execute_script("return document.querySelectorAll('img').length;") == 0
+
+
+def test_run_does_not_block_other_tabs_and_can_be_cancelled(
+    driver: Any, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    from hercules.app import make_app
+
+    def slow_embed(texts: list[str]) -> Any:
+        time.sleep(3.0)
+        return fake_embed(texts)
+
+    data = tmp_path_factory.mktemp("upload-slow") / "notes.txt"
+    data.write_text("\n".join(corpus(5)))
+    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": slow_embed})
+    with ServerThread(app) as srv:
+        driver.get(srv.url)
+        wait_for(driver, lambda d: css(d, ".tab"), "page did not load")
+        click_tab(driver, "New run")
+        css(driver, "#upload-data input[type=file]")[0].send_keys(str(data))
+        wait_for(driver, lambda d: "notes.txt" in css(d, "#upload-data-text")[0].text, "upload")
+        levels = css(driver, "#opt-levels")[0]
+        levels.send_keys(Keys.CONTROL, "a")
+        levels.send_keys("4,2")
+        css(driver, "#run-start")[0].click()
+        wait_for(driver, lambda d: css(d, "#job-state"), "run did not start")
+        first = driver.current_window_handle
+        driver.switch_to.new_window("tab")  # a second tab loads while the run is busy
+        started = time.time()
+        driver.get(srv.url)
+        wait_for(driver, lambda d: css(d, "#summary .hint"), "second tab blocked", timeout=10)
+        assert time.time() - started < 3.0, "the page waited for the run"
+        driver.close()
+        driver.switch_to.window(first)
+        assert css(driver, "#job-state")[0].get_attribute("data-state") == "running"
+        css(driver, "#run-cancel")[0].click()
+        wait_for(
+            driver,
+            lambda d: css(d, "#job-state")[0].get_attribute("data-state") == "cancelled",
+            "run was not cancelled",
+        )
+        assert "run cancelled" in css(driver, "#job-log")[0].text

@@ -184,7 +184,7 @@ def test_treemap_fades_outside_selection(view: RunView) -> None:
     fig = figures.treemap_figure(view, selected="L2:0")
     colours = list(fig.data[0].marker.colors)
     ids = list(fig.data[0].ids)
-    faded = {k for k, c in zip(ids, colours, strict=True) if c.startswith("rgba")}
+    faded = {k for k, c in zip(ids, colours, strict=True) if c.startswith("rgb(")}
     assert "L2:1" in faded
     assert "L2:0" not in faded
     assert not any(f"L1:{c.index}" in faded for c in view.tree.node(2, 0).children)

@@ -181,9 +181,10 @@ def _hierarchy_colours(view: RunView, cols: dict[str, list[Any]], selected: str 
     return out
 
 
-def _fade(hex_colour: str) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},0.18)"
+def _fade(hex_colour: str, keep: float = 0.22) -> str:
+    """The colour mixed with white, opaque: nested treemap tiles must not show through."""
+    r, g, b = (round(255 - (255 - int(hex_colour[i : i + 2], 16)) * keep) for i in (1, 3, 5))
+    return f"rgb({r},{g},{b})"
 
 
 def treemap_figure(

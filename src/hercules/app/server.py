@@ -42,7 +42,8 @@ class Explorer:
         with self._lock:
             run_id = f"run-{len(self._runs) + 1}"
             items = view.tree.n_items
-            self._runs[run_id] = (label or f"{view.source} ({items} items)", view)
+            name = Path(view.source).name or view.source
+            self._runs[run_id] = (label or f"{name} ({items} items)", view)
         return run_id
 
     def add_path(

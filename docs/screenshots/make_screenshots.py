@@ -1,0 +1,82 @@
+"""Regenerate the explorer screenshots in this folder (needs the app extra, selenium, chromium).
+
+    python docs/screenshots/make_screenshots.py [--n 800]
+
+Builds a 20 Newsgroups run (MiniLM embeddings, keyword titles) in a temp folder, serves it on
+127.0.0.1 and saves PNGs of the main views next to this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+from app_helpers import ServerThread, make_driver  # noqa: E402
+from hercules import Hercules  # noqa: E402
+from hercules.app import make_app, write_report  # noqa: E402
+from hercules.data.newsgroups import load_newsgroups  # noqa: E402
+
+
+def build(out: Path, n: int) -> list[str]:
+    corpus = load_newsgroups()
+    keep = np.sort(np.random.default_rng(0).choice(len(corpus.texts), size=n, replace=False))
+    texts = [corpus.texts[i][:1500] for i in keep]
+    truth = [corpus.categories[i] for i in keep]
+    model = Hercules([24, 6], labeller="keywords")
+    model.fit(texts)
+    model.save_model(out)
+    return truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=800)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        build(run, args.n)
+        write_report(run, Path(tmp) / "report.html")
+        app = make_app(run, workdir=Path(tmp) / "work")
+        with ServerThread(app) as srv:
+            driver = make_driver(Path(tmp), width=1600, height=950)
+            try:
+                find = driver.find_elements
+                driver.get(srv.url)
+                time.sleep(4)
+                driver.save_screenshot(str(HERE / "overview.png"))
+                point = find(By.CSS_SELECTOR, "#scatter .scatterlayer path.point")[3]
+                ActionChains(driver).move_to_element(point).pause(0.4).click().perform()
+                time.sleep(2.5)
+                ActionChains(driver).move_to_element(point).pause(0.8).perform()
+                driver.save_screenshot(str(HERE / "selected.png"))
+                for label, name in (
+                    ("Treemap", "treemap"),
+                    ("Sunburst", "sunburst"),
+                    ("Sizes", "sizes"),
+                    ("New run", "new-run"),
+                ):
+                    next(t for t in find(By.CSS_SELECTOR, ".tab") if t.text == label).click()
+                    time.sleep(2.5)
+                    driver.save_screenshot(str(HERE / f"{name}.png"))
+                driver.get((Path(tmp) / "report.html").as_uri())
+                time.sleep(3)
+                driver.execute_script("document.getElementById('treemap').scrollIntoView()")
+                time.sleep(1)
+                driver.save_screenshot(str(HERE / "report.png"))
+            finally:
+                driver.quit()
+
+
+if __name__ == "__main__":
+    main()
