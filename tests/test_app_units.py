@@ -452,3 +452,39 @@ def test_missing_dash_gives_install_hint(monkeypatch: pytest.MonkeyPatch, run_di
     monkeypatch.setitem(sys.modules, "dash", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'hercules-cluster\[app\]'"):
         make_app(run_dir)
+
+
+def test_numeric_run_shows_statistics(tmp_path: Path) -> None:
+    from hercules import Hercules
+
+    rng = np.random.default_rng(0)
+    values = np.vstack([rng.normal(0, 1, (20, 3)), rng.normal(8, 1, (20, 3))])
+    Hercules([2], labeller="keywords", random_state=0).fit(values).save_model(tmp_path / "num")
+    nview = RunView.open(tmp_path / "num")
+    stats = nview.numeric_stats(nview.tree.node(1, 0))
+    assert stats is not None
+    assert stats["column"].tolist() == ["x0", "x1", "x2"]
+    assert set(np.round(np.abs(stats["mean"].to_numpy()))) <= {0.0, 8.0}
+    assert "Numeric statistics" in _texts(panes.node_summary(nview, "L1:0"))
+    assert any("x0=" in t for t in _texts(panes.node_summary(nview, "L0:0")))  # raw preview
+
+
+def test_model_params_from_form() -> None:
+    from hercules.app.run_callbacks import model_params
+
+    params = model_params("10,3", "description", ["on"], 2, None, 4, 5, 7, "keywords", "sklearn")
+    assert params == {
+        "level_cluster_counts": [10, 3],
+        "representation_mode": "description",
+        "use_resampling": True,
+        "resampling_steps": 2,
+        "resampling_points_per_cluster": None,
+        "n_representatives": 4,
+        "max_levels": 5,
+        "random_state": 7,
+        "labeller": "keywords",
+        "engine": "sklearn",
+    }
+    from hercules import Hercules
+
+    Hercules(**params)  # every key is a real estimator parameter

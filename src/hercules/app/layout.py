@@ -215,6 +215,17 @@ def _run_form(max_upload_bytes: int) -> html.Div:
                     ),
                     field("Random seed", dcc.Input(id="opt-seed", type="number", value=42, min=0)),
                     field(
+                        "k-means engine",
+                        dcc.RadioItems(
+                            id="opt-engine",
+                            options=[
+                                {"label": e, "value": e} for e in ("auto", "sklearn", "faiss")
+                            ],
+                            value="auto",
+                            inline=True,
+                        ),
+                    ),
+                    field(
                         "Labeller",
                         dcc.RadioItems(
                             id="opt-labeller",

@@ -40,6 +40,7 @@ def model_params(
     max_levels: Any,
     seed: Any,
     labeller: str | None = "keywords",
+    engine: str | None = "auto",
 ) -> dict[str, Any]:
     """The form's values as Hercules keyword arguments (validated again by the estimator)."""
     return {
@@ -52,6 +53,7 @@ def model_params(
         "max_levels": int(max_levels) if max_levels else 6,
         "random_state": int(seed) if seed is not None else 42,
         "labeller": labeller or "keywords",
+        "engine": engine or "auto",
     }
 
 
@@ -93,6 +95,7 @@ def register(app: Dash, explorer: Explorer) -> None:
         State("opt-max-levels", "value"),
         State("opt-seed", "value"),
         State("opt-labeller", "value"),
+        State("opt-engine", "value"),
         prevent_initial_call=True,
     )
     def start(
