@@ -65,6 +65,8 @@ def scatter_figure(
     reduction: str = "representation_pca",
 ) -> go.Figure:
     """Points are the nodes of ``level``; the selection's lineage stays bright, the rest dims."""
+    if reduction not in view.tree.levels[level].reductions:
+        reduction = "representation_pca"  # e.g. no description embeddings in this run
     frame = level_frame(view, level, reduction)
     mask = view.lineage_mask(selected, level)
     opacity = [0.85] * len(frame) if mask is None else np.where(mask, 1.0, DIM_OPACITY).tolist()
@@ -95,7 +97,11 @@ def scatter_figure(
         _add_path_trace(fig, view, selected, reduction)
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        title={"text": f"Level {level}: {len(frame)} nodes (2-D PCA)", "font": {"size": 14}},
+        title={
+            "text": f"Level {level}: {len(frame)} nodes (2-D PCA of the {reduction.split('_')[0]}"
+            " vectors)",
+            "font": {"size": 14},
+        },
         showlegend=False,
         clickmode="event",
         dragmode="pan",

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import re
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class RunView:
     source: str
     ground_truth: list[Any] | None = None
     _metrics: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _metrics_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -202,6 +204,10 @@ class RunView:
 
     def metrics(self) -> list[dict[str, Any]]:
         """``evaluate_level`` for every level (cached); topic alignment is left out."""
+        with self._metrics_lock:
+            return self._compute_metrics()
+
+    def _compute_metrics(self) -> list[dict[str, Any]]:
         if self._metrics is None:
             out: list[dict[str, Any]] = []
             for lvl in range(1, self.top_level + 1):

@@ -44,6 +44,8 @@ class Explorer:
             items = view.tree.n_items
             name = Path(view.source).name or view.source
             self._runs[run_id] = (label or f"{name} ({items} items)", view)
+        # Silhouettes take seconds on large runs: start them now, not when the page asks.
+        threading.Thread(target=view.metrics, name=f"metrics-{run_id}", daemon=True).start()
         return run_id
 
     def add_path(
