@@ -22,9 +22,9 @@ def topic_word(prompt: str, cluster_id: int) -> str:
     """The most frequent word of a cluster's block: a stand-in for understanding it."""
     blocks = re.split(r"^## Group id=", prompt, flags=re.MULTILINE)
     for block in blocks[1:]:
-        if block.startswith(f"{cluster_id}:"):
+        if block.startswith(f"{cluster_id}\n"):
             words = [w for w in _WORD.findall(block.lower()) if w not in _STOP]
-            words = [w for w in words if w not in {"items", "texts", "members", "example"}]
+            words = [w for w in words if w not in {"items", "texts", "members", "example", "size"}]
             if words:
                 return Counter(words).most_common(1)[0][0]
     return "misc"
@@ -129,3 +129,13 @@ class MetaTitleLLM(ScriptedLLM):
 
     def __init__(self) -> None:
         super().__init__(title_prefix="Posts about ")
+
+
+class CountTitleLLM(ScriptedLLM):
+    """Titles that only count the members ("118 texts"), as small models sometimes do."""
+
+    def answer(self, prompt: str) -> str:
+        labels = [
+            {"id": c, "title": "15 texts", "description": "Some texts."} for c in group_ids(prompt)
+        ]
+        return json.dumps({"clusters": labels})

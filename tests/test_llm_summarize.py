@@ -15,6 +15,7 @@ from hercules.summarize.llm import LLMSummarizer, estimate_cost
 from hercules.summarize.schema import clean_title, is_meta_title, parse_labels
 from tests.fakes import HashingEmbedder, topic_texts
 from tests.llm_fakes import (
+    CountTitleLLM,
     FencedLLM,
     FlakyLLM,
     MalformedLLM,
@@ -84,7 +85,7 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     assert "equipment used" in prompt
     assert '"Child title 0"' in prompt
     assert '"Child title 1"' in prompt
-    assert "## Group id=10: 15 texts" in prompt
+    assert "## Group id=10\nSize: 15 members." in prompt
     assert "broader than the sub-group titles" in prompt
     assert '"posts"' in prompt  # the no-meta-words rule is stated
     sample_lines = [line for line in prompt.splitlines() if line[:2] in {"1.", "2.", "3."}]
@@ -156,6 +157,13 @@ def test_meta_titles_from_the_model_are_cleaned() -> None:
     out = LLMSummarizer(MetaTitleLLM(), retry=FAST).summarize_level(_request())
     assert all(not is_meta_title(s.title) for s in out)
     assert all(not s.title.lower().startswith("posts") for s in out)
+
+
+def test_titles_without_a_topic_fail_to_keyword_titles() -> None:
+    out = LLMSummarizer(CountTitleLLM(), retry=FAST).summarize_level(_request(n_clusters=3))
+    assert all(s.failed for s in out)
+    assert all("no topic in the title" in (s.error or "") for s in out)
+    assert all(s.title and not is_meta_title(s.title) for s in out)
 
 
 def test_fenced_prose_answers_are_repaired() -> None:

@@ -25,7 +25,13 @@ from hercules.llm.base import Completion, call, count_tokens, model_id, supports
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.prompt import PromptOptions, fit_block, header
-from hercules.summarize.schema import AnswerError, batch_schema, clean_title, parse_labels
+from hercules.summarize.schema import (
+    AnswerError,
+    batch_schema,
+    clean_title,
+    is_meta_title,
+    parse_labels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +62,7 @@ class LLMSummarizer:
         *,
         batch_size: int = 1,
         n_samples: int = 5,
-        sample_chars: int = 400,
+        sample_chars: int = 300,
         sampling: str = "centroid_closest",
         max_prompt_tokens: int = 3000,
         max_tokens_per_cluster: int = 150,
@@ -238,8 +244,10 @@ class LLMSummarizer:
             label = labels[int(brief.cluster_id)]
             title = clean_title(label.title)
             description = " ".join(label.description.split())
-            if len(title) < 2:
-                raise AnswerError(f"empty title for cluster {brief.cluster_id}: {label.title!r}")
+            if len(title) < 2 or is_meta_title(title):
+                raise AnswerError(
+                    f"no topic in the title for cluster {brief.cluster_id}: {title!r}"
+                )
             out[index] = Summary(title, description)
         return out
 

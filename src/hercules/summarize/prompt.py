@@ -23,7 +23,7 @@ _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric valu
 @dataclass(frozen=True)
 class PromptOptions:
     n_samples: int = 5
-    sample_chars: int = 400
+    sample_chars: int = 300
     sampling: str = "centroid_closest"  # or "random"
     max_children: int = 15
     numeric_columns: int = 8
@@ -71,7 +71,7 @@ def cluster_block(
     count = n_samples if n_samples is not None else options.n_samples
     if brief.level >= 2 and brief.children:
         count = min(count, 3)
-    lines = [f"## Group id={brief.cluster_id}: {brief.num_items} {_KIND.get(corpus.modality)}"]
+    lines = [f"## Group id={brief.cluster_id}", f"Size: {brief.num_items} members."]
     if brief.children:
         lines.append(f"Its {len(brief.children)} sub-groups:")
         kids = sorted(brief.children, key=lambda c: -c.num_items)[: options.max_children]

@@ -135,6 +135,7 @@ _META = re.compile(
     + _QUALIFIER
     + _NOUN
     + r"|(?:cluster|group|collection|category)\s*$"
+    + r"|" + _QUALIFIER + _NOUN + r"\s*$"
     r"|" + _QUALIFIER + _NOUN + r"\s+" + _CONNECTOR + r"|" + _QUALIFIER + _NOUN + r"\s*[:\-\u2013]"
     r")\s*(?:" + _CONNECTOR + r"|[:\-\u2013])?\s*",
     re.IGNORECASE,
