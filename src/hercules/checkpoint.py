@@ -101,3 +101,16 @@ def write_log(path: Path, log: list[dict[str, Any]]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path / LOG_FILE)
+
+
+def mark_complete(path: Path, fingerprint: str, level: int) -> None:
+    """Stamp a finished run's ``run.json`` with its fingerprint, so a rerun reuses it."""
+    from hercules.persist import read_manifest
+
+    payload, _ = read_manifest(path)
+    info_path = payload / "run.json"
+    info = json.loads(info_path.read_text())
+    info["checkpoint"] = {"fingerprint": fingerprint, "level": level, "complete": True}
+    tmp = payload / ".run.json.tmp"
+    tmp.write_text(json.dumps(info, indent=2))
+    os.replace(tmp, info_path)

@@ -280,6 +280,7 @@ class Hercules:
         params = self.get_params() | {"engine": str(self.engine)}
         label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
         point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
+        self.checkpoint_fingerprint_ = point.fingerprint
         start, old_log = point.load()
         log = getattr(summarizer, "call_log", None)
         if isinstance(log, list) and old_log:
@@ -363,6 +364,11 @@ class Hercules:
             projections=self.projections_,
         )
         log = getattr(getattr(self, "summarizer_", None), "call_log", None)
+        if getattr(self, "checkpoint_fingerprint_", None):
+            # Saving where the run checkpointed: a rerun of the same command reuses it whole.
+            from hercules.checkpoint import mark_complete
+
+            mark_complete(Path(path), self.checkpoint_fingerprint_, tree.top_level)
         if log:
             from hercules.checkpoint import write_log
 
