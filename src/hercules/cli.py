@@ -119,6 +119,7 @@ def run(
     )
     model.save_model(out)
     _print_tree(model, max_level0=0)
+    _report_labels(model)
     console.print(
         f"[green]Saved[/green] {model.tree_.n_items} items, levels {_sizes(model)} to {out}"
     )
@@ -187,6 +188,7 @@ def demo(
     _fit(model, texts)
     model.save_model(out)
     _print_tree(model, max_level0=0)
+    _report_labels(model)
     for lvl in range(1, model.tree_.top_level + 1):
         m = model.evaluate_level(lvl, truth, calculate_llm_internal_metrics=False)
         console.print(
@@ -230,6 +232,21 @@ def _dry_run(
         "on 2 CPU threads (uncached)"
     )
     typer.echo(json.dumps(plan))
+
+
+def _report_labels(model: Hercules) -> None:
+    """Which labeller wrote the titles, and which clusters it failed on (keyword titles)."""
+    summarizer = getattr(model, "summarizer_", None)
+    console.print(f"Titles by {chosen_name(summarizer)}")
+    for lvl in range(1, model.tree_.top_level + 1):
+        level = model.tree_.levels[lvl]
+        failed = [] if level.summary_failed is None else list(np.flatnonzero(level.summary_failed))
+        if failed:
+            ids = ", ".join(str(level.ids[i]) for i in failed[:10])
+            console.print(
+                f"[yellow]level {lvl}: {len(failed)} summaries failed[/yellow] (keyword titles "
+                f"instead; clusters {ids}{'...' if len(failed) > 10 else ''}; see llm_log.jsonl)"
+            )
 
 
 def chosen_name(summarizer: Any) -> str:
