@@ -159,8 +159,11 @@ def test_meta_titles_from_the_model_are_cleaned() -> None:
     assert all(not s.title.lower().startswith("posts") for s in out)
 
 
-def test_titles_without_a_topic_fail_to_keyword_titles() -> None:
-    out = LLMSummarizer(CountTitleLLM(), retry=FAST).summarize_level(_request(n_clusters=3))
+@pytest.mark.parametrize(("schema", "calls"), [(True, 3), (False, 9)], ids=["schema", "free"])
+def test_titles_without_a_topic_fail_to_keyword_titles(schema: bool, calls: int) -> None:
+    llm = CountTitleLLM(supports_schema=schema)
+    out = LLMSummarizer(llm, retry=FAST).summarize_level(_request(n_clusters=3))
+    assert llm.calls == calls  # a constrained greedy model is not asked the same thing again
     assert all(s.failed for s in out)
     assert all("no topic in the title" in (s.error or "") for s in out)
     assert all(s.title and not is_meta_title(s.title) for s in out)

@@ -33,17 +33,21 @@ class RetryPolicy:
         fn: Callable[[], T],
         *,
         retry_on: tuple[type[BaseException], ...] = (Exception,),
+        give_up_on: tuple[type[BaseException], ...] = (),
         what: str = "call",
         sleep: Callable[[float], None] = time.sleep,
     ) -> T:
-        """Call ``fn`` until it returns; re-raise the last error after ``attempts`` failures."""
+        """Call ``fn`` until it returns; re-raise the last error after ``attempts`` failures.
+
+        Errors in ``give_up_on`` are re-raised at once (retrying cannot change them).
+        """
         if self.attempts < 1:
             raise ValueError(f"RetryPolicy.attempts must be >= 1, got {self.attempts}.")
         for attempt in range(self.attempts):
             try:
                 return fn()
             except retry_on as exc:
-                if attempt + 1 >= self.attempts:
+                if attempt + 1 >= self.attempts or isinstance(exc, give_up_on):
                     raise
                 wait = self.delay(attempt)
                 logger.info(

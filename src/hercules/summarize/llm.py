@@ -221,7 +221,9 @@ class LLMSummarizer:
             if len(batch) == 1
             else RetryPolicy(attempts=min(2, self.retry.attempts), base_delay=self.retry.base_delay)
         )
-        return policy.run(attempt, what=f"LLM call for clusters {ids}")
+        # A greedy, schema-constrained model gives the same answer again: no point retrying it.
+        final = (AnswerError,) if supports_schema(self.llm) else ()
+        return policy.run(attempt, give_up_on=final, what=f"LLM call for clusters {ids}")
 
     def _call(self, prompt: str, schema: dict[str, Any] | None, max_tokens: int) -> Completion:
         if self.timeout is None:
