@@ -135,6 +135,7 @@ def test_token_budget_shrinks_samples() -> None:
         "Newsgroup posts about guns",
         "A collection of messages on cars",
         "Texts: cooking",
+        "Level 1: Discussion of Nikola Tesla",
     ],
 )
 def test_meta_titles_are_detected_and_stripped(title: str) -> None:

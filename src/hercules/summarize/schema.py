@@ -135,22 +135,33 @@ _META = re.compile(
     + _QUALIFIER
     + _NOUN
     + r"|(?:cluster|group|collection|category)\s*$"
-    + r"|" + _QUALIFIER + _NOUN + r"\s*$"
+    + r"|"
+    + _QUALIFIER
+    + _NOUN
+    + r"\s*$"
     r"|" + _QUALIFIER + _NOUN + r"\s+" + _CONNECTOR + r"|" + _QUALIFIER + _NOUN + r"\s*[:\-\u2013]"
     r")\s*(?:" + _CONNECTOR + r"|[:\-\u2013])?\s*",
     re.IGNORECASE,
 )
 
 
+_LEVEL_PREFIX = re.compile(
+    r"^\s*(?:level|group|cluster)\s+\d+\s*(?:[:\-\u2013]\s*|$)", re.IGNORECASE
+)
+
+
 def is_meta_title(title: str) -> bool:
     """True when a title describes the container ("Posts about ...") instead of the topic."""
-    return bool(_META.match(title))
+    return bool(_META.match(title)) or bool(_LEVEL_PREFIX.match(title))
 
 
 def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
     text = " ".join(title.split()).strip(" \"'`*#")
     text = text.rstrip(".")
+    prefix = _LEVEL_PREFIX.match(text)
+    if prefix and prefix.end() < len(text):
+        text = text[prefix.end() :]
     for _ in range(2):
         match = _META.match(text)
         if not match or match.end() >= len(text):
