@@ -23,6 +23,7 @@ from tests.llm_fakes import (
     ScriptedLLM,
     SlowLLM,
     WrongIdsLLM,
+    group_ids,
 )
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, jitter=0.0)
@@ -278,3 +279,17 @@ def test_estimate_cost_counts_calls(sizes: list[int], batch: int, calls: int) ->
     assert cost["calls"] == calls
     assert cost["prompt_tokens"] > 0
     assert cost["seconds"] > 0
+
+
+def test_concurrent_calls_keep_cluster_order() -> None:
+    class JitterLLM(ScriptedLLM):
+        def complete(self, prompt: str, **kwargs):  # type: ignore[no-untyped-def]
+            import time
+
+            time.sleep(0.05 * (group_ids(prompt)[0] % 3))  # later batches may finish first
+            return super().complete(prompt, **kwargs)
+
+    request = _request(n_clusters=6)
+    serial = LLMSummarizer(ScriptedLLM(), retry=FAST).summarize_level(request)
+    parallel = LLMSummarizer(JitterLLM(), retry=FAST, concurrency=3).summarize_level(request)
+    assert parallel == serial
