@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -270,7 +272,9 @@ def test_estimator_uses_llm_client_callable(tmp_path) -> None:
     )
     model.save_model(tmp_path / "run")
     log = (tmp_path / "run" / "llm_log.jsonl").read_text().splitlines()
-    assert len(log) == llm.calls == 3 + 2
+    assert len(log) == llm.calls
+    retries = sum("repeats the title" in json.loads(line)["prompt"] for line in log)
+    assert llm.calls == 3 + 2 + retries  # one call per cluster, plus broadening requests
 
 
 @pytest.mark.parametrize(("sizes", "batch", "calls"), [([100, 20, 5], 1, 125), ([10], 4, 3)])
@@ -293,3 +297,19 @@ def test_concurrent_calls_keep_cluster_order() -> None:
     serial = LLMSummarizer(ScriptedLLM(), retry=FAST).summarize_level(request)
     parallel = LLMSummarizer(JitterLLM(), retry=FAST, concurrency=3).summarize_level(request)
     assert parallel == serial
+
+
+def test_a_title_copied_from_a_child_is_asked_again_once() -> None:
+    class CopyChildLLM(ScriptedLLM):
+        def answer(self, prompt: str) -> str:
+            ids = group_ids(prompt)
+            title = "Broader topic" if "repeats the title" in prompt else "Child title 0"
+            labels = [{"id": c, "title": title, "description": "d" * 5} for c in ids]
+            return json.dumps({"clusters": labels})
+
+    llm = CopyChildLLM()
+    summarizer = LLMSummarizer(llm, retry=FAST, broaden_copied_titles=True)
+    out = summarizer.summarize_level(_request(n_clusters=2, level=2))
+    # Cluster 10's child is "Child title 0": asked again; cluster 11's child differs: kept.
+    assert [s.title for s in out] == ["Broader topic", "Child title 0"]
+    assert llm.calls == 3

@@ -71,6 +71,7 @@ class LLMSummarizer:
         timeout: float | None = None,
         concurrency: int | None = None,
         seed: int = 0,
+        broaden_copied_titles: bool = False,
     ) -> None:
         if not hasattr(llm, "complete"):
             raise ParameterError(
@@ -97,6 +98,9 @@ class LLMSummarizer:
         self.timeout = timeout
         self.concurrency = concurrency or int(getattr(llm, "max_concurrency", 1) or 1)
         self.model_id = model_id(llm)
+        # Off by default: on 20NG it cost 22 extra calls and lowered title/group agreement at
+        # levels 2-3 (bench/results/llm_20ng_broaden.json).
+        self.broaden_copied_titles = broaden_copied_titles
         self.call_log: list[dict[str, Any]] = []
         self.on_call: Callable[[dict[str, Any]], None] | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -150,7 +154,8 @@ class LLMSummarizer:
     ) -> dict[int, Summary]:
         """Ask for ``batch``; on final failure split it, down to single clusters."""
         try:
-            return self._ask(request, blocks, batch)
+            done = self._ask(request, blocks, batch)
+            return self._broaden(request, blocks, done) if self.broaden_copied_titles else done
         except Exception as exc:  # any backend or answer failure; never crash the run
             if len(batch) > 1:
                 half = len(batch) // 2
@@ -171,14 +176,38 @@ class LLMSummarizer:
             )
             return {batch[0]: Summary("", "", failed=True, error=message)}
 
+    def _broaden(
+        self, request: LevelRequest, blocks: list[tuple[str, int]], done: dict[int, Summary]
+    ) -> dict[int, Summary]:
+        """A title that repeats a child's title is asked again once, with that as feedback."""
+        for index, summary in list(done.items()):
+            children = {c.title.strip().lower() for c in request.clusters[index].children}
+            if summary.title.strip().lower() not in children:
+                continue
+            feedback = (
+                f'Your title "{summary.title}" repeats the title of one sub-group. Write a '
+                "broader title that covers all the sub-groups listed."
+            )
+            try:
+                done[index] = self._ask(request, blocks, [index], feedback=feedback)[index]
+            except Exception as exc:  # keep the first answer; it is valid, only narrow
+                logger.info("Broadening the title of cluster %s failed: %s", index, exc)
+        return done
+
     def _ask(
-        self, request: LevelRequest, blocks: list[tuple[str, int]], batch: list[int]
+        self,
+        request: LevelRequest,
+        blocks: list[tuple[str, int]],
+        batch: list[int],
+        *,
+        feedback: str | None = None,
     ) -> dict[int, Summary]:
         briefs = [request.clusters[i] for i in batch]
         ids = [int(b.cluster_id) for b in briefs]
         prompt = "\n\n".join(
             [header(request.level, request.corpus.modality, ids, request.topic_seed)]
             + [blocks[i][0] for i in batch]
+            + ([feedback] if feedback else [])
         )
         schema = batch_schema(ids)
         max_tokens = self.max_tokens_per_cluster * len(batch) + 20
