@@ -130,9 +130,7 @@ def evaluate(
     run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
     labels: Annotated[
         str | None,
-        typer.Option(
-            help="Ground truth: a file with one label per line, or a column of --source"
-        ),
+        typer.Option(help="Ground truth: a file with one label per line, or a column of --source"),
     ] = None,
     source: Annotated[
         Path | None, typer.Option(help="Table file holding the --labels column")
@@ -157,6 +155,53 @@ def show(
     """Show the saved hierarchy as a tree in the terminal."""
     model = Hercules.load_model(run_dir)
     _print_tree(model, max_level0=items)
+
+
+@app.command()
+def assign(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    input: Annotated[str, typer.Argument(help="New items: a file or folder, as for `run`")],
+    column: Annotated[str | None, typer.Option(help="Column of a table file")] = None,
+    append: Annotated[bool, typer.Option(help="Add the items to the run and save it")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the assignments to this CSV")
+    ] = None,
+    stale_threshold: Annotated[
+        float, typer.Option(help="With --append: flag clusters that grew by more than this")
+    ] = 0.1,
+) -> None:
+    """Route new items into a saved hierarchy (nearest level-1 centroid, then up the tree)."""
+    model = Hercules.load_model(run_dir)
+    frame = model.predict(input, column=column, append=append, stale_threshold=stale_threshold)
+    if output is not None:
+        frame.to_csv(output, index=False)
+    else:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    if append:
+        model.save_model(run_dir)
+        stale = sum(
+            int(n.summary_stale)
+            for lvl in range(1, model.tree_.top_level + 1)
+            for n in model.tree_.nodes(lvl)
+        )
+        console.print(
+            f"Appended {len(frame)} items; {stale} cluster(s) flagged stale "
+            f"(`hercules relabel {run_dir} --stale` rewrites their summaries)."
+        )
+
+
+@app.command()
+def relabel(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    stale: Annotated[
+        bool, typer.Option("--stale/--all", help="Only clusters flagged stale")
+    ] = True,
+) -> None:
+    """Rewrite cluster summaries of a saved run (by default only the stale ones) and save it."""
+    model = Hercules.load_model(run_dir)
+    done = model.relabel(stale_only=stale)
+    model.save_model(run_dir)
+    console.print(f"Relabelled {sum(done.values())} cluster(s): {done or 'none were stale'}")
 
 
 @app.command()
@@ -262,7 +307,6 @@ def _read_labels(labels: str, source: Path | None, n: int) -> list[str]:
             raise InputError(
                 f"--labels {labels!r} is not a file; to use a column, also pass --source TABLE."
             )
-
 
         frame = _read_table(source)
         if labels not in frame.columns:

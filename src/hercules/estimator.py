@@ -17,14 +17,15 @@ import numpy as np
 import pandas as pd
 
 from hercules._params import validate_params
-from hercules.builder import BuildSettings, ProgressFn, build_tree
+from hercules.builder import BuildSettings, ProgressFn, build_tree, summarise_clusters
 from hercules.data.dataset import Corpus
 from hercules.data.inputs import load_corpus
 from hercules.embed.base import Embedder, as_embedder
 from hercules.errors import InputError, ParameterError
 from hercules.evaluate import evaluate_tree_level
+from hercules.incremental import append_items, route
 from hercules.persist import load_run, projections_from_info, save_run
-from hercules.reduce import add_reductions
+from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
 from hercules.summarize.level0 import level0_summaries
 from hercules.tree import Cluster, ClusterTree, Level
@@ -196,7 +197,8 @@ class Hercules:
             shares_description = True
         elif corpus.modality == "numeric":
             assert corpus.numeric is not None
-            vectors = standardize(corpus.numeric.to_numpy())
+            vectors, mean, scale = standardize(corpus.numeric.to_numpy())
+            self.numeric_scaler_ = (mean, scale)
         else:
             vectors = self._image_embedder().embed(corpus.image_paths or [])
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -352,6 +354,109 @@ class Hercules:
     def print_hierarchy(self, *, max_level0: int = 0, file: TextIO | None = None) -> None:
         print(self.format_hierarchy(max_level0=max_level0), file=file or sys.stdout)
 
+    # ------------------------------------------------------------------ new items
+    def predict(
+        self,
+        X: Any,
+        *,
+        embeddings: np.ndarray | None = None,
+        column: str | None = None,
+        append: bool = False,
+        stale_threshold: float = 0.1,
+    ) -> pd.DataFrame:
+        """Route new items down the fitted tree; one row per item with its cluster per level.
+
+        ``append=True`` adds them to the model (sizes and cluster vectors update) and flags
+        clusters whose membership grew by more than ``stale_threshold`` of their size;
+        :meth:`relabel` then rewrites only those summaries.
+        """
+        tree = self._check_fitted()
+        if not 0 <= stale_threshold:
+            raise ParameterError(f"stale_threshold must be >= 0, got {stale_threshold}.")
+        corpus = load_corpus(X, modality=self.corpus_.modality, column=column, validate=False)
+        vectors = self._new_vectors(corpus, embeddings)
+        paths = route(tree, vectors)
+        frame = pd.DataFrame({"item_id": corpus.ids})
+        for lvl, idx in paths.items():
+            frame[f"level_{lvl}_id"] = np.asarray(tree.levels[lvl].ids)[idx]
+            frame[f"level_{lvl}_title"] = np.asarray(tree.levels[lvl].titles, dtype=object)[idx]
+        centroids = tree.levels[1].representation[paths[1]]
+        frame["level_1_distance"] = np.linalg.norm(vectors - centroids, axis=1)
+        if append:
+            titles, descriptions = level0_summaries(corpus)
+            append_items(
+                tree,
+                self.corpus_,
+                corpus,
+                vectors,
+                paths,
+                titles=titles,
+                descriptions=descriptions,
+                stale_threshold=stale_threshold,
+            )
+            for level in tree.levels:
+                level.reductions.clear()
+            apply_reductions(tree, self.projections_)
+            self.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
+        return frame
+
+    def relabel(self, *, stale_only: bool = True, topic_seed: str | None = None) -> dict[int, int]:
+        """Rewrite summaries (only the stale ones by default); returns clusters redone per level."""
+        tree = self._check_fitted()
+        summarizer = self._resolve_summarizer()
+        seed = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
+        done: dict[int, int] = {}
+        for level in range(1, tree.top_level + 1):
+            data = tree.levels[level]
+            if stale_only:
+                flags = data.summary_stale
+                indices = np.flatnonzero(flags) if flags is not None else np.zeros(0, np.int64)
+            else:
+                indices = np.arange(len(data))
+            if len(indices) == 0:
+                continue
+            describe = self._describe_fn() if data.description_embedding is not None else None
+            summarise_clusters(
+                tree,
+                self.corpus_,
+                summarizer,
+                level,
+                indices,
+                n_representatives=self.n_representatives,
+                topic_seed=seed,
+                describe=describe,
+                progress=self.progress,
+            )
+            done[level] = len(indices)
+        return done
+
+    def _new_vectors(self, corpus: Corpus, embeddings: np.ndarray | None) -> np.ndarray:
+        if embeddings is not None:
+            return _check_embeddings(embeddings, len(corpus))
+        if corpus.modality == "text":
+            return np.asarray(self._text_embedder().embed(corpus.texts or []), dtype=np.float32)
+        if corpus.modality == "image":
+            return np.asarray(self._image_embedder().embed(corpus.image_paths or []), np.float32)
+        assert corpus.numeric is not None
+        assert self.corpus_.numeric is not None
+        expected = list(self.corpus_.numeric.columns)
+        if list(corpus.numeric.columns) != expected:
+            raise InputError(
+                f"New numeric items have columns {list(corpus.numeric.columns)}; the run was "
+                f"fitted on {expected}. Give the same columns in the same order."
+            )
+        scaler = getattr(self, "numeric_scaler_", None)
+        if scaler is None:
+            raise InputError("This run has no saved numeric scaling; refit it to route items.")
+        mean, scale = scaler
+        return ((corpus.numeric.to_numpy(dtype=np.float64) - mean) / scale).astype(np.float32)
+
+    def _scaler_json(self) -> dict[str, list[float]] | None:
+        scaler = getattr(self, "numeric_scaler_", None)
+        if scaler is None:
+            return None
+        return {"mean": scaler[0].tolist(), "scale": scaler[1].tolist()}
+
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
         tree = self._check_fitted()
@@ -360,7 +465,7 @@ class Hercules:
             tree,
             self.corpus_,
             params=self.get_params() | {"engine": str(self.engine)},
-            extra={"topic_seed": self.topic_seed_},
+            extra={"topic_seed": self.topic_seed_, "numeric_scaler": self._scaler_json()},
             projections=self.projections_,
         )
         log = getattr(getattr(self, "summarizer_", None), "call_log", None)
@@ -386,6 +491,9 @@ class Hercules:
         model.tree_ = tree
         model.corpus_ = corpus
         model.topic_seed_ = info.get("topic_seed")
+        if info.get("numeric_scaler"):
+            scaler = info["numeric_scaler"]
+            model.numeric_scaler_ = (np.asarray(scaler["mean"]), np.asarray(scaler["scale"]))
         model.projections_ = projections_from_info(info)
         model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
         return model
@@ -399,8 +507,10 @@ def _resolve_unit_norm(setting: bool | None, vectors: np.ndarray) -> bool:
     return bool(np.all(np.abs(norms - 1.0) < 1e-3))
 
 
-def standardize(values: np.ndarray, chunk: int = 65_536) -> np.ndarray:
-    """z-scores as float32, in row blocks: no float64 copy of the whole table."""
+def standardize(
+    values: np.ndarray, chunk: int = 65_536
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z-scores as float32, mean, scale), in row blocks: no float64 copy of the table."""
     total = np.zeros(values.shape[1])
     for start in range(0, len(values), chunk):
         total += values[start : start + chunk].sum(axis=0, dtype=np.float64)
@@ -415,7 +525,7 @@ def standardize(values: np.ndarray, chunk: int = 65_536) -> np.ndarray:
     out = np.empty(values.shape, dtype=np.float32)
     for start in range(0, len(values), chunk):
         out[start : start + chunk] = (values[start : start + chunk] - mean) / scale
-    return out
+    return out, mean, scale
 
 
 def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
