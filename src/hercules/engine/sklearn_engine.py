@@ -11,8 +11,9 @@ from hercules.engine.base import KMeansResult, compact
 class SklearnKMeans:
     """Lloyd k-means with k-means++ seeding.
 
-    ``n_init=None`` picks restarts from the problem size: several restarts are cheap and help
-    when n*k is small; on large problems one well-seeded run is as good and 10x faster.
+    ``n_init=None`` picks restarts from the problem size: restarts are cheap and help when n*k
+    is small (upper levels: 50 restarts on 100 centroids raised 20NG level-2 ARI by 0.018 over
+    5 seeds); on large problems one well-seeded run is as good and many times faster.
     """
 
     def __init__(self, *, n_init: int | None = None, max_iter: int = 300) -> None:
@@ -23,7 +24,9 @@ class SklearnKMeans:
         if self.n_init is not None:
             return self.n_init
         work = n * k
-        return 5 if work <= 100_000 else 3 if work <= 1_000_000 else 1
+        if work <= 20_000:
+            return 50
+        return 10 if work <= 100_000 else 3 if work <= 1_000_000 else 1
 
     def fit(
         self,
