@@ -168,3 +168,41 @@ def test_wrong_shaped_client_output_is_reported():
 def test_unfitted_model_says_so():
     with pytest.raises(InputError, match="not fitted"):
         Hercules().get_cluster_membership_dataframe()
+
+
+def _write_images(folder, count):
+    from PIL import Image
+
+    paths = []
+    for i in range(count):
+        path = folder / f"img{i}.png"
+        shade = 30 if i < count // 2 else 220
+        Image.new("RGB", (8, 8), (shade, shade, shade)).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_image_captions_become_level0_descriptions(tmp_path):
+    pytest.importorskip("PIL")
+    paths = _write_images(tmp_path, 6)
+
+    def embed(items):
+        return np.array(
+            [[float("img0" in str(p) or "img1" in str(p) or "img2" in str(p)), 1.0] for p in items]
+        )
+
+    def caption(items):
+        return [f"a photo numbered {p.stem[3:]}" for p in items]
+
+    model = Hercules(
+        [2], image_embedding_client=embed, image_captioning_client=caption, embed_descriptions=False
+    )
+    model.fit([str(p) for p in paths])
+    assert model.tree_.levels[0].descriptions[4] == "a photo numbered 4"
+    with pytest.raises(InputError, match="one caption string per image"):
+        Hercules(
+            [2],
+            image_embedding_client=embed,
+            image_captioning_client=lambda p: ["x"],
+            embed_descriptions=False,
+        ).fit([str(p) for p in paths])

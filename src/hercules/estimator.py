@@ -187,6 +187,8 @@ class Hercules:
     def _level0(self, corpus: Corpus, embeddings: np.ndarray | None) -> Level:
         titles, descriptions = level0_summaries(corpus)
         n = len(corpus)
+        if corpus.image_paths is not None and self.image_captioning_client is not None:
+            descriptions = _captions(self.image_captioning_client, corpus.image_paths)
         shares_description = False
         if embeddings is not None:
             vectors = _check_embeddings(embeddings, n)
@@ -497,6 +499,17 @@ class Hercules:
         model.projections_ = projections_from_info(info)
         model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
         return model
+
+
+def _captions(client: Callable[[list[Any]], list[str]], paths: list[Path]) -> list[str]:
+    """Level-0 image descriptions from the paper's ``image_captioning_client(paths)``."""
+    captions = list(client(list(paths)))
+    if len(captions) != len(paths) or not all(isinstance(c, str) for c in captions):
+        raise InputError(
+            f"image_captioning_client returned {len(captions)} values for {len(paths)} images; "
+            "it must return one caption string per image, in order."
+        )
+    return captions
 
 
 def _resolve_unit_norm(setting: bool | None, vectors: np.ndarray) -> bool:

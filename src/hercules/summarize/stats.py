@@ -41,7 +41,7 @@ def describe_profile(
     order = ranked[:top]
     parts = []
     for col in order:
-        z = profile.at[col, "z"]
+        z = float(profile.at[col, "z"])  # type: ignore[arg-type]
         if abs(z) < 0.25:
             continue
         parts.append(f"{'high' if z > 0 else 'low'} {_label(corpus, col)}")
