@@ -33,11 +33,13 @@ SHOTS = os.environ.get("HERCULES_SCREENSHOT_DIR")
 
 
 def wait_for(driver: Any, predicate: Any, message: str, timeout: float = WAIT) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(
-        lambda d: predicate(d), message=message
-    )
+    # Dash re-renders polled elements; a reference taken mid-render goes stale: just poll again.
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(lambda d: predicate(d), message=message)
 
 
 def css(driver: Any, selector: str) -> list[Any]:
@@ -367,7 +369,12 @@ def test_run_does_not_block_other_tabs_and_can_be_cancelled(
         assert time.time() - started < 5.0, "the page waited for the run"
         driver.close()
         driver.switch_to.window(first)
-        assert css(driver, "#job-state")[0].get_attribute("data-state") == "running"
+        wait_for(
+            driver,
+            lambda d: css(d, "#job-state")[0].get_attribute("data-state") == "running",
+            "run is not running",
+            timeout=2,
+        )
         css(driver, "#run-cancel")[0].click()
         wait_for(
             driver,
