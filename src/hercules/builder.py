@@ -10,7 +10,7 @@ import numpy as np
 
 from hercules.data.dataset import Corpus
 from hercules.engine import KMeansEngine, choose_k, make_engine, resampled_kmeans
-from hercules.engine.base import group_means
+from hercules.engine.base import group_means, nearest_per_group
 from hercules.errors import ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
 from hercules.tree import ClusterTree, Level
@@ -144,21 +144,10 @@ def _make_level(tree: ClusterTree, labels: np.ndarray, target: int, first_id: in
 
 def _representatives(tree: ClusterTree, level: int, count: int) -> list[list[int]]:
     """Level-0 items closest to each cluster's centroid, nearest first."""
-    labels = tree.labels(level)
-    items = tree.levels[0].representation
-    centroids = tree.levels[level].representation
-    dist = np.empty(len(items), dtype=np.float32)
-    for start in range(0, len(items), 65_536):
-        block = items[start : start + 65_536]
-        diff = block - centroids[labels[start : start + 65_536]]
-        dist[start : start + 65_536] = (diff * diff).sum(axis=1)
-    order = np.lexsort((np.arange(len(items)), dist, labels))
-    sorted_labels = labels[order]
-    bounds = np.searchsorted(sorted_labels, np.arange(len(centroids) + 1))
-    return [
-        order[bounds[c] : min(bounds[c] + count, bounds[c + 1])].tolist()
-        for c in range(len(centroids))
-    ]
+    groups = nearest_per_group(
+        tree.levels[0].representation, tree.labels(level), tree.levels[level].representation, count
+    )
+    return [group.tolist() for group in groups]
 
 
 def _summarise(

@@ -38,8 +38,7 @@ class FaissKMeans:
             m = min(len(X), max(4_096, self.seed_sample * k))
             rows = np.sort(rng.choice(len(X), size=m, replace=False)) if m < len(X) else None
             pool = X if rows is None else X[rows]
-            w = None if sample_weight is None or rows is None else sample_weight[rows]
-            w = sample_weight if rows is None else w
+            w = sample_weight if sample_weight is None or rows is None else sample_weight[rows]
             init, _ = kmeans_plusplus(pool, k, sample_weight=w, random_state=seed)
         km = faiss.Kmeans(
             X.shape[1],

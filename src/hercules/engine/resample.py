@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hercules.engine.base import KMeansEngine, KMeansResult, assign, compact
+from hercules.engine.base import KMeansEngine, KMeansResult, assign, compact, nearest_per_group
 
 
 def resampled_kmeans(
@@ -31,14 +31,7 @@ def resampled_kmeans(
     centroids = result.centroids
     labels = result.labels
     for step in range(steps):
-        picked = []
-        for c in range(len(centroids)):
-            members = np.flatnonzero(labels == c)
-            if len(members) == 0:
-                continue
-            d = ((X[members] - centroids[c]) ** 2).sum(axis=1)
-            picked.append(members[np.argsort(d, kind="stable")[:r]])
-        rows = np.sort(np.concatenate(picked))
+        rows = np.sort(np.concatenate(nearest_per_group(X, labels, centroids, r)))
         if len(rows) <= len(centroids):
             break
         refit = engine.fit(X[rows], len(centroids), seed=seed + step + 1, init=centroids)
