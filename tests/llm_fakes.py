@@ -139,3 +139,32 @@ class CountTitleLLM(ScriptedLLM):
             {"id": c, "title": "15 texts", "description": "Some texts."} for c in group_ids(prompt)
         ]
         return json.dumps({"clusters": labels})
+
+
+_ITEM = re.compile(r"^## Item id=(\d+)\n(.*?)(?=^## Item id=|\Z)", re.MULTILINE | re.DOTALL)
+
+
+class ItemAwareLLM(ScriptedLLM):
+    """Also answers level-0 item prompts: "About <most frequent word>." per item.
+
+    ``fail_when`` makes any item prompt containing that word raise, to test the fallback.
+    """
+
+    def __init__(self, fail_when: str | None = None) -> None:
+        super().__init__()
+        self.fail_when = fail_when
+        self.item_calls = 0
+
+    def answer(self, prompt: str) -> str:
+        items = _ITEM.findall(prompt)
+        if not items:
+            return super().answer(prompt)
+        self.item_calls += 1
+        if self.fail_when and self.fail_when in prompt:
+            raise ConnectionError("injected item failure")
+        answers = []
+        for item_id, text in items:
+            words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+            top = Counter(words).most_common(1)[0][0] if words else "nothing"
+            answers.append({"id": int(item_id), "description": f"About {top}."})
+        return json.dumps({"items": answers})

@@ -11,8 +11,10 @@ import pytest
 from hercules import Hercules
 from hercules.cache import Cache
 from hercules.data.dataset import Corpus
+from hercules.errors import ParameterError
 from hercules.llm import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
+from hercules.summarize.contrast import contrast_hints
 from hercules.summarize.llm import LLMSummarizer, estimate_cost
 from hercules.summarize.schema import clean_title, is_meta_title, parse_labels
 from tests.fakes import HashingEmbedder, topic_texts
@@ -313,3 +315,35 @@ def test_a_title_copied_from_a_child_is_asked_again_once() -> None:
     # Cluster 10's child is "Child title 0": asked again; cluster 11's child differs: kept.
     assert [s.title for s in out] == ["Broader topic", "Child title 0"]
     assert llm.calls == 3
+
+
+def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:
+    # Six clusters: two each of space, hockey and cooking texts (see _request).
+    request = _request()
+    hints = contrast_hints(request, n_terms=5, n_neighbours=1)
+    space = {"orbit", "rocket", "launch", "nasa", "shuttle", "satellite", "moon", "astronaut"}
+    cooking = {"recipe", "oven", "garlic", "simmer", "bake", "flour", "butter", "onion"}
+    assert len(hints) == 6
+    assert set(hints[0].terms) <= space
+    assert len(hints[0].terms) == 5
+    # The nearest sibling of a space cluster is the other space cluster, named by its terms.
+    assert set(hints[0].neighbours[0].split(" / ")) <= space
+    assert set(hints[5].neighbours[0].split(" / ")) <= cooking
+
+
+def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
+    plain, hinted = ScriptedLLM(), ScriptedLLM()
+    LLMSummarizer(plain, retry=FAST).summarize_level(_request(n_clusters=3))
+    LLMSummarizer(hinted, retry=FAST, distinctive_terms=6, contrast_neighbours=2).summarize_level(
+        _request(n_clusters=3)
+    )
+    assert not any("Distinctive words" in p for p in plain.prompts)
+    assert all("Distinctive words (frequent here, rare elsewhere): " in p for p in hinted.prompts)
+    assert all(p.count("Most similar other groups") == 1 for p in hinted.prompts)
+
+
+@pytest.mark.parametrize("name", ["distinctive_terms", "contrast_neighbours"])
+@pytest.mark.parametrize("value", [-1, 1.5, "3"])
+def test_contrast_parameters_are_validated(name: str, value: object) -> None:
+    with pytest.raises(ParameterError, match=f"{name} must be an int >= 0; got {value!r}"):
+        LLMSummarizer(ScriptedLLM(), **{name: value})

@@ -45,6 +45,7 @@ CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "auto_k_max": (lambda v: v is None or _int_at_least(2)(v), "None or an int >= 2"),
     "embed_descriptions": (lambda v: isinstance(v, bool), "a bool"),
     "normalize_centroids": (lambda v: v is None or isinstance(v, bool), "None (auto) or a bool"),
+    "use_llm_for_l0_descriptions": (lambda v: isinstance(v, bool), "a bool"),
 }
 
 

@@ -38,19 +38,9 @@ class KeywordSummarizer:
         corpus = request.corpus
         if corpus.numeric is not None:
             return [self._numeric(corpus, brief.member_items, brief) for brief in request.clusters]
-        matrix, vocab = corpus.cached("keyword_terms", lambda: _term_matrix(corpus))
-        labels = np.full(len(corpus), -1, dtype=np.int64)
-        for pos, brief in enumerate(request.clusters):
-            labels[brief.member_items] = pos
-        scores = _ctfidf(matrix, labels, len(request.clusters))
+        terms = distinctive_terms(request, self.description_terms)
         summaries = []
-        for pos, brief in enumerate(request.clusters):
-            row = scores[pos]
-            top = [
-                vocab[i]
-                for i in np.argsort(-row, kind="stable")[: self.description_terms]
-                if row[i] > 0
-            ]
+        for brief, top in zip(request.clusters, terms, strict=True):
             title = " / ".join(top[: self.title_terms]) if top else NO_TERMS_TITLE
             text = f"{brief.num_items} items; distinctive terms: {', '.join(top) or 'none'}."
             if brief.children:
@@ -62,6 +52,33 @@ class KeywordSummarizer:
     def _numeric(self, corpus: Corpus, members: np.ndarray, brief: object) -> Summary:
         title, description = describe_profile(corpus, numeric_profile(corpus, members))
         return Summary(title=title, description=description)
+
+
+def term_scores(request: LevelRequest) -> tuple[np.ndarray, np.ndarray]:
+    """c-TF-IDF scores (one row per cluster of ``request``) and the vocabulary.
+
+    Items outside the request's clusters (a relabel of a few clusters) form one extra class,
+    so a term common to the rest of the corpus still counts as common.
+    """
+    corpus = request.corpus
+    matrix, vocab = corpus.cached("keyword_terms", lambda: _term_matrix(corpus))
+    k = len(request.clusters)
+    labels = np.full(len(corpus), k, dtype=np.int64)
+    for pos, brief in enumerate(request.clusters):
+        labels[brief.member_items] = pos
+    rest = int(np.any(labels == k))
+    scores = _ctfidf(matrix, labels, k + rest)[:k]
+    return scores, vocab
+
+
+def distinctive_terms(request: LevelRequest, n_terms: int) -> list[list[str]]:
+    """The ``n_terms`` highest-scoring c-TF-IDF terms of each cluster, best first."""
+    scores, vocab = term_scores(request)
+    return [top_terms(row, vocab, n_terms) for row in scores]
+
+
+def top_terms(row: np.ndarray, vocab: np.ndarray, n_terms: int) -> list[str]:
+    return [str(vocab[i]) for i in np.argsort(-row, kind="stable")[:n_terms] if row[i] > 0]
 
 
 def _documents(corpus: Corpus) -> list[str]:
@@ -94,7 +111,7 @@ def _term_matrix(corpus: Corpus) -> tuple[sp.csr_matrix, np.ndarray]:
 
 
 def _ctfidf(matrix: sp.csr_matrix, labels: np.ndarray, k: int) -> np.ndarray:
-    rows = np.flatnonzero(labels >= 0)
+    rows = np.flatnonzero((labels >= 0) & (labels < k))
     indicator = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.float32), (labels[rows], rows)), shape=(k, matrix.shape[0])
     )

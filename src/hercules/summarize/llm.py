@@ -24,6 +24,7 @@ from hercules.errors import ParameterError
 from hercules.llm.base import Completion, call, count_tokens, model_id, supports_schema
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
+from hercules.summarize.contrast import contrast_hints
 from hercules.summarize.prompt import PromptOptions, fit_block, header
 from hercules.summarize.schema import (
     AnswerError,
@@ -72,6 +73,8 @@ class LLMSummarizer:
         concurrency: int | None = None,
         seed: int = 0,
         broaden_copied_titles: bool = False,
+        distinctive_terms: int = 0,
+        contrast_neighbours: int = 0,
     ) -> None:
         if not hasattr(llm, "complete"):
             raise ParameterError(
@@ -84,6 +87,12 @@ class LLMSummarizer:
             raise ParameterError(
                 f"sampling must be 'centroid_closest' or 'random'; got {sampling!r}."
             )
+        for name, value in (
+            ("distinctive_terms", distinctive_terms),
+            ("contrast_neighbours", contrast_neighbours),
+        ):
+            if not isinstance(value, int) or value < 0:
+                raise ParameterError(f"{name} must be an int >= 0; got {value!r}.")
         if max_prompt_tokens < 200:
             raise ParameterError(f"max_prompt_tokens must be >= 200; got {max_prompt_tokens}.")
         self.llm = llm
@@ -101,6 +110,8 @@ class LLMSummarizer:
         # Off by default: on 20NG it cost 22 extra calls and lowered title/group agreement at
         # levels 2-3 (bench/results/llm_20ng_broaden.json).
         self.broaden_copied_titles = broaden_copied_titles
+        self.distinctive_terms = distinctive_terms
+        self.contrast_neighbours = contrast_neighbours
         self.call_log: list[dict[str, Any]] = []
         self.on_call: Callable[[dict[str, Any]], None] | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -112,7 +123,11 @@ class LLMSummarizer:
             return []
         head_tokens = self._count(header(request.level, request.corpus.modality, [0], None))
         budget = max(100, (self.max_prompt_tokens - head_tokens) // min(self.batch_size, 4))
-        blocks = [fit_block(b, request.corpus, self.options, budget, self._count) for b in briefs]
+        hints = contrast_hints(request, self.distinctive_terms, self.contrast_neighbours)
+        blocks = [
+            fit_block(b, request.corpus, self.options, budget, self._count, hint)
+            for b, hint in zip(briefs, hints, strict=True)
+        ]
         batches = self._batches(blocks, head_tokens)
         outcome = _Outcome()
 

@@ -21,6 +21,14 @@ _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric valu
 
 
 @dataclass(frozen=True)
+class ClusterHints:
+    """Cheap contrast for one cluster: its c-TF-IDF terms and its most similar siblings' terms."""
+
+    terms: list[str]
+    neighbours: list[str]
+
+
+@dataclass(frozen=True)
 class PromptOptions:
     n_samples: int = 5
     sample_chars: int = 300
@@ -66,6 +74,7 @@ def cluster_block(
     *,
     sample_chars: int | None = None,
     n_samples: int | None = None,
+    hints: ClusterHints | None = None,
 ) -> str:
     chars = sample_chars if sample_chars is not None else options.sample_chars
     count = n_samples if n_samples is not None else options.n_samples
@@ -79,6 +88,11 @@ def cluster_block(
             lines.append(
                 f'- "{child.title}" ({child.num_items} items): {shorten(child.description, 160)}'
             )
+    if hints is not None and hints.terms:
+        lines.append(f"Distinctive words (frequent here, rare elsewhere): {', '.join(hints.terms)}")
+    if hints is not None and hints.neighbours:
+        others = "; ".join(f'"{n}"' for n in hints.neighbours)
+        lines.append(f"Most similar other groups (the title must set this one apart): {others}")
     if corpus.numeric is not None:
         lines.append("Statistics (group mean vs overall mean, z-score):")
         lines += _numeric_lines(corpus, brief.member_items, options.numeric_columns)
@@ -124,11 +138,14 @@ def fit_block(
     options: PromptOptions,
     budget: int,
     count: Callable[[str], int],
+    hints: ClusterHints | None = None,
 ) -> tuple[str, int]:
     """The richest block whose token count fits ``budget``: shorter samples first, then fewer."""
     chars, samples = options.sample_chars, options.n_samples
     while True:
-        block = cluster_block(brief, corpus, options, sample_chars=chars, n_samples=samples)
+        block = cluster_block(
+            brief, corpus, options, sample_chars=chars, n_samples=samples, hints=hints
+        )
         tokens = count(block)
         if tokens <= budget or (chars <= 60 and samples <= 1):
             return block, tokens
