@@ -84,6 +84,9 @@ def run(
     seed: Annotated[int, typer.Option(help="Random seed")] = 42,
     labeller: Annotated[str, typer.Option(help=_LABELLER_HELP)] = "auto",
     llm_threads: Annotated[int, typer.Option(help="CPU threads for the local LLM")] = 2,
+    llm_item_descriptions: Annotated[
+        bool, typer.Option(help="One LLM sentence per item as its level-0 description (slow)")
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option(help="Print the LLM calls, tokens and time it would take; stop")
     ] = False,
@@ -107,6 +110,7 @@ def run(
         use_resampling=resample,
         random_state=seed,
         labeller=labeller,
+        use_llm_for_l0_descriptions=llm_item_descriptions,
     )
     _fit(
         model,

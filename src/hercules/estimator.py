@@ -47,6 +47,7 @@ _SAVED = (
     "auto_k_max",
     "embed_descriptions",
     "normalize_centroids",
+    "use_llm_for_l0_descriptions",
 )
 
 
@@ -81,6 +82,7 @@ class Hercules:
         auto_k_max: int | None = None,
         embed_descriptions: bool = True,
         normalize_centroids: bool | None = None,
+        use_llm_for_l0_descriptions: bool = False,
         labeller: str = "auto",
         cache: bool = True,
         progress: ProgressFn | None = None,
@@ -104,6 +106,7 @@ class Hercules:
         self.auto_k_max = auto_k_max
         self.embed_descriptions = embed_descriptions
         self.normalize_centroids = normalize_centroids
+        self.use_llm_for_l0_descriptions = use_llm_for_l0_descriptions
         self.labeller = labeller
         self.cache = cache
         self.progress = progress
@@ -128,7 +131,9 @@ class Hercules:
         """
         validate_params(type(self).__name__, self.get_params())
         corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
-        level0 = self._level0(corpus, embeddings)
+        summarizer = self._resolve_summarizer()
+        self.summarizer_ = summarizer
+        level0 = self._level0(corpus, embeddings, summarizer)
         settings = BuildSettings(
             level_cluster_counts=self.level_cluster_counts,
             representation_mode=self.representation_mode,
@@ -147,8 +152,6 @@ class Hercules:
             ),
         )
         describe = self._describe_fn()
-        summarizer = self._resolve_summarizer()
-        self.summarizer_ = summarizer
         on_level, start = self._checkpointing(checkpoint, corpus, level0, topic_seed, summarizer)
         tree = build_tree(
             level0,
@@ -184,19 +187,25 @@ class Hercules:
         self.fit(data, topic_seed=topic_seed, numeric_metadata=numeric_metadata, **fit_kwargs)
         return self.tree_.nodes(self.tree_.top_level)
 
-    def _level0(self, corpus: Corpus, embeddings: np.ndarray | None) -> Level:
+    def _level0(
+        self, corpus: Corpus, embeddings: np.ndarray | None, summarizer: Summarizer
+    ) -> Level:
         titles, descriptions = level0_summaries(corpus)
         n = len(corpus)
+        failed = None
         if corpus.image_paths is not None and self.image_captioning_client is not None:
             descriptions = _captions(self.image_captioning_client, corpus.image_paths)
+        elif self.use_llm_for_l0_descriptions:
+            descriptions, flags = self._llm_descriptions(corpus, descriptions, summarizer)
+            failed = np.asarray(flags, dtype=bool)
         shares_description = False
         if embeddings is not None:
             vectors = _check_embeddings(embeddings, n)
         elif corpus.modality == "text":
             vectors = self._text_embedder().embed(corpus.texts or [])
-            # Level-0 descriptions are cut from the texts themselves; re-embedding them would
+            # Snippet descriptions are cut from the texts themselves; re-embedding them would
             # triple the cost (as the paper's package does) for nearly the same vector.
-            shares_description = True
+            shares_description = not self.use_llm_for_l0_descriptions
         elif corpus.modality == "numeric":
             assert corpus.numeric is not None
             vectors, mean, scale = standardize(corpus.numeric.to_numpy())
@@ -219,7 +228,31 @@ class Hercules:
             titles=titles,
             descriptions=descriptions,
             description_embedding=description_embedding,
+            summary_failed=failed,
         )
+
+    def _llm_descriptions(
+        self, corpus: Corpus, snippets: list[str], summarizer: Summarizer
+    ) -> tuple[list[str], list[bool]]:
+        """One LLM sentence per item (texts and numeric rows; images use a captioning client)."""
+        llm = getattr(summarizer, "llm", None)
+        if llm is None:
+            raise ParameterError(
+                "use_llm_for_l0_descriptions=True needs an LLM labeller, but the labeller is "
+                f"{type(summarizer).__name__}. Pass llm_client=, labeller='llm' (after "
+                "pip install 'hercules-cluster[llm]'), or set use_llm_for_l0_descriptions=False."
+            )
+        if corpus.image_paths is not None:
+            raise ParameterError(
+                "use_llm_for_l0_descriptions=True cannot describe images with a text model; "
+                "pass image_captioning_client= instead."
+            )
+        from hercules.summarize.items import ItemDescriber
+
+        describer = ItemDescriber(llm, cache=getattr(summarizer, "cache", None))
+        texts = [corpus.item_text(i) for i in range(len(corpus))]
+        kind = "texts" if corpus.texts is not None else "records of numeric values"
+        return describer.describe(texts, snippets, kind=kind, progress=self.progress)
 
     def _text_embedder(self) -> Embedder:
         if getattr(self, "_text_embedder_cache", None) is None:
