@@ -15,7 +15,8 @@ import urllib.request
 from typing import Any
 
 from hercules.errors import ParameterError, require
-from hercules.llm.base import Completion, LLMError
+from hercules.llm.base import Completion
+from hercules.llm.chat import chat_request, parse_chat_response
 from hercules.llm.models import DEFAULT_MODEL, resolve_model
 
 logger = logging.getLogger(__name__)
@@ -95,17 +96,13 @@ class LocalLLM:
     def complete_with_usage(
         self, prompt: str, *, schema: dict[str, Any] | None = None, max_tokens: int = 256
     ) -> Completion:
-        request: dict[str, Any] = {
-            "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": max_tokens,
-            "temperature": self.temperature,
-            "seed": self.seed,
-        }
-        if schema is not None:
-            request["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "answer", "schema": schema, "strict": True},
-            }
+        request = chat_request(
+            prompt,
+            schema=schema,
+            max_tokens=max_tokens,
+            temperature=self.temperature,
+            seed=self.seed,
+        )
         with self._lock:
             server = self._load()
             start = time.perf_counter()
@@ -116,30 +113,3 @@ class LocalLLM:
     def close(self) -> None:
         with self._lock:
             self._server = None
-
-
-def parse_chat_response(result: Any, seconds: float, name: str) -> Completion:
-    """Read an OpenAI-style chat completion (dict or JSON text) into a :class:`Completion`."""
-    if isinstance(result, str | bytes):
-        try:
-            result = json.loads(result)
-        except ValueError as exc:
-            raise LLMError(f"{name} answered with non-JSON: {str(result)[:200]!r}") from exc
-    if not isinstance(result, dict):
-        raise LLMError(f"{name} answered with {type(result).__name__}, expected a JSON object.")
-    if "error" in result:
-        raise LLMError(f"{name} reported an error: {str(result['error'])[:300]}")
-    try:
-        choice = result["choices"][0]
-        text = choice["message"]["content"]
-    except (KeyError, IndexError, TypeError) as exc:
-        raise LLMError(f"{name} answer has no choices[0].message.content: {result!r:.300}") from exc
-    usage = result.get("usage") or {}
-    if choice.get("finish_reason") == "length":
-        logger.info("%s stopped at max_tokens; the answer may be cut off", name)
-    return Completion(
-        text=str(text or ""),
-        prompt_tokens=usage.get("prompt_tokens"),
-        completion_tokens=usage.get("completion_tokens"),
-        seconds=seconds,
-    )

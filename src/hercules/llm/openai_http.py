@@ -14,7 +14,7 @@ from typing import Any
 
 from hercules.errors import ParameterError
 from hercules.llm.base import Completion, LLMError
-from hercules.llm.local import parse_chat_response
+from hercules.llm.chat import chat_request, parse_chat_response
 
 
 class OpenAICompatibleLLM:
@@ -65,17 +65,13 @@ class OpenAICompatibleLLM:
     def complete_with_usage(
         self, prompt: str, *, schema: dict[str, Any] | None = None, max_tokens: int = 256
     ) -> Completion:
-        body: dict[str, Any] = {
-            "model": self.model,
-            "messages": [{"role": "user", "content": prompt}],
-            "max_tokens": max_tokens,
-            "temperature": self.temperature,
-        }
-        if schema is not None and self.supports_schema:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "answer", "schema": schema, "strict": True},
-            }
+        body = chat_request(
+            prompt,
+            schema=schema if self.supports_schema else None,
+            max_tokens=max_tokens,
+            temperature=self.temperature,
+            model=self.model,
+        )
         request = urllib.request.Request(
             self.base_url + "/chat/completions",
             data=json.dumps(body).encode(),
