@@ -2,43 +2,63 @@
 KMeans(20) on the same MiniLM vectors. Prints level-2 ARI/NMI and stage times; writes
 bench/results/20ng_foundation.json.
 
-    python bench/bench_20ng.py [--seeds 3]
+    python -m bench.bench_20ng [--seeds 5] [--smoke]
+
+``--smoke`` runs the same code on a tiny synthetic corpus (bench/smoke.py) in seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import tempfile
 import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from bench.common import StageTimer, machine, newsgroups_with_vectors, write_results
+from bench.common import CACHE_DIR, RESULTS_DIR, StageTimer, machine, newsgroups_with_vectors
 from hercules import Hercules
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--levels", default="100,20,5")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="tiny synthetic corpus, seconds")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "20ng_foundation.json")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.levels = "12,6"
     levels = [int(x) for x in args.levels.split(",")]
 
     start = time.perf_counter()
-    corpus, vectors, embed_meta = newsgroups_with_vectors()
+    if args.smoke:
+        from bench.smoke import hashing_vectors, tiny_newsgroups
+
+        corpus = tiny_newsgroups()
+        vectors, embed_meta = hashing_vectors(corpus.texts), {"smoke": True}
+        run_dir = Path(tempfile.mkdtemp(prefix="bench-20ng-smoke-")) / "run"
+    else:
+        corpus, vectors, embed_meta = newsgroups_with_vectors()
+        run_dir = CACHE_DIR / "run_20ng"
     load_seconds = time.perf_counter() - start
     truth = np.asarray(corpus.labels)
+    n_groups = len(np.unique(truth))
     runs = []
     for seed in range(args.seeds):
         timer = StageTimer()
         t0 = time.perf_counter()
-        model = Hercules(levels, random_state=seed, progress=timer)
+        model = Hercules(levels, random_state=seed, labeller="keywords", progress=timer)
         model.fit(corpus.texts, embeddings=vectors)
         hercules_seconds = time.perf_counter() - t0
         level2 = model.labels_[2]
         t0 = time.perf_counter()
-        flat = KMeans(20, n_init=1, random_state=seed).fit_predict(vectors)
+        flat = KMeans(n_groups, n_init=1, random_state=seed).fit_predict(vectors)
         flat_seconds = time.perf_counter() - t0
         run = {
             "seed": seed,
@@ -72,9 +92,9 @@ def main() -> None:
         )
     }
     t0 = time.perf_counter()
-    model.save_model(CACHE_DIR_RUN)
+    model.save_model(run_dir)
     save_seconds = time.perf_counter() - t0
-    size_mb = sum(p.stat().st_size for p in CACHE_DIR_RUN.rglob("*") if p.is_file()) / 1e6
+    size_mb = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file()) / 1e6
     titles = [n.title for n in model.tree_.nodes(2)]
     payload = {
         "corpus": f"20 Newsgroups bydate, {len(corpus.texts)} docs, headers/footers/quotes removed",
@@ -89,16 +109,16 @@ def main() -> None:
         "level2_titles_last_seed": titles,
         "machine": machine(),
     }
-    path = write_results("20ng_foundation", payload)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    path = args.out
     print(
         f"mean over {args.seeds} seeds: "
         + ", ".join(f"{k} {v['mean']:.3f}±{v['std']:.3f}" for k, v in summary.items())
     )
     print(f"save {save_seconds:.2f} s, {size_mb:.1f} MB; results in {path}")
+    return payload
 
 
 if __name__ == "__main__":
-    from bench.common import CACHE_DIR
-
-    CACHE_DIR_RUN = CACHE_DIR / "run_20ng"
     main()

@@ -7,7 +7,9 @@ RSS against the data size, and one nearest-centroid assignment pass (k = n/1000)
 GEMM floor, 2*n*d*k flops at this machine's float32 GEMM rate measured in the same process.
 Writes bench/results/scale.json.
 
-    python -m bench.bench_scale [--sizes 20000,200000,1000000]
+    python -m bench.bench_scale [--sizes 20000,200000,1000000] [--smoke]
+
+``--smoke`` runs one 10,000-row size in seconds.
 
 OPENBLAS_CORETYPE (set on some machines here, see ../shared/MODELS.md) pins an older kernel;
 the figures record it so runs on different settings are not compared as equals.
@@ -22,6 +24,9 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -106,21 +111,28 @@ def one_size(n: int) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
+    from bench.common import RESULTS_DIR, machine
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="20000,200000,1000000")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="one small size, seconds")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "scale.json")
+    args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(one_size(args.one)))
-        return
-    from bench.common import machine, write_results
+        return None
+    if args.smoke:
+        args.sizes = "10000"
 
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
         proc = subprocess.run(
             [sys.executable, "-m", "bench.bench_scale", "--one", str(n)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(row)
@@ -133,8 +145,11 @@ def main() -> None:
         for stage, seconds in row["stages"].items():
             print(f"    {stage:<34} {seconds:8.2f} s")
     env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    path = write_results("scale", {"results": results, "openblas_env": env, "machine": machine()})
-    print(f"results in {path}")
+    payload = {"results": results, "openblas_env": env, "machine": machine()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"results in {args.out}")
+    return payload
 
 
 if __name__ == "__main__":

@@ -1,0 +1,32 @@
+# Benchmarks (figures in bench/README.md, raw results in bench/results/).
+#
+#   make bench         rerun every benchmark and rewrite bench/results/*.json (hours on 2 cores:
+#                      the LLM runs dominate; the MiniLM vectors of 20NG are embedded once and
+#                      cached in bench/.cache)
+#   make bench-smoke   every benchmark script at tiny sizes with stand-in models (seconds)
+#
+# On a shared machine, serialise timed jobs: make bench LOCK="flock /tmp/hercules-heavy.lock"
+
+PYTHON ?= python
+LOCK ?=
+RUN = $(LOCK) $(PYTHON) -m
+
+.PHONY: bench bench-smoke bench-fast bench-llm
+
+bench: bench-fast bench-llm
+
+# Keyword labeller only: no LLM.
+bench-fast:
+	$(RUN) bench.bench_20ng --seeds 5
+	$(RUN) bench.bench_table1 --seeds 8
+	$(RUN) bench.bench_scale
+
+# Local LLM (Qwen2.5-Coder-1.5B); pyhercules last, in its own venv (created on first use).
+bench-llm:
+	$(RUN) bench.bench_llm_batch --sizes 1,4 --n 1000 --k 12 --threads 1
+	$(RUN) bench.bench_llm_20ng --threads 1
+	$(RUN) bench.bench_ablation --per-category 60 --levels 12,6 --seeds 2
+	$(RUN) bench.bench_pyhercules --per-category 100 --levels 20,5
+
+bench-smoke:
+	$(PYTHON) -m pytest tests/test_bench_smoke.py -q

@@ -1,0 +1,178 @@
+"""Every benchmark script runs end to end at tiny sizes (``--smoke``), so none can rot.
+
+No corpus file, no model weights, no pyhercules venv: the smoke runs use synthetic topic texts,
+hashed bag-of-words vectors and a fake LLM (bench/smoke.py). Their numbers mean nothing; the
+tests check that each script writes its results file with the expected keys and sane values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bench import (
+    bench_20ng,
+    bench_ablation,
+    bench_llm_20ng,
+    bench_llm_batch,
+    bench_pyhercules,
+    bench_scale,
+    bench_table1,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _score(value: float) -> bool:
+    return -1.0 <= value <= 1.0 and math.isfinite(value)
+
+
+def test_table1_smoke(tmp_path):
+    out = tmp_path / "table1.json"
+    bench_table1.main(["--smoke", "--seeds", "2", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert set(data["summary"]) == set(bench_table1.METHODS)
+    for method, row in data["summary"].items():
+        assert _score(row["ari"]["mean"]), method
+        assert 0.0 <= row["nmi"]["mean"] <= 1.0, method
+        assert row["seconds"]["mean"] >= 0.0
+    # Agglomerative on fixed vectors is deterministic: one run, not one per seed.
+    assert data["summary"]["embeddings_agglomerative"]["runs"] == 1
+    assert data["summary"]["embeddings_kmeans"]["runs"] == 2
+    # The synthetic topics are disjoint vocabularies: every method must find them.
+    assert data["summary"]["hercules_direct"]["ari"]["mean"] > 0.9
+
+
+def test_ablation_smoke(tmp_path, monkeypatch):
+    monkeypatch.setenv("HERCULES_LLM_THREADS", "1")
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "ablation.json"
+    bench_ablation.main(["--smoke", "--seeds", "1", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert len(data["runs"]) == 8  # 2 x 2 x 2 configurations, one seed
+    configs = {tuple(run[f] for f in bench_ablation.FACTORS) for run in data["runs"]}
+    assert len(configs) == 8
+    for run in data["runs"]:
+        assert _score(run["ari"])
+        assert _score(run["silhouette"])
+        assert _score(run["topic_alignment"])
+        assert run["seconds"] >= run["wall_seconds"] >= 0.0
+    for factor in bench_ablation.FACTORS:
+        effect = data["main_effects"][factor]
+        for metric in ("ari", "silhouette", "topic_alignment", "seconds"):
+            assert 0.0 <= effect[metric]["p"] <= 1.0
+            assert effect[metric]["n"] == [4, 4]
+    # Level 1 clusters item vectors in both modes: the description runs reuse its answers.
+    description = [r for r in data["runs"] if r["representation_mode"] == "description"]
+    assert all(r["llm_calls_cached"] > 0 for r in description)
+
+
+def test_ablation_main_effects_by_hand():
+    runs = [
+        {"representation_mode": mode, "use_resampling": r, "topic_seed_active": t, "ari": a}
+        | {"silhouette": 0.0, "llm_silhouette": None, "topic_alignment": 0.0, "seconds": 1.0}
+        for mode, a in (("direct", 0.5), ("description", 0.1))
+        for r in (False, True)
+        for t in (False, True)
+    ]
+    effects = bench_ablation.main_effects(runs)
+    # Every direct run beats every description run: U takes its extreme value 4 * 4 = 16.
+    assert effects["representation_mode"]["ari"]["U"] == 16.0
+    assert effects["representation_mode"]["ari"]["mean"] == [0.5, 0.1]
+    assert "llm_silhouette" not in effects["representation_mode"]
+    assert effects["use_resampling"]["ari"]["U"] == 8.0  # no effect: half of 16
+
+
+def test_pyhercules_smoke_reports_both_tools(tmp_path):
+    out = tmp_path / "pyhercules.json"
+    bench_pyhercules.main(["--smoke", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert set(data["results"]) == {"hercules", "pyhercules"}
+    ours = data["results"]["hercules"]
+    for key in ("total_seconds", "embed_seconds", "llm_seconds", "other_seconds", "peak_rss_mb"):
+        assert ours[key] >= 0.0, key
+    assert ours["llm_calls"] == 6 + 3  # one call per cluster at levels [6, 3]
+    assert ours["peak_rss_mb"] > 10
+    assert set(ours["levels_scores"]) == {"1", "2"}
+    assert data["ratios"]["speedup_total"] > 0
+    assert data["ratios"]["target_met"] in (True, False)
+
+
+@pytest.mark.skipif(
+    not (bench_pyhercules.VENV / "bin" / "python").exists(),
+    reason="pyhercules venv not created (python -m bench.bench_pyhercules creates it)",
+)
+def test_pyhercules_worker_runs_the_paper_package(tmp_path):
+    out = tmp_path / "worker.json"
+    command = [
+        str(bench_pyhercules.VENV / "bin" / "python"),
+        "-m",
+        "bench.pyhercules_worker",
+        "--tool",
+        "pyhercules",
+        "--smoke",
+        "--per-category",
+        "10",
+        "--levels",
+        "6,3",
+        "--out",
+        str(out),
+    ]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    data = json.loads(out.read_text())
+    assert data["levels_scores"]["1"]["clusters"] == 6
+    assert data["levels_scores"]["1"]["unassigned"] == 0
+    assert data["llm_calls"] >= 2
+    assert data["failed_or_empty_titles"] == 0
+
+
+def test_smoke_scripts_do_not_touch_committed_results(tmp_path):
+    before = {p.name: p.stat().st_mtime for p in (ROOT / "bench" / "results").glob("*.json")}
+    bench_table1.main(["--smoke", "--seeds", "1", "--out", str(tmp_path / "t.json")])
+    after = {p.name: p.stat().st_mtime for p in (ROOT / "bench" / "results").glob("*.json")}
+    assert before == after
+
+
+def test_20ng_foundation_smoke(tmp_path):
+    out = tmp_path / "foundation.json"
+    bench_20ng.main(["--smoke", "--seeds", "2", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert len(data["runs"]) == 2
+    for key in ("hercules_l2_ari", "hercules_l2_nmi", "flat_ari", "flat_nmi"):
+        assert _score(data["summary"][key]["mean"]), key
+    assert data["saved_run_mb"] > 0
+
+
+def test_scale_smoke(tmp_path):
+    out = tmp_path / "scale.json"
+    bench_scale.main(["--smoke", "--out", str(out)])
+    (row,) = json.loads(out.read_text())["results"]
+    assert row["n"] == 10_000
+    assert row["level_sizes"] == row["levels"]
+    assert row["peak_rss_mb"] > row["data_mb"] > 0
+    assert row["assign_floor_seconds"] > 0
+
+
+def test_llm_batch_smoke(tmp_path, monkeypatch):
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "batch.json"
+    bench_llm_batch.main(["--smoke", "--out", str(out)])
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["batch_size"] for r in runs] == [1, 4]
+    assert [r["calls"] for r in runs] == [6, 2]  # 6 clusters, one or four per call
+    assert all(r["failed_clusters"] == 0 for r in runs)
+
+
+def test_llm_20ng_smoke(tmp_path, monkeypatch):
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "llm.json"
+    bench_llm_20ng.main(["--smoke", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert data["cold"]["calls"] == 12 + 6 + 3
+    assert data["warm_rerun"]["calls"] == 0  # every answer from the cache
+    assert data["warm_rerun"]["cached_calls"] == 21
+    assert 0.0 <= data["title_match_top1_all_levels"] <= 1.0
