@@ -2,5 +2,6 @@
 
 from hercules.embed.base import CallableEmbedder, Embedder, as_embedder
 from hercules.embed.onnx_minilm import MiniLMEmbedder
+from hercules.embed.openai_http import OpenAIEmbedder
 
-__all__ = ["CallableEmbedder", "Embedder", "MiniLMEmbedder", "as_embedder"]
+__all__ = ["CallableEmbedder", "Embedder", "MiniLMEmbedder", "OpenAIEmbedder", "as_embedder"]
