@@ -56,6 +56,58 @@ def build_run(path: Path, *, xss: bool = False) -> Path:
     return path
 
 
+# ---------------------------------------------------------------------- image runs
+IMAGE_COLOURS = {"red": (220, 40, 40), "green": (40, 200, 60), "blue": (40, 60, 220)}
+
+
+def write_images(folder: Path, per_colour: int = 4, size: tuple[int, int] = (640, 480)) -> Path:
+    """Solid-ish images in three colours: PNG, one RGBA PNG and a JPEG in a subfolder."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "more").mkdir(exist_ok=True)
+    for name, (r, g, b) in IMAGE_COLOURS.items():
+        for i in range(per_colour):
+            shade = 8 * i
+            image = Image.new("RGB", size, (r, g, b))
+            image.paste((max(r - shade, 0), g, b), (0, 0, size[0] // 2, size[1] // 2))
+            if name == "green" and i == 0:
+                image.convert("RGBA").save(folder / f"{name}_{i}.png")  # has alpha: served as PNG
+            elif name == "blue" and i == per_colour - 1:
+                image.save(folder / "more" / f"{name}_{i}.jpg", quality=90)
+            else:
+                image.save(folder / f"{name}_{i}.png")
+    return folder
+
+
+def fake_image_embed(paths: list[object]) -> np.ndarray:
+    """Mean colour of each image (plus a tiny per-file offset), L2-normalised: 3 dims."""
+    from PIL import Image
+
+    out = []
+    for path in paths:
+        with Image.open(str(path)) as image:
+            mean = np.asarray(image.convert("RGB"), dtype=np.float32).mean(axis=(0, 1))
+        digest = int(hashlib.md5(str(path).encode()).hexdigest()[:4], 16) / 65535.0
+        out.append(mean + digest)
+    vectors = np.asarray(out, dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def build_image_run(path: Path, images: Path) -> Path:
+    """A saved image run over ``write_images(images)`` with fake embedders (no torch)."""
+    model = Hercules(
+        [3],
+        image_embedding_client=fake_image_embed,
+        text_embedding_client=fake_embed,
+        random_state=0,
+        labeller="keywords",
+    )
+    model.fit(str(images))
+    model.save_model(path)
+    return path
+
+
 def copy_run(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst

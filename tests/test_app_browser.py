@@ -19,10 +19,12 @@ from app_helpers import (
     XSS_TITLE,
     ServerThread,
     browser_skip_reason,
+    build_image_run,
     build_run,
     corpus,
     fake_embed,
     make_driver,
+    write_images,
 )
 
 _reason = browser_skip_reason()
@@ -382,3 +384,94 @@ def test_run_does_not_block_other_tabs_and_can_be_cancelled(
             "run was not cancelled",
         )
         assert "run cancelled" in css(driver, "#job-log")[0].text
+
+
+def _loaded_images(driver: Any, selector: str) -> list[int]:
+    """naturalWidth of every <img> under ``selector`` (0 while loading or when broken)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])]"
+        ".map(i => i.complete ? i.naturalWidth : 0);",
+        selector,
+    )
+
+
+def test_image_run_shows_thumbnails(driver: Any, tmp_path: Path) -> None:
+    pytest.importorskip("PIL", reason="the images extra is not installed")
+    from hercules.app import make_app
+
+    images = write_images(tmp_path / "photos")
+    app = make_app(build_image_run(tmp_path / "run", images), workdir=tmp_path / "work")
+    with ServerThread(app) as srv:
+        open_page(driver, srv.url)
+        css(driver, "#tree .node-link")[0].click()  # a level-1 cluster of images
+        wait_for(driver, lambda d: (selected_key(d) or "").startswith("L1:"), "select failed")
+        wait_for(
+            driver,
+            lambda d: (w := _loaded_images(d, "#summary-thumbs img")) and all(w),
+            "thumbnails did not load",
+        )
+        assert set(_loaded_images(driver, "#summary-thumbs img")) == {128}
+        shot(driver, "image-thumbnails")
+        css(driver, "#summary-children .child")[0].click()  # one image item
+        wait_for(driver, lambda d: (selected_key(d) or "").startswith("L0:"), "item not selected")
+        wait_for(
+            driver, lambda d: _loaded_images(d, "#summary-preview") == [384], "no item preview"
+        )
+        # Only the app's own route serves images; nothing else on the page is an image.
+        sources = driver.execute_script("return [...document.images].map(i => i.src);")
+        assert all("/_hercules/thumbnail/run-1?item=" in src for src in sources)
+
+
+def test_form_runs_with_openai_compatible_endpoints(
+    driver: Any, server: str, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from openai_stub import StubServer
+
+    data = tmp_path / "notes.txt"
+    data.write_text("\n".join(corpus(5)))
+
+    def choose(radio: str, label: str) -> None:
+        xpath = f"//div[@id='{radio}']//label[contains(., '{label}')]"
+        driver.find_elements(By.XPATH, xpath)[0].click()
+
+    def type_into(selector: str, text: str) -> None:
+        box = css(driver, selector)[0]
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(text)
+
+    with StubServer() as stub:
+        open_page(driver, server)
+        click_tab(driver, "New run")
+        css(driver, "#upload-data input[type=file]")[0].send_keys(str(data))
+        wait_for(driver, lambda d: "notes.txt" in css(d, "#upload-data-text")[0].text, "upload")
+        type_into("#opt-levels", "4,2")
+        assert not css(driver, "#embed-endpoint")[0].is_displayed()
+        choose("opt-embedder", "OpenAI-compatible")
+        choose("opt-labeller", "OpenAI-compatible")
+        wait_for(driver, lambda d: css(d, "#llm-endpoint")[0].is_displayed(), "no LLM fields")
+        assert css(driver, "#embed-endpoint")[0].is_displayed()
+        type_into("#opt-embed-url", "localhost:1/v1")  # no scheme: refused, quoted
+        type_into("#opt-embed-model", "stub-embed")
+        type_into("#opt-llm-url", stub.url)
+        type_into("#opt-llm-model", "stub-llm")
+        css(driver, "#run-start")[0].click()
+        wait_for(driver, lambda d: css(d, "#job-error"), "bad URL not reported")
+        assert "got 'localhost:1/v1'" in css(driver, "#job-error")[0].text
+        type_into("#opt-embed-url", stub.url)
+        css(driver, "#run-start")[0].click()
+        wait_for(
+            driver,
+            lambda d: (
+                css(d, "#job-state")
+                and css(d, "#job-state")[0].get_attribute("data-state") in {"done", "failed"}
+            ),
+            "run did not finish",
+            timeout=60,
+        )
+        status = css(driver, "#job-status")[0].text
+        assert css(driver, "#job-state")[0].get_attribute("data-state") == "done", status
+        assert {"/v1/embeddings", "/v1/chat/completions"} <= set(stub.paths())
+        assert "titles: 'stub-llm'" in css(driver, "#job-log")[0].text

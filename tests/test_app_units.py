@@ -488,3 +488,38 @@ def test_model_params_from_form() -> None:
     from hercules import Hercules
 
     Hercules(**params)  # every key is a real estimator parameter
+
+
+def test_model_params_leaves_openai_labeller_to_the_backends() -> None:
+    from hercules.app.run_callbacks import model_params
+
+    params = model_params("auto", None, [], 3, None, 5, 6, 42, "openai", "auto")
+    assert "labeller" not in params  # hercules_options adds a summarizer instead
+
+
+# Library modules that hold clustering, reduction or storage code: the app must not import them.
+_INTERNAL = ("hercules.engine", "hercules.builder", "hercules.reduce", "hercules.evaluate")
+_INTERNAL += ("hercules.persist", "hercules.checkpoint", "hercules.data", "hercules.estimator")
+_INTERNAL += ("hercules.tree", "sklearn", "faiss", "scipy")
+
+
+def test_app_imports_only_the_public_api() -> None:
+    import ast
+
+    import hercules.app
+
+    folder = Path(hercules.app.__file__).parent
+    bad = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            bad += [
+                f"{path.name}: {name}"
+                for name in names
+                if any(name == m or name.startswith(m + ".") for m in _INTERNAL)
+            ]
+    assert bad == []

@@ -1,9 +1,11 @@
 """Regenerate the explorer screenshots in this folder (needs the app extra, selenium, chromium).
 
-    python docs/screenshots/make_screenshots.py [--n 800]
+    python docs/screenshots/make_screenshots.py [--n 800] [--only text|images]
 
 Builds a 20 Newsgroups run (MiniLM embeddings, keyword titles) in a temp folder, serves it on
-127.0.0.1 and saves PNGs of the main views next to this script.
+127.0.0.1 and saves PNGs of the main views next to this script. ``images`` (needs the images
+extra) crops 48 tiles out of scikit-learn's two sample photos, clusters them with
+EfficientNet-Lite0 (captions as level-0 descriptions) and saves the image summary pane.
 """
 
 from __future__ import annotations
@@ -39,10 +41,60 @@ def build(out: Path, n: int) -> list[str]:
     return truth
 
 
+def build_images(out: Path, folder: Path) -> None:
+    from PIL import Image
+    from sklearn.datasets import load_sample_images
+
+    from hercules.embed.image_efficientnet import EfficientNetImageEmbedder
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, photo in zip(("china", "flower"), load_sample_images().images, strict=True):
+        image = Image.fromarray(photo)
+        for i in range(24):
+            side = int(rng.integers(110, 260))
+            x = int(rng.integers(0, image.width - side))
+            y = int(rng.integers(0, image.height - side))
+            image.crop((x, y, x + side, y + side)).save(folder / f"{name}_{i:02d}.jpg", quality=90)
+    embedder = EfficientNetImageEmbedder()
+    model = Hercules(
+        [6, 2],
+        image_embedding_client=embedder,
+        image_captioning_client=embedder.caption,
+        labeller="keywords",
+    )
+    model.fit(str(folder))
+    model.save_model(out)
+
+
+def image_pane(tmp: str) -> None:
+    run = Path(tmp) / "image-run"
+    build_images(run, Path(tmp) / "tiles")
+    app = make_app(run, workdir=Path(tmp) / "image-work")
+    with ServerThread(app) as srv:
+        driver = make_driver(Path(tmp), width=1600, height=950)
+        try:
+            driver.get(srv.url)
+            time.sleep(4)
+            driver.find_elements(By.CSS_SELECTOR, "#tree .tree-toggle")[0].click()
+            time.sleep(1.5)
+            driver.find_elements(By.CSS_SELECTOR, "#tree ul.tree ul.tree .node-link")[0].click()
+            time.sleep(3)
+            driver.save_screenshot(str(HERE / "image-pane.png"))
+        finally:
+            driver.quit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=800)
+    parser.add_argument("--only", choices=("text", "images"))
     args = parser.parse_args()
+    if args.only != "text":
+        with tempfile.TemporaryDirectory() as tmp:
+            image_pane(tmp)
+    if args.only == "images":
+        return
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
         build(run, args.n)

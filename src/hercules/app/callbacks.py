@@ -192,7 +192,7 @@ def register(app: Dash, explorer: Explorer) -> None:
         if view is None:
             return html.P("No run loaded. Upload data in the 'New run' tab.", className="hint")
         if selected and view.has(selected):
-            return panes.node_summary(view, selected)
+            return panes.node_summary(view, selected, image_url=explorer.image_url(run_id))
         return panes.overview(view)
 
     @app.callback(

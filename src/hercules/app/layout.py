@@ -6,13 +6,20 @@ from typing import Any
 
 from dash import dcc, html
 
+from hercules.app.backends import embedder_options
 from hercules.app.figures import SIZE_MODES
 
 GRAPH_CONFIG: Any = {"displaylogo": False, "scrollZoom": True}
+NPY_PROMPT = "Precomputed embeddings (.npy, one row per item in input order)"
 
 
 def page(
-    run_options: list[dict[str, str]], run_id: str | None, error: str | None, max_upload_bytes: int
+    run_options: list[dict[str, str]],
+    run_id: str | None,
+    error: str | None,
+    max_upload_bytes: int,
+    *,
+    with_images: bool = False,
 ) -> html.Div:
     return html.Div(
         [
@@ -59,7 +66,7 @@ def page(
                         ],
                         className="left",
                     ),
-                    html.Main(_views(max_upload_bytes), className="middle"),
+                    html.Main(_views(max_upload_bytes, with_images), className="middle"),
                     html.Aside(
                         [html.Div(id="summary"), _downloads()],
                         className="right",
@@ -72,7 +79,7 @@ def page(
     )
 
 
-def _views(max_upload_bytes: int) -> list[Any]:
+def _views(max_upload_bytes: int, with_images: bool) -> list[Any]:
     controls = html.Div(
         [
             html.Label("Level"),
@@ -121,7 +128,9 @@ def _views(max_upload_bytes: int) -> list[Any]:
                 value="sizes",
                 children=dcc.Graph(id="sizes", config=GRAPH_CONFIG, className="graph"),
             ),
-            dcc.Tab(label="New run", value="new-run", children=_run_form(max_upload_bytes)),
+            dcc.Tab(
+                label="New run", value="new-run", children=_run_form(max_upload_bytes, with_images)
+            ),
         ],
     )
     return [controls, tabs]
@@ -148,7 +157,7 @@ def _downloads() -> html.Div:
     )
 
 
-def _run_form(max_upload_bytes: int) -> html.Div:
+def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
     def field(label: str, component: Any) -> html.Div:
         return html.Div([html.Label(label), component], className="field")
 
@@ -225,17 +234,46 @@ def _run_form(max_upload_bytes: int) -> html.Div:
                             inline=True,
                         ),
                     ),
-                    field(
-                        "Labeller",
-                        dcc.RadioItems(
-                            id="opt-labeller",
-                            options=[
-                                {"label": "keywords (fast)", "value": "keywords"},
-                                {"label": "auto (local LLM if installed)", "value": "auto"},
-                            ],
-                            value="keywords",
-                            inline=True,
-                        ),
+                    html.Div(
+                        [
+                            html.Label("Embeddings"),
+                            dcc.RadioItems(
+                                id="opt-embedder",
+                                options=embedder_options(with_images),
+                                value="minilm",
+                                inline=True,
+                            ),
+                            html.Div(
+                                dcc.Upload(
+                                    html.Div(NPY_PROMPT, id="upload-embeddings-text"),
+                                    id="upload-embeddings",
+                                    multiple=False,
+                                    accept=".npy",
+                                    className="upload",
+                                ),
+                                id="npy-box",
+                                style={"display": "none"},
+                            ),
+                            _endpoint("embed", "http://localhost:11434/v1", "nomic-embed-text"),
+                        ],
+                        className="field wide",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Labeller"),
+                            dcc.RadioItems(
+                                id="opt-labeller",
+                                options=[
+                                    {"label": "keywords (fast)", "value": "keywords"},
+                                    {"label": "auto (local LLM if installed)", "value": "auto"},
+                                    {"label": "OpenAI-compatible server", "value": "openai"},
+                                ],
+                                value="keywords",
+                                inline=True,
+                            ),
+                            _endpoint("llm", "http://localhost:8080/v1", "qwen2.5-7b-instruct"),
+                        ],
+                        className="field wide",
                     ),
                 ],
                 className="form-grid",
@@ -246,4 +284,20 @@ def _run_form(max_upload_bytes: int) -> html.Div:
             html.Pre(id="job-log", className="job-log"),
         ],
         className="run-form",
+    )
+
+
+def _endpoint(prefix: str, url_example: str, model_example: str) -> html.Div:
+    """Base URL and model inputs of an OpenAI-compatible server (shown when it is chosen)."""
+    return html.Div(
+        [
+            html.Span("Base URL"),
+            dcc.Input(id=f"opt-{prefix}-url", type="url", placeholder=url_example),
+            html.Span("Model"),
+            dcc.Input(id=f"opt-{prefix}-model", type="text", placeholder=model_example),
+            html.Span("No API key is sent to this URL.", className="hint"),
+        ],
+        id=f"{prefix}-endpoint",
+        className="endpoint",
+        style={"display": "none"},
     )

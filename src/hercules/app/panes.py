@@ -6,12 +6,14 @@ plain string child, which React renders as text; nothing here builds HTML from s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dash import html
 
+from hercules import Cluster
 from hercules.app.runview import RunView, node_key, truncate
-from hercules.tree import Cluster
+from hercules.app.thumbnails import PREVIEW, THUMB
 
 TREE_MAX_CHILDREN = 200
 TREE_ITEMS_SHOWN = 50
@@ -106,7 +108,11 @@ def _table(rows: list[tuple[str, Any]], class_name: str = "kv") -> html.Table:
     )
 
 
-def node_summary(view: RunView, key: str) -> html.Div:
+ImageUrl = Callable[[Any, int], str]  # (item id, size in px) -> URL of the item's thumbnail
+
+
+def node_summary(view: RunView, key: str, *, image_url: ImageUrl | None = None) -> html.Div:
+    """The selected node. ``image_url`` (image runs only) turns samples into thumbnails."""
     node = view.node(key)
     kind = "item" if node.level == 0 else "cluster"
     facts = [
@@ -133,28 +139,19 @@ def node_summary(view: RunView, key: str) -> html.Div:
         )
     parts.append(html.H4("Description"))
     parts.append(html.P(node.description, id="summary-description", className="description"))
+    kids: list[Any] = []
     children = node.children
     if children:
-        parts.append(html.H4(f"Children ({len(children)})"))
-        parts.append(
+        kids.append(html.H4(f"Children ({len(children)})"))
+        kids.append(
             html.Div(
                 [link(c, extra_class="child") for c in children[:TREE_MAX_CHILDREN]],
                 id="summary-children",
                 className="link-list",
             )
         )
-    if node.level == 0:
-        parts.append(html.H4("Raw item"))
-        parts.append(html.Pre(view.item_text(node.index), id="summary-raw", className="raw"))
-    else:
-        reps = view.representatives(node)
-        parts.append(html.H4("Representative samples"))
-        parts.append(
-            html.Ol(
-                [html.Li(f"#{item_id}: {truncate(text, 300)}") for item_id, text in reps],
-                id="summary-samples",
-            )
-        )
+    content = _content(view, node, image_url)
+    parts += content + kids if image_url is not None else kids + content  # pictures first
     stats = view.numeric_stats(node)
     if stats is not None:
         parts.append(html.H4("Numeric statistics"))
@@ -168,6 +165,41 @@ def node_summary(view: RunView, key: str) -> html.Div:
         parts.append(html.Table([html.Thead(header), html.Tbody(body)], className="stats"))
     data_attrs: Any = {"data-key": key}
     return html.Div(parts, id="node-summary", **data_attrs)
+
+
+def _content(view: RunView, node: Cluster, image_url: ImageUrl | None) -> list[Any]:
+    """The raw item (level 0) or the representative samples, as text or as pictures."""
+    if node.level == 0:
+        raw = html.Pre(view.item_text(node.index), id="summary-raw", className="raw")
+        if image_url is None:
+            return [html.H4("Raw item"), raw]
+        preview = _image(image_url(node.id, PREVIEW), node.id, "preview", id="summary-preview")
+        return [html.H4("Raw item"), preview, raw]
+    reps = view.representatives(node)
+    if image_url is None:
+        return [
+            html.H4("Representative samples"),
+            html.Ol(
+                [html.Li(f"#{item_id}: {truncate(text, 300)}") for item_id, text in reps],
+                id="summary-samples",
+            ),
+        ]
+    figures = [
+        html.Figure(
+            [_image(image_url(item_id, THUMB), item_id, "thumb"), html.Figcaption(f"#{item_id}")]
+        )
+        for item_id, _ in reps
+    ]
+    return [
+        html.H4("Representative samples"),
+        html.Div(figures, id="summary-thumbs", className="thumbs"),
+    ]
+
+
+def _image(src: str, item_id: Any, class_name: str, **extra: Any) -> html.Img:
+    # The URL is built by the app from a run id and an item id (both percent-encoded); the
+    # alt text is an attribute set by React, never parsed as HTML.
+    return html.Img(src=src, alt=f"item {item_id}", className=class_name, **extra)
 
 
 def overview(view: RunView) -> html.Div:

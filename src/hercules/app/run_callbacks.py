@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dash import Dash, Input, Output, State, html, no_update
 
+from hercules.app.backends import (
+    Backends,
+    check_pairing,
+    hercules_options,
+    load_embeddings,
+    parse_backends,
+)
 from hercules.app.jobs import Job, job_folder
-from hercules.app.uploads import count_items, read_labels, save_uploads
+from hercules.app.layout import NPY_PROMPT
+from hercules.app.uploads import (
+    IMAGE_SUFFIXES,
+    count_items,
+    read_labels,
+    save_uploads,
+    upload_kind,
+)
 from hercules.errors import HerculesError, InputError
 
 if TYPE_CHECKING:
@@ -42,8 +57,12 @@ def model_params(
     labeller: str | None = "keywords",
     engine: str | None = "auto",
 ) -> dict[str, Any]:
-    """The form's values as Hercules keyword arguments (validated again by the estimator)."""
-    return {
+    """The form's values as Hercules keyword arguments (validated again by the estimator).
+
+    ``labeller`` "openai" is left out here: :func:`hercules.app.backends.hercules_options`
+    turns it into a ``summarizer``.
+    """
+    params = {
         "level_cluster_counts": parse_levels(levels),
         "representation_mode": mode or "direct",
         "use_resampling": bool(resample),
@@ -55,18 +74,49 @@ def model_params(
         "labeller": labeller or "keywords",
         "engine": engine or "auto",
     }
+    if labeller == "openai":
+        del params["labeller"]
+    return params
 
 
 def register(app: Dash, explorer: Explorer) -> None:
     @app.callback(
         Output("upload-data-text", "children"),
+        Output("opt-embedder", "value"),
         Input("upload-data", "filename"),
+        State("opt-embedder", "value"),
     )
-    def show_files(names: list[str] | None) -> Any:
+    def show_files(names: list[str] | None, embedder: str | None) -> Any:
         if not names:
-            return "Drop data files here or click to choose"
+            return "Drop data files here or click to choose", no_update
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        return f"Selected: {shown}"
+        images = all(Path(str(n)).suffix.lower() in IMAGE_SUFFIXES for n in names)
+        switch = images and embedder == "minilm" and explorer.images_available
+        return f"Selected: {shown}", "efficientnet" if switch else no_update
+
+    @app.callback(
+        Output("upload-embeddings-text", "children"),
+        Input("upload-embeddings", "filename"),
+    )
+    def show_embeddings(name: str | None) -> Any:
+        return f"Embeddings: {name}" if name else NPY_PROMPT
+
+    @app.callback(
+        Output("npy-box", "style"),
+        Output("embed-endpoint", "style"),
+        Output("llm-endpoint", "style"),
+        Input("opt-embedder", "value"),
+        Input("opt-labeller", "value"),
+    )
+    def show_backend_fields(embedder: str | None, labeller: str | None) -> Any:
+        def shown(flag: bool) -> dict[str, str]:
+            return {} if flag else {"display": "none"}
+
+        return (
+            shown(embedder == "precomputed"),
+            shown(embedder == "openai"),
+            shown(labeller == "openai"),
+        )
 
     @app.callback(
         Output("upload-labels-text", "children"),
@@ -96,6 +146,13 @@ def register(app: Dash, explorer: Explorer) -> None:
         State("opt-seed", "value"),
         State("opt-labeller", "value"),
         State("opt-engine", "value"),
+        State("opt-embedder", "value"),
+        State("opt-embed-url", "value"),
+        State("opt-embed-model", "value"),
+        State("opt-llm-url", "value"),
+        State("opt-llm-model", "value"),
+        State("upload-embeddings", "contents"),
+        State("upload-embeddings", "filename"),
         prevent_initial_call=True,
     )
     def start(
@@ -110,8 +167,18 @@ def register(app: Dash, explorer: Explorer) -> None:
     ) -> Any:
         if not clicks:
             return no_update, no_update, no_update
+        *params_form, embedder, embed_url, embed_model, llm_url, llm_model, npy, npy_name = form
         try:
-            params = model_params(*form)
+            params = model_params(*params_form)
+            backends = parse_backends(
+                embedder,
+                embed_url,
+                embed_model,
+                params_form[-2],
+                llm_url,
+                llm_model,
+                with_images=explorer.images_available,
+            )
             job = explorer.start_run(
                 contents or [],
                 names or [],
@@ -119,6 +186,10 @@ def register(app: Dash, explorer: Explorer) -> None:
                 params=params,
                 column=(column or "").strip() or None,
                 topic_seed=(topic or "").strip() or None,
+                backends=backends,
+                embeddings=(npy, npy_name or "embeddings.npy")
+                if npy and backends.embedder == "precomputed"
+                else None,
             )
         except HerculesError as exc:
             return no_update, True, html.Div(str(exc), className="error", id="job-error")
@@ -184,10 +255,16 @@ def _status(snap: dict[str, Any]) -> html.Div:
 
 
 def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
-    """Worker body: save uploads, check caps, fit, save the run, register it. Returns run id."""
-    from hercules.estimator import Hercules
+    """Worker body: save uploads, check caps, fit, save the run, register it. Returns run id.
+
+    Uploaded images are kept (in the job folder, beside the run) so the explorer can show
+    them; other uploads are deleted once the run is saved.
+    """
+    from hercules import Hercules
 
     folder = job_folder(explorer.workdir, job.job_id)
+    backends: Backends = kwargs.get("backends") or Backends()
+    kept: Path | None = None
     try:
         data_path = save_uploads(
             kwargs["contents"], kwargs["names"], folder / "upload", explorer.limits
@@ -199,14 +276,39 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
                 f"{explorer.limits.max_items}; upload a sample or use the `hercules run` CLI."
             )
         job.note(f"upload saved: {data_path.name} (~{n_items} items)")
+        embeddings = None
+        if kwargs.get("embeddings") is not None:
+            embeddings = load_embeddings(*kwargs["embeddings"])
+            job.note(f"embeddings: {kwargs['embeddings'][1]} {embeddings.shape}")
+        kind = upload_kind(data_path)
+        names = kwargs["names"]
+        check_pairing(
+            backends,
+            kind=kind,
+            n_items=n_items,
+            data_name=names[0] if len(names) == 1 else f"{len(names)} files",
+            embeddings=embeddings,
+            app_image="image_embedding_client" in explorer.model_options,
+        )
+        if kind == "image":  # keep the images where the saved run will point
+            kept = folder / "items"
+            data_path = data_path.rename(kept).resolve()
         truth = None
         if kwargs["labels"] is not None:
             truth = read_labels(*kwargs["labels"])
+        options = hercules_options(
+            backends, explorer.model_options, progress=job.progress, note=job.note
+        )
         # The keyword labeller unless the form (or the app's model_options) picks another.
-        params = {"labeller": "keywords", **kwargs["params"], **explorer.model_options}
+        params = {"labeller": "keywords", **kwargs["params"], **options}
         model = Hercules(**params, progress=job.progress)
         job.progress("Reading data", 0, 1)
-        model.fit(str(data_path), column=kwargs["column"], topic_seed=kwargs["topic_seed"])
+        model.fit(
+            str(data_path),
+            column=kwargs["column"],
+            topic_seed=kwargs["topic_seed"],
+            embeddings=embeddings,
+        )
         if truth is not None and len(truth) != model.tree_.n_items:
             raise InputError(
                 f"The labels file has {len(truth)} lines but the data has "
@@ -217,6 +319,10 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
         model.progress = None
         model.save_model(out)
         job.progress("Saving", 1, 1)
+    except BaseException:
+        if kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(folder / "upload", ignore_errors=True)
     return explorer.add_path(out, ground_truth=truth, label=f"new run {job.job_id}")

@@ -25,9 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hercules import Cluster, ClusterTree, Hercules
 from hercules.errors import HerculesError, RunDirectoryError
-from hercules.estimator import Hercules
-from hercules.tree import Cluster, ClusterTree
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +54,7 @@ class RunView:
     ground_truth: list[Any] | None = None
     _metrics: list[dict[str, Any]] | None = field(default=None, repr=False)
     _metrics_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _item_index: dict[str, int] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -169,6 +169,26 @@ class RunView:
     def item_text(self, index: int, limit: int = 2000) -> str:
         text = self.model.corpus_.item_text(index)
         return text if len(text) <= limit else text[:limit] + " …"
+
+    @property
+    def is_image_run(self) -> bool:
+        return self.model.corpus_.image_paths is not None
+
+    def item_index(self, item_id: str) -> int | None:
+        """Position of the level-0 item whose id is ``item_id`` (as text), or None."""
+        if self._item_index is None:
+            index: dict[str, int] = {}
+            for i, value in enumerate(self.tree.levels[0].ids):
+                index.setdefault(str(value), i)
+            self._item_index = index
+        return self._item_index.get(str(item_id))
+
+    def image_path(self, index: int) -> Path | None:
+        """The image file of item ``index`` of an image run; None for other runs."""
+        paths = self.model.corpus_.image_paths
+        if paths is None or not 0 <= index < len(paths):
+            return None
+        return Path(paths[index])
 
     def numeric_stats(self, node: Cluster) -> pd.DataFrame | None:
         """Per numeric column: cluster mean/std/min/max next to the overall mean."""

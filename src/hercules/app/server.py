@@ -9,8 +9,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hercules.app.backends import Backends, images_available
 from hercules.app.jobs import Job, JobRunner
 from hercules.app.runview import RunView
+from hercules.app.thumbnails import (
+    ROUTE,
+    SIZES,
+    THUMB,
+    ThumbnailCache,
+    pillow_available,
+    thumbnail_url,
+)
 from hercules.app.uploads import UploadLimits
 from hercules.errors import HerculesError, InputError, require
 
@@ -35,6 +44,9 @@ class Explorer:
         self.l0_threshold = l0_threshold
         self.model_options = dict(model_options)
         self.jobs = JobRunner()
+        self.thumbnails = ThumbnailCache()
+        self.url_prefix = "/"
+        self.images_available = False  # set by make_app: the images extra is importable
         self._runs: dict[str, tuple[str, RunView]] = {}
         self._lock = threading.Lock()
 
@@ -70,6 +82,24 @@ class Explorer:
         with self._lock:
             return next(iter(self._runs), None)
 
+    def image_url(self, run_id: str | None) -> Any:
+        """``(item id, size) -> URL`` for the summary pane of an image run, else None."""
+        view = self.get(run_id)
+        if run_id is None or view is None or not view.is_image_run or not pillow_available():
+            return None
+        return lambda item_id, size: thumbnail_url(self.url_prefix, run_id, item_id, size)
+
+    def thumbnail(self, run_id: str, item_id: str, size: int) -> tuple[bytes, str] | None:
+        """A loaded run's item image, downscaled; None when there is no such image item."""
+        view = self.get(run_id)
+        if view is None or size not in SIZES:
+            return None
+        index = view.item_index(item_id)
+        path = view.image_path(index) if index is not None else None
+        if index is None or path is None:
+            return None
+        return self.thumbnails.get(run_id, index, size, path)
+
     def start_run(
         self,
         contents: list[str],
@@ -79,13 +109,15 @@ class Explorer:
         params: dict[str, Any],
         column: str | None,
         topic_seed: str | None,
+        backends: Backends | None = None,
+        embeddings: tuple[str, str] | None = None,
     ) -> Job:
         """Check the request cheaply here (so errors show at once), then fit in a worker."""
         from hercules.app.run_callbacks import run_job
 
         if not contents:
             raise InputError("No data uploaded yet: drop files on the upload area first.")
-        approx = sum(len(c) * 3 // 4 for c in contents)
+        approx = sum(len(c) * 3 // 4 for c in [*contents, *(embeddings or ())[:1]])
         if approx > self.limits.max_bytes:
             raise InputError(
                 f"The upload is about {approx / 1e6:.1f} MB, over this app's "
@@ -102,6 +134,8 @@ class Explorer:
                 params=params,
                 column=column,
                 topic_seed=topic_seed,
+                backends=backends or Backends(),
+                embeddings=embeddings,
             )
         )
 
@@ -148,11 +182,60 @@ def make_app(
         update_title=None,
     )
 
+    explorer.url_prefix = str(app.config.requests_pathname_prefix or "/")
+    explorer.images_available = images_available()
+
     def serve_layout() -> Any:
-        return layout.page(explorer.options(), explorer.first(), error, explorer.limits.max_bytes)
+        return layout.page(
+            explorer.options(),
+            explorer.first(),
+            error,
+            explorer.limits.max_bytes,
+            with_images=explorer.images_available,
+        )
 
     app.layout = serve_layout
     callbacks.register(app, explorer)
     run_callbacks.register(app, explorer)
+    _register_thumbnails(app.server, explorer, str(app.config.routes_pathname_prefix or "/"))
     app.explorer = explorer  # for tests and embedding; not read by the callbacks
     return app
+
+
+def _register_thumbnails(server: Any, explorer: Explorer, prefix: str) -> None:
+    """``GET /_hercules/thumbnail/<run id>?item=<item id>&size=128``: an item's image, downscaled.
+
+    The item id is only ever a key into the run's items (never a path); a run or item that
+    does not exist, or an item that is not an image, gives 404.
+    """
+    from flask import Response, request
+
+    def plain(message: str, status: int) -> Response:
+        response = Response(message, status, mimetype="text/plain")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def thumbnail(run_id: str) -> Response:
+        item_id = request.args.get("item", "")
+        size_arg = request.args.get("size", str(THUMB))
+        size = int(size_arg) if size_arg.isdigit() else -1
+        if size not in SIZES:
+            return plain(f"size must be one of {sorted(SIZES)}; got {size_arg!r}", 400)
+        if not pillow_available():
+            return plain("thumbnails need Pillow: pip install 'hercules-cluster[images]'", 501)
+        try:
+            found = explorer.thumbnail(run_id, item_id, size)
+        except (OSError, ValueError) as exc:  # unreadable, damaged or a decompression bomb
+            logger.warning("thumbnail of %r in %s failed: %s", item_id, run_id, exc)
+            return plain(f"item {item_id!r} could not be read as an image", 404)
+        if found is None:
+            return plain(f"no image item {item_id!r} in run {run_id!r}", 404)
+        data, mimetype = found
+        response = Response(data, 200, mimetype=mimetype)
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    server.add_url_rule(
+        f"{prefix}{ROUTE}/<run_id>", "hercules_thumbnail", thumbnail, methods=["GET"]
+    )

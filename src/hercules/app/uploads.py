@@ -182,6 +182,17 @@ def count_items(path: Path) -> int:
     return 1
 
 
+def upload_kind(path: Path) -> str:
+    """``"image"`` for a folder of images only (as HERCULES reads it), else ``"text"``."""
+    if path.is_dir():
+        files = [p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        suffixes = {p.suffix.lower() for p in files}
+        if suffixes & IMAGE_SUFFIXES and not suffixes & {".txt", ".md"}:
+            return "image"
+        return "text"
+    return "image" if path.suffix.lower() in IMAGE_SUFFIXES else "text"
+
+
 def read_labels(contents: str, filename: str, n_items: int | None = None) -> list[str]:
     """Ground-truth labels: a text file with one label per line."""
     text = decode_contents(contents, filename).decode("utf-8", errors="replace")
