@@ -237,3 +237,31 @@ def test_image_upload_with_efficientnet_keeps_images_for_thumbnails(tmp_path: Pa
     assert response.status_code == 200
     assert response.mimetype == "image/jpeg"
     assert not (tmp_path / "jobs" / refused.job_id / "items").exists()  # failed: cleaned up
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ".tsv", ".jsonl", ".json", ".parquet", "dir"])
+def test_count_items_matches_what_hercules_reads(tmp_path: Path, suffix: str) -> None:
+    # The precomputed-embeddings row check relies on this count being exact.
+    import pandas as pd
+
+    from hercules.app.uploads import count_items, upload_kind
+    from hercules.data.inputs import load_corpus
+
+    texts = [*corpus(2), "", "  ", 'a "quoted, with comma" line']
+    frame = pd.DataFrame({"text": [t for t in texts if t.strip()]})
+    path = tmp_path / f"data{suffix}"
+    if suffix == ".txt":
+        path.write_text("\n".join(texts))
+    elif suffix in (".csv", ".tsv"):
+        frame.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+    elif suffix == ".jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    elif suffix == ".json":
+        frame.to_json(path, orient="records")
+    elif suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        write_images(path, per_colour=1, size=(8, 8))
+    column = None if suffix in (".txt", "dir") else "text"
+    assert count_items(path) == len(load_corpus(str(path), column=column))
+    assert upload_kind(path) == ("image" if suffix == "dir" else "text")

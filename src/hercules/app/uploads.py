@@ -179,6 +179,11 @@ def count_items(path: Path) -> int:
     if suffix in {".jsonl", ".ndjson"}:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return sum(1 for line in handle if line.strip())
+    if suffix == ".json":
+        try:
+            return len(pd.read_json(path))
+        except ValueError as exc:
+            raise InputError(f"{path.name!r} is not a JSON table ({exc}).") from exc
     return 1
 
 
