@@ -194,6 +194,15 @@ def test_openai_compatible_embeddings_and_titles(stub: StubServer, tmp_path: Pat
     assert any("replaces the app's text_embedding_client" in line for line in job.log)
 
 
+def test_precomputed_without_a_file_is_refused_at_once(tmp_path: Path) -> None:
+    from hercules.app import make_app
+
+    app = make_app(None, workdir=tmp_path)
+    with pytest.raises(InputError, match=r"no \.npy file uploaded"):
+        _run(app, b"a\nb\n", "notes.txt", Backends(embedder="precomputed"))
+    assert app.explorer.jobs.running() == []
+
+
 def test_unreachable_endpoint_fails_the_job_with_the_url(tmp_path: Path) -> None:
     from hercules.app import make_app
 

@@ -117,6 +117,11 @@ class Explorer:
 
         if not contents:
             raise InputError("No data uploaded yet: drop files on the upload area first.")
+        if backends is not None and backends.embedder == "precomputed" and embeddings is None:
+            raise InputError(
+                "Precomputed embeddings chosen but no .npy file uploaded; drop one on the "
+                "embeddings upload area, or pick another embedder."
+            )
         approx = sum(len(c) * 3 // 4 for c in [*contents, *(embeddings or ())[:1]])
         if approx > self.limits.max_bytes:
             raise InputError(
