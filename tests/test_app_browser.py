@@ -475,3 +475,18 @@ def test_form_runs_with_openai_compatible_endpoints(
         assert css(driver, "#job-state")[0].get_attribute("data-state") == "done", status
         assert {"/v1/embeddings", "/v1/chat/completions"} <= set(stub.paths())
         assert "titles: 'stub-llm'" in css(driver, "#job-log")[0].text
+
+
+def test_dropping_images_picks_the_image_embedder(driver: Any, server: str, tmp_path: Path) -> None:
+    from hercules.app.backends import images_available
+
+    if not images_available():
+        pytest.skip("the images extra is not installed: EfficientNet-Lite0 is not offered")
+    pictures = write_images(tmp_path / "photos", per_colour=1, size=(16, 16))
+    open_page(driver, server)
+    click_tab(driver, "New run")
+    checked = "return document.querySelector('#opt-embedder input:checked').value;"
+    assert driver.execute_script(checked) == "minilm"
+    files = "\n".join(str(p) for p in sorted(pictures.glob("*.png")))
+    css(driver, "#upload-data input[type=file]")[0].send_keys(files)
+    wait_for(driver, lambda d: d.execute_script(checked) == "efficientnet", "no switch")
