@@ -21,6 +21,7 @@ share of distinct titles; ``copied_child`` = level-2 titles equal to a child's t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 import time
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import machine, newsgroups_with_vectors, write_results
+from bench.common import RESULTS_DIR, machine, newsgroups_with_vectors, write_results
 from bench.llm_common import log_totals, title_match
 from hercules import Hercules
 from hercules.embed import MiniLMEmbedder
@@ -36,7 +37,7 @@ from hercules.llm import LocalLLM
 from hercules.summarize.llm import LLMSummarizer
 
 ARMS: dict[str, dict[str, int]] = {
-    "baseline": {},
+    "baseline": {"distinctive_terms": 0, "contrast_neighbours": 0},
     "contrast": {"distinctive_terms": 10, "contrast_neighbours": 3},
     "lean": {
         "distinctive_terms": 10,
@@ -91,28 +92,79 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--levels", default="30,6")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0", help="sample seeds, e.g. 0,1,2")
+    parser.add_argument(
+        "--append", action="store_true", help="keep the runs already in the results file"
+    )
     args = parser.parse_args()
     os.environ["HERCULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="hercules-bench-")
     corpus, vectors, _ = newsgroups_with_vectors()
-    rng = np.random.default_rng(args.seed)
-    keep = np.sort(rng.choice(len(corpus.texts), size=args.n, replace=False))
-    texts = [corpus.texts[i] for i in keep]
-    groups = np.asarray(corpus.categories)[keep]
     names = sorted(set(corpus.categories))
     levels = [int(k) for k in args.levels.split(",")]
     llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads)
     embedder = MiniLMEmbedder()
+    path = RESULTS_DIR / "llm_contrast.json"
+    runs = json.loads(path.read_text())["runs"] if args.append and path.exists() else []
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.choice(len(corpus.texts), size=args.n, replace=False))
+        runs += run_arms(args, seed, keep, corpus, vectors, names, levels, llm, embedder)
+    write_results(
+        "llm_contrast",
+        {
+            "what": "sibling-contrast hints in LLM prompts on 20NG samples",
+            "docs": args.n,
+            "levels": levels,
+            "model": llm.model_id,
+            "threads": args.threads,
+            "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
+            "mean_by_arm": mean_by_arm(runs),
+            "runs": runs,
+            "machine": machine(),
+        },
+    )
+
+
+def mean_by_arm(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean of every quality figure and of tokens/seconds per arm, over the sample seeds."""
+    out: dict[str, Any] = {}
+    for arm in dict.fromkeys(r["arm"] for r in runs):
+        mine = [r for r in runs if r["arm"] == arm]
+        row: dict[str, Any] = {"seeds": [r["seed"] for r in mine]}
+        for key in ("prompt_tokens", "generated_tokens", "llm_seconds"):
+            row[key] = round(float(np.mean([r[key] for r in mine])), 1)
+        for level, figures in mine[0]["quality"].items():
+            for name in figures:
+                values = [r["quality"][level][name] for r in mine]
+                row[f"{level}_{name}"] = round(float(np.mean(values)), 4)
+        out[arm] = row
+    return out
+
+
+def run_arms(
+    args: argparse.Namespace,
+    seed: int,
+    keep: np.ndarray,
+    corpus: Any,
+    vectors: np.ndarray,
+    names: list[str],
+    levels: list[int],
+    llm: Any,
+    embedder: Any,
+) -> list[dict[str, Any]]:
+    texts = [corpus.texts[i] for i in keep]
+    groups = np.asarray(corpus.categories)[keep]
     runs = []
     for arm in args.arms.split(","):
         summarizer = LLMSummarizer(llm, cache=None, **ARMS[arm])  # type: ignore[arg-type]
         start = time.perf_counter()
-        model = Hercules(levels, summarizer=summarizer, cache=False, random_state=args.seed).fit(
+        model = Hercules(levels, summarizer=summarizer, cache=False, random_state=seed).fit(
             texts, embeddings=vectors[keep]
         )
         seconds = time.perf_counter() - start
         run = {
             "arm": arm,
+            "seed": seed,
             "settings": ARMS[arm],
             "fit_seconds": round(seconds, 1),
             **log_totals(summarizer.call_log),
@@ -124,19 +176,7 @@ def main() -> None:
         }
         print({k: v for k, v in run.items() if k != "titles"}, flush=True)
         runs.append(run)
-    write_results(
-        "llm_contrast",
-        {
-            "what": "sibling-contrast hints in LLM prompts on a 20NG sample",
-            "docs": args.n,
-            "levels": levels,
-            "model": llm.model_id,
-            "threads": args.threads,
-            "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
-            "runs": runs,
-            "machine": machine(),
-        },
-    )
+    return runs
 
 
 if __name__ == "__main__":

@@ -333,7 +333,9 @@ def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:
 
 def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
     plain, hinted = ScriptedLLM(), ScriptedLLM()
-    LLMSummarizer(plain, retry=FAST).summarize_level(_request(n_clusters=3))
+    LLMSummarizer(plain, retry=FAST, distinctive_terms=0, contrast_neighbours=0).summarize_level(
+        _request(n_clusters=3)
+    )
     LLMSummarizer(hinted, retry=FAST, distinctive_terms=6, contrast_neighbours=2).summarize_level(
         _request(n_clusters=3)
     )
