@@ -82,6 +82,9 @@ def run(
     ] = None,
     resample: Annotated[bool, typer.Option(help="Resampling refinement (Vo et al. 2024)")] = False,
     seed: Annotated[int, typer.Option(help="Random seed")] = 42,
+    backend: Annotated[
+        str, typer.Option(help="local, or ray: embed and call the LLM on Ray workers")
+    ] = "local",
     labeller: Annotated[str, typer.Option(help=_LABELLER_HELP)] = "auto",
     llm_threads: Annotated[int, typer.Option(help="CPU threads for the local LLM")] = 2,
     llm_item_descriptions: Annotated[
@@ -109,6 +112,7 @@ def run(
         representation_mode=mode,
         use_resampling=resample,
         random_state=seed,
+        backend=backend,
         labeller=labeller,
         use_llm_for_l0_descriptions=llm_item_descriptions,
     )

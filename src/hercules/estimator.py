@@ -24,6 +24,8 @@ from hercules.embed.base import Embedder, as_embedder
 from hercules.errors import InputError, ParameterError
 from hercules.evaluate import evaluate_tree_level
 from hercules.incremental import append_items, route
+from hercules.parallel import distribute_embedder, distribute_engine, distribute_summarizer
+from hercules.parallel import make_executor as _executor
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
@@ -71,6 +73,7 @@ class Hercules:
         image_captioning_client: Callable[[list[Any]], list[str]] | None = None,
         summarizer: Summarizer | None = None,
         engine: Any = "auto",
+        backend: Any = "local",
         random_state: int = 42,
         use_resampling: bool = False,
         resampling_steps: int = 3,
@@ -95,6 +98,7 @@ class Hercules:
         self.image_captioning_client = image_captioning_client
         self.summarizer = summarizer
         self.engine = engine
+        self.backend = backend  # "local", "ray" or an executor (hercules.parallel)
         self.random_state = random_state
         self.use_resampling = use_resampling
         self.resampling_steps = resampling_steps
@@ -137,7 +141,7 @@ class Hercules:
         settings = BuildSettings(
             level_cluster_counts=self.level_cluster_counts,
             representation_mode=self.representation_mode,
-            engine=self.engine,
+            engine=distribute_engine(self.engine, _executor(self.backend)),
             random_state=self.random_state,
             use_resampling=self.use_resampling,
             resampling_steps=self.resampling_steps,
@@ -257,11 +261,15 @@ class Hercules:
     def _text_embedder(self) -> Embedder:
         if getattr(self, "_text_embedder_cache", None) is None:
             if self.text_embedding_client is not None:
-                self._text_embedder_cache = as_embedder(self.text_embedding_client, name="text")
+                self._text_embedder_cache = distribute_embedder(
+                    as_embedder(self.text_embedding_client, name="text"), _executor(self.backend)
+                )
             else:
                 from hercules.embed.onnx_minilm import MiniLMEmbedder
 
-                self._text_embedder_cache = MiniLMEmbedder(progress=self._embed_progress)
+                self._text_embedder_cache = distribute_embedder(
+                    MiniLMEmbedder(progress=self._embed_progress), _executor(self.backend)
+                )
                 if self.cache:  # our own model has a known identity; user clients may not
                     from hercules.cache import Cache, CachedEmbedder
 
@@ -300,7 +308,8 @@ class Hercules:
             return self.summarizer
         from hercules.summarize.choose import resolve_labeller
 
-        return resolve_labeller(self.labeller, llm_client=self.llm_client, cache=self.cache)
+        labeller = resolve_labeller(self.labeller, llm_client=self.llm_client, cache=self.cache)
+        return distribute_summarizer(labeller, _executor(self.backend))
 
     def _checkpointing(
         self,
