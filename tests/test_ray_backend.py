@@ -151,3 +151,20 @@ def test_unpicklable_llm_client_is_refused(executor: RayExecutor) -> None:
     lock = threading.Lock()
     with pytest.raises(ParameterError, match="cannot be sent to Ray workers"):
         executor.serve_llm(CallableLLM(lambda prompt: str(lock)))
+
+
+def test_local_gguf_model_loads_in_each_worker(executor: RayExecutor) -> None:
+    from hercules.errors import MissingDependencyError
+    from hercules.llm import LocalLLM
+    from hercules.llm.base import call
+
+    try:
+        llm = LocalLLM("smollm2-135m", threads=1, context=2048)
+    except MissingDependencyError as exc:
+        pytest.skip(str(exc))
+    served = executor.serve_llm(llm)  # the workers load the model again, by name
+    prompt = "Name one planet. Answer in one word."
+    remote = call(served, prompt, schema=None, max_tokens=8)
+    assert served.model_id == llm.model_id  # so the answer cache is shared with local runs
+    assert remote.text == call(llm, prompt, schema=None, max_tokens=8).text
+    assert served.count_tokens(prompt) == llm.count_tokens(prompt)
