@@ -80,7 +80,7 @@ def one_size(n: int) -> dict:
     levels = [k1, k2, min(10, k2 // 2)]
     timer = StageTimer()
     start = time.perf_counter()
-    model = Hercules(levels, embed_descriptions=False, progress=timer).fit(X)
+    model = Hercules(levels, embed_descriptions=False, labeller="keywords", progress=timer).fit(X)
     total = time.perf_counter() - start
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     k = levels[0]
@@ -89,6 +89,12 @@ def one_size(n: int) -> dict:
     t0 = time.perf_counter()
     assign(scaled, centroids)
     assign_seconds = time.perf_counter() - t0
+    # Quality of level 1: mean squared distance of each item to its cluster's centroid.
+    labels1 = model.tree_.labels(1)
+    inertia = 0.0
+    for start in range(0, n, 65_536):
+        diff = scaled[start : start + 65_536] - centroids[labels1[start : start + 65_536]]
+        inertia += float((diff * diff).sum(dtype=np.float64))
     rate = gemm_rate(k)
     floor = 2.0 * n * D * k / rate
     return {
@@ -108,6 +114,7 @@ def one_size(n: int) -> dict:
         "assign_floor_seconds": round(floor, 3),
         "assign_over_floor": round(assign_seconds / floor, 2),
         "level_sizes": [len(level) for level in model.tree_.levels[1:]],
+        "level1_mean_sq_distance": round(inertia / n, 4),
     }
 
 

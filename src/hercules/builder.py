@@ -8,11 +8,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hercules.data.chunks import is_on_disk
 from hercules.data.dataset import Corpus
-from hercules.engine import KMeansEngine, choose_k, make_engine, resampled_kmeans
+from hercules.engine import (
+    FaissKMeans,
+    KMeansEngine,
+    SklearnKMeans,
+    choose_k,
+    make_engine,
+    resampled_kmeans,
+)
 from hercules.engine.base import group_means, nearest_per_group
 from hercules.errors import ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
+from hercules.summarize.stats import index_clusters
 from hercules.tree import ClusterTree, Level
 
 logger = logging.getLogger(__name__)
@@ -60,7 +69,7 @@ def build_tree(
         target = tree.top_level + 1
         X = _clustering_vectors(prev, settings)
         weights = prev.num_items.astype(np.float64) if settings.weight_by_size else None
-        engine = make_engine(settings.engine, len(prev))
+        engine = make_engine(settings.engine, len(prev), on_disk=is_on_disk(X))
         seed = settings.random_state + target
         if counts is not None:
             k = int(counts[target - 1])
@@ -91,7 +100,16 @@ def build_tree(
             )
         else:
             result = engine.fit(X, k, sample_weight=weights, seed=seed)
-        new_level = _make_level(tree, result.labels, target, next_id)
+        # The engine's centroids are the (weighted) member means of X; when X is the level's
+        # own vectors with the same weights, they are the new level's vectors already.
+        same = (
+            isinstance(engine, FaissKMeans | SklearnKMeans)
+            and X is prev.representation
+            and (weights is not None or prev.level == 0)
+        )
+        new_level = _make_level(
+            tree, result.labels, target, next_id, result.centroids if same else None
+        )
         next_id += len(new_level)
         tree.levels.append(new_level)
         tree._labels.clear()
@@ -115,8 +133,17 @@ def _clustering_vectors(level: Level, settings: BuildSettings) -> np.ndarray:
     return level.description_embedding
 
 
-def _make_level(tree: ClusterTree, labels: np.ndarray, target: int, first_id: int) -> Level:
-    """Turn k-means labels of the previous level into a new, size-ordered level."""
+def _make_level(
+    tree: ClusterTree,
+    labels: np.ndarray,
+    target: int,
+    first_id: int,
+    means: np.ndarray | None = None,
+) -> Level:
+    """Turn k-means labels of the previous level into a new, size-ordered level.
+
+    ``means`` (k, d), when given, are the size-weighted member means per label, so the
+    previous level's vectors need not be read again."""
     prev = tree.levels[-1]
     k = int(labels.max()) + 1
     sizes = np.bincount(labels, weights=prev.num_items, minlength=k).astype(np.int64)
@@ -131,7 +158,10 @@ def _make_level(tree: ClusterTree, labels: np.ndarray, target: int, first_id: in
     sizes = sizes[order]
     # Size-weighted: a cluster's vector is the mean of all its level-0 items, not of its
     # children's centroids, so small children do not pull it off.
-    representation = group_means(prev.representation, prev.parent, k, prev.num_items)
+    if means is not None:
+        representation = np.ascontiguousarray(means[order], dtype=np.float32)
+    else:
+        representation = group_means(prev.representation, prev.parent, k, prev.num_items)
     return Level(
         level=target,
         ids=list(range(first_id, first_id + k)),
@@ -191,6 +221,9 @@ def summarise_clusters(
     data = tree.levels[level]
     below = tree.levels[level - 1]
     labels = tree.labels(level)
+    if corpus.numeric is not None and level >= 1:
+        # One pass over the data for every level's numeric profiles (a no-op once indexed).
+        index_clusters(corpus, tree.labels(1), len(tree.levels[1]))
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(len(data) + 1))
     reps = _representatives(tree, level, n_representatives)

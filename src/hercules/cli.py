@@ -106,7 +106,8 @@ def run(
     if embeddings is not None:
         if not embeddings.is_file():
             raise InputError(f"--embeddings file {embeddings} not found; give a .npy file.")
-        vectors = np.load(embeddings, allow_pickle=False)
+        # Memory-mapped: large vector files are read in row blocks, never loaded whole.
+        vectors = np.load(embeddings, mmap_mode="r", allow_pickle=False)
     model = Hercules(
         parse_levels(levels),
         representation_mode=mode,

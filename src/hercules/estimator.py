@@ -18,6 +18,7 @@ import pandas as pd
 
 from hercules._params import validate_params
 from hercules.builder import BuildSettings, ProgressFn, build_tree, summarise_clusters
+from hercules.data.chunks import open_vectors, row_blocks
 from hercules.data.dataset import Corpus
 from hercules.data.inputs import load_corpus
 from hercules.embed.base import Embedder, as_embedder
@@ -118,12 +119,12 @@ class Hercules:
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
-        X: Any,
+        X: Any = None,
         y: Any = None,
         *,
         topic_seed: str | None = None,
         numeric_metadata: dict[str, dict[str, str]] | None = None,
-        embeddings: np.ndarray | None = None,
+        embeddings: np.ndarray | str | os.PathLike[str] | None = None,
         modality: str | None = None,
         column: str | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
@@ -132,8 +133,19 @@ class Hercules:
 
         With ``checkpoint=DIR`` the tree is saved there after every level, and a rerun with the
         same data and parameters resumes from the last finished level.
+
+        ``embeddings`` may be an array, a ``np.memmap`` or the path of a ``.npy`` file (opened
+        memory-mapped): vectors on disk stay there, and every pass over them reads row blocks
+        (out of core; docs/architecture.md). With ``X=None`` the items are the vectors
+        themselves (a numeric table, not standardised).
         """
         validate_params(type(self).__name__, self.get_params())
+        if embeddings is not None:
+            embeddings = open_vectors(embeddings)
+        if X is None:
+            if embeddings is None:
+                raise InputError("fit() needs data X, or embeddings= when X is None; got neither.")
+            X = embeddings
         corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
         summarizer = self._resolve_summarizer()
         self.summarizer_ = summarizer
@@ -567,24 +579,31 @@ def standardize(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(z-scores as float32, mean, scale), in row blocks: no float64 copy of the table."""
     total = np.zeros(values.shape[1])
-    for start in range(0, len(values), chunk):
-        total += values[start : start + chunk].sum(axis=0, dtype=np.float64)
+    for _, block in row_blocks(values, chunk):
+        total += block.sum(axis=0, dtype=np.float64)
     mean = total / len(values)
     # Second pass on centred values: no cancellation when the mean dwarfs the spread.
     total_sq = np.zeros(values.shape[1])
-    for start in range(0, len(values), chunk):
-        centred = values[start : start + chunk] - mean
+    for _, block in row_blocks(values, chunk):
+        centred = block - mean
         total_sq += (centred * centred).sum(axis=0)
     std = np.sqrt(total_sq / len(values))
     scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     out = np.empty(values.shape, dtype=np.float32)
-    for start in range(0, len(values), chunk):
-        out[start : start + chunk] = (values[start : start + chunk] - mean) / scale
+    if values.dtype == np.float32:  # float32 arithmetic: no float64 block temporaries
+        mean32, inverse = mean.astype(np.float32), (1.0 / scale).astype(np.float32)
+        for start, block in row_blocks(values, chunk):
+            part = out[start : start + len(block)]
+            np.subtract(block, mean32, out=part)
+            part *= inverse
+        return out, mean, scale
+    for start, block in row_blocks(values, chunk):
+        out[start : start + len(block)] = (block - mean) / scale
     return out, mean, scale
 
 
 def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
-    vectors = np.asarray(embeddings)
+    vectors = np.asarray(open_vectors(embeddings))
     if vectors.ndim != 2 or vectors.shape[0] != n:
         raise InputError(
             f"embeddings has shape {vectors.shape} but the data has {n} items; give an array of "
@@ -592,8 +611,7 @@ def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
         )
     if vectors.dtype.kind not in "biuf":
         raise InputError(f"embeddings must be numeric, got dtype {vectors.dtype}.")
-    for start in range(0, n, 65_536):
-        block = vectors[start : start + 65_536]
+    for start, block in row_blocks(vectors):
         if not np.isfinite(block).all():
             bad = start + int(np.argwhere(~np.isfinite(block))[0][0])
             raise InputError(

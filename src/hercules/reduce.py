@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hercules.data.chunks import is_on_disk, row_blocks, take_rows
 from hercules.tree import ClusterTree
 
 FIT_SAMPLE = 50_000
@@ -19,7 +20,12 @@ class PCAProjection:
     def transform(self, X: np.ndarray) -> np.ndarray:
         # x.C - mean.C, so no centred (n, d) copy is made.
         offset = self.mean @ self.components.T
-        return (np.asarray(X) @ self.components.T - offset).astype(np.float32)
+        if not is_on_disk(X):
+            return (np.asarray(X) @ self.components.T - offset).astype(np.float32)
+        out = np.empty((len(X), len(self.components)), dtype=np.float32)
+        for start, block in row_blocks(X):  # vectors on disk: one block resident at a time
+            out[start : start + len(block)] = block @ self.components.T - offset
+        return out
 
 
 def fit_pca(X: np.ndarray, *, seed: int = 0, n_components: int = 2) -> PCAProjection:
@@ -30,11 +36,14 @@ def fit_pca(X: np.ndarray, *, seed: int = 0, n_components: int = 2) -> PCAProjec
     """
     if len(X) > FIT_SAMPLE:
         rows = np.sort(np.random.default_rng(seed).choice(len(X), FIT_SAMPLE, replace=False))
-        X = X[rows]
-    X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    centred = X - mean
-    _, vectors = np.linalg.eigh(centred.T @ centred)
+        X = take_rows(X, rows)
+    X = np.asarray(X)
+    mean = X.sum(axis=0, dtype=np.float64) / len(X)
+    scatter = np.zeros((X.shape[1], X.shape[1]))
+    for start in range(0, len(X), 8_192):  # float64 blocks, not a float64 copy of the sample
+        centred = X[start : start + 8_192] - mean
+        scatter += centred.T @ centred
+    _, vectors = np.linalg.eigh(scatter)
     comps = vectors[:, ::-1][:, :n_components].T
     if comps.shape[0] < n_components:
         comps = np.vstack([comps, np.zeros((n_components - comps.shape[0], X.shape[1]))])

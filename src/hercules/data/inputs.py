@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hercules.data.chunks import open_vectors, row_blocks
 from hercules.data.dataset import MODALITIES, Corpus
 from hercules.errors import InputError
 
@@ -94,12 +95,14 @@ def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpu
             lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
             texts = [ln for ln in lines if ln]
             return _from_sequence(texts, list(range(len(texts))), modality or "text")
+        elif suffix == ".npy":  # memory-mapped: rows are read in blocks, never all at once
+            return _from_array(open_vectors(path), modality)
         elif suffix in IMAGE_SUFFIXES:
             return _from_sequence([str(path)], [path.name], "image")
         else:
             raise InputError(
                 f"Unsupported file type {suffix!r} for {path}. Use .csv, .tsv, .parquet, "
-                ".jsonl, .json, .txt (one item per line) or a folder."
+                ".jsonl, .json, .npy, .txt (one item per line) or a folder."
             )
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         if isinstance(exc, InputError):
@@ -234,8 +237,8 @@ def _numeric(frame: pd.DataFrame, source: str) -> Corpus:
     if not all(pd.api.types.is_float_dtype(frame[c]) for c in frame.columns):
         frame = frame.astype(np.float64)
     values = frame.to_numpy()
-    for start in range(0, len(values), CHUNK_ROWS):
-        bad = ~np.isfinite(values[start : start + CHUNK_ROWS])
+    for start, block in row_blocks(values, CHUNK_ROWS):
+        bad = ~np.isfinite(block)
         if bad.any():
             row, col = map(int, np.argwhere(bad)[0])
             row += start
@@ -258,7 +261,12 @@ def _validate(corpus: Corpus) -> None:
             logger.warning("%d of %d texts are empty or whitespace-only.", empty, n)
     elif corpus.numeric is not None:
         values = corpus.numeric.to_numpy()
-        distinct = 1 if bool((values.max(axis=0) == values.min(axis=0)).all()) else 2
+        first = values[0].copy()
+        distinct = 1
+        for _, block in row_blocks(values):
+            if not (block == first).all():
+                distinct = 2
+                break
     else:
         assert corpus.image_paths is not None
         distinct = len(set(corpus.image_paths))

@@ -7,11 +7,15 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from hercules.data.chunks import row_blocks
 from hercules.errors import ParameterError
 
 # Above this many rows the faiss engine is used by default (MODELS.md: at 200k rows sklearn
 # takes ~120 s per fit where faiss with k-means++ seeding takes under a second).
 FAISS_MIN_ROWS = 50_000
+# Rows per block where a pass makes several (rows, d) temporaries: 8k x 384 float32 is 12 MB
+# each, where 64k rows made ~300 MB of transient memory at 1M x 384.
+_SMALL_BLOCK = 8_192
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,7 @@ def assign(X: np.ndarray, centroids: np.ndarray, chunk: int = 65_536) -> np.ndar
     C = np.ascontiguousarray(centroids, dtype=np.float32)
     c_sq = (C * C).sum(axis=1)
     out = np.empty(len(X), dtype=np.int64)
-    for start in range(0, len(X), chunk):
-        block = X[start : start + chunk]
+    for start, block in row_blocks(X, chunk):
         # |x-c|^2 = |x|^2 - 2 x.c + |c|^2; |x|^2 is constant per row so it can be dropped.
         out[start : start + chunk] = np.argmin(c_sq[None, :] - 2.0 * block @ C.T, axis=1)
     return out
@@ -54,13 +57,19 @@ def group_means(
 ) -> np.ndarray:
     """(Weighted) mean of the rows of each group, as float32 (k, d).
 
-    One sparse (k, n) @ (n, d) product: no (n, d) temporary, so memory stays at the output.
+    Sparse (k, rows) @ (rows, d) products over row blocks, summed in float64: the float64
+    temporary is one block, not (n, d), and memory-mapped rows are released as they go.
     """
     import scipy.sparse as sp
 
     w = np.ones(len(X), dtype=np.float64) if weights is None else weights.astype(np.float64)
-    indicator = sp.csr_matrix((w, (labels, np.arange(len(X)))), shape=(k, len(X)))
-    sums = np.asarray(indicator @ X, dtype=np.float64)
+    sums = np.zeros((k, X.shape[1]), dtype=np.float64)
+    for start, block in row_blocks(X, 8_192):
+        stop = start + len(block)
+        indicator = sp.csr_matrix(
+            (w[start:stop], (labels[start:stop], np.arange(len(block)))), shape=(k, len(block))
+        )
+        sums += indicator @ block
     mass = np.bincount(labels, weights=w, minlength=k)
     return (sums / np.maximum(mass, 1e-300)[:, None]).astype(np.float32)
 
@@ -71,9 +80,9 @@ def nearest_per_group(
     """For each group, the row indices of its ``count`` members nearest its centroid, nearest
     first (ties by row). One pass over X in chunks and one sort, not a scan per group."""
     dist = np.empty(len(X), dtype=np.float32)
-    for start in range(0, len(X), 65_536):
-        block = X[start : start + 65_536] - centroids[labels[start : start + 65_536]]
-        dist[start : start + 65_536] = (block * block).sum(axis=1)
+    for start, rows in row_blocks(X, _SMALL_BLOCK):
+        block = rows - centroids[labels[start : start + len(rows)]]
+        dist[start : start + len(rows)] = (block * block).sum(axis=1)
     order = np.lexsort((np.arange(len(X)), dist, labels))
     bounds = np.searchsorted(labels[order], np.arange(len(centroids) + 1))
     return [order[bounds[c] : min(bounds[c] + count, bounds[c + 1])] for c in range(len(centroids))]
@@ -85,23 +94,24 @@ def compact(X: np.ndarray, labels: np.ndarray, weights: np.ndarray | None) -> KM
     labels = labels.astype(np.int64)
     centroids = group_means(X, labels, len(used), weights)
     inertia = 0.0
-    for start in range(0, len(X), 65_536):
-        block = X[start : start + 65_536] - centroids[labels[start : start + 65_536]]
+    for start, rows in row_blocks(X, _SMALL_BLOCK):
+        block = rows - centroids[labels[start : start + len(rows)]]
         sq = (block * block).sum(axis=1, dtype=np.float64)
-        w = None if weights is None else weights[start : start + 65_536]
+        w = None if weights is None else weights[start : start + len(rows)]
         inertia += float(sq.sum() if w is None else (w * sq).sum())
     return KMeansResult(labels, centroids, inertia)
 
 
-def make_engine(name: str | KMeansEngine, n_rows: int) -> KMeansEngine:
-    """Resolve 'auto', 'sklearn', 'faiss' or an engine object."""
+def make_engine(name: str | KMeansEngine, n_rows: int, *, on_disk: bool = False) -> KMeansEngine:
+    """Resolve 'auto', 'sklearn', 'faiss' or an engine object. ``on_disk`` (memory-mapped
+    vectors) makes 'auto' pick faiss, which streams the data instead of loading it."""
     from hercules.engine.faiss_engine import FaissKMeans
     from hercules.engine.sklearn_engine import SklearnKMeans
 
     if isinstance(name, KMeansEngine):
         return name
     if name == "auto":
-        return FaissKMeans() if n_rows >= FAISS_MIN_ROWS else SklearnKMeans()
+        return FaissKMeans() if n_rows >= FAISS_MIN_ROWS or on_disk else SklearnKMeans()
     if name == "sklearn":
         return SklearnKMeans()
     if name == "faiss":

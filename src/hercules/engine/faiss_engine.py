@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import kmeans_plusplus
 
-from hercules.engine.base import KMeansResult, assign, compact
-from hercules.errors import require
+from hercules.data.chunks import CHUNK_ROWS
+from hercules.engine.base import KMeansResult
+from hercules.engine.outofcore import streamed_kmeans
 
 
 class FaissKMeans:
-    """faiss training on a subsample (``max_points_per_centroid`` per cluster), k-means++ seeds
-    drawn on a sample, then one exact assignment pass over all rows."""
+    """Lloyd iterations on a sample (``max_points_per_centroid`` rows per cluster, at least
+    ``min_sample``) from k-means++ seeds drawn on a smaller sample, stopped when the objective
+    improves by less than ``tol``; then one exact assignment pass over all rows in blocks, with
+    faiss doing the nearest-centroid searches. Works unchanged on memory-mapped arrays
+    (:func:`~hercules.engine.outofcore.streamed_kmeans`).
+    """
 
     def __init__(
-        self, *, niter: int = 20, max_points_per_centroid: int = 256, seed_sample: int = 8
+        self,
+        *,
+        niter: int = 20,
+        tol: float = 1e-4,
+        max_points_per_centroid: int = 128,
+        min_sample: int = 65_536,
+        seed_sample: int = 8,
+        chunk_rows: int = CHUNK_ROWS,
     ) -> None:
         self.niter = niter
+        self.tol = tol
         self.max_points_per_centroid = max_points_per_centroid
+        self.min_sample = min_sample
         self.seed_sample = seed_sample
+        self.chunk_rows = chunk_rows
 
     def fit(
         self,
@@ -29,25 +43,16 @@ class FaissKMeans:
         seed: int = 0,
         init: np.ndarray | None = None,
     ) -> KMeansResult:
-        faiss = require("faiss", "The faiss k-means engine", "faiss-cpu")
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        rng = np.random.default_rng(seed)
-        if init is None:
-            # k-means++ costs O(m * k * log k * d); seeding on seed_sample points per cluster
-            # is enough, since the faiss iterations that follow move the seeds anyway.
-            m = min(len(X), max(4_096, self.seed_sample * k))
-            rows = np.sort(rng.choice(len(X), size=m, replace=False)) if m < len(X) else None
-            pool = X if rows is None else X[rows]
-            w = sample_weight if sample_weight is None or rows is None else sample_weight[rows]
-            init, _ = kmeans_plusplus(pool, k, sample_weight=w, random_state=seed)
-        km = faiss.Kmeans(
-            X.shape[1],
+        return streamed_kmeans(
+            X,
             k,
-            niter=self.niter,
+            chunk_rows=self.chunk_rows,
+            sample_weight=sample_weight,
             seed=seed,
+            init=init,
+            niter=self.niter,
+            tol=self.tol,
             max_points_per_centroid=self.max_points_per_centroid,
-            verbose=False,
+            min_sample=self.min_sample,
+            seed_sample=self.seed_sample,
         )
-        weights = None if sample_weight is None else sample_weight.astype(np.float32)
-        km.train(X, weights=weights, init_centroids=np.ascontiguousarray(init, dtype=np.float32))
-        return compact(X, assign(X, km.centroids), sample_weight)
