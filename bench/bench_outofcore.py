@@ -6,7 +6,9 @@ memory-mapped file (keyword labeller, no description embeddings) and records wal
 stage and peak RSS against the file size. The file is deleted afterwards unless ``--keep``.
 Writes bench/results/outofcore.json.
 
-    python -m bench.bench_outofcore [--sizes 10000000] [--levels 1000,100,10] [--keep]
+    python -m bench.bench_outofcore [--sizes 10000000] [--levels 1000,100,10] [--keep] [--smoke]
+
+``--smoke`` runs 20,000 rows, levels [20, 5], in a temporary folder, in seconds.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,22 +70,29 @@ def one_run(path: str, levels: list[int]) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
+    from bench.common import CACHE_DIR, RESULTS_DIR, machine
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000000")
     parser.add_argument("--levels", default="1000,100,10")
     parser.add_argument("--keep", action="store_true", help="keep the generated .npy files")
+    parser.add_argument("--smoke", action="store_true", help="20,000 rows, seconds")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "outofcore.json")
     parser.add_argument("--one", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    folder = CACHE_DIR
+    if args.smoke:
+        args.sizes, args.levels = "20000", "20,5"
+        folder = Path(tempfile.mkdtemp(prefix="bench-outofcore-smoke-"))
     levels = [int(k) for k in args.levels.split(",")]
     if args.one:
         print(json.dumps(one_run(args.one, levels)))
-        return
-    from bench.common import CACHE_DIR, machine, write_results
+        return None
 
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        path = CACHE_DIR / f"outofcore_{n}.npy"
+        path = folder / f"outofcore_{n}.npy"
         write_seconds = write_mixture(path, n)
         file_mb = path.stat().st_size / 1e6
         try:
@@ -107,10 +119,11 @@ def main() -> None:
         for stage, seconds in row["stages"].items():
             print(f"    {stage:<34} {seconds:8.1f} s")
     env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    path = write_results(
-        "outofcore", {"results": results, "openblas_env": env, "machine": machine()}
-    )
-    print(f"results in {path}")
+    payload = {"results": results, "openblas_env": env, "machine": machine()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"results in {args.out}")
+    return payload
 
 
 if __name__ == "__main__":

@@ -228,3 +228,16 @@ def test_numeric_level0_snippets_are_lazy_but_read_like_lists() -> None:
     assert [*level0.titles, "x"][-1] == "x"
     with pytest.raises(IndexError, match="4 items"):
         level0.titles[4]
+
+
+def test_outofcore_bench_smoke(tmp_path: Path) -> None:
+    """The benchmark script runs end to end at a tiny size, so it cannot rot."""
+    from bench import bench_outofcore
+
+    out = tmp_path / "outofcore.json"
+    payload = bench_outofcore.main(["--smoke", "--out", str(out)])
+    assert payload is not None
+    (row,) = json.loads(out.read_text())["results"]
+    assert row["n"] == 20_000
+    assert row["level_sizes"] == [20, 5]
+    assert 0 < row["peak_rss_mb"]
