@@ -72,7 +72,10 @@ def test_embeddings_equal_local(executor: RayExecutor) -> None:
     assert remote.shape == local.shape
     assert np.allclose(remote, local, atol=1e-3)
     # ...and with the same embedder settings they are bit-for-bit the local ones.
-    assert np.array_equal(executor.embed(MiniLMEmbedder(), texts), local)
+    seen: list[tuple[int, int]] = []
+    vectors = executor.embed(MiniLMEmbedder(progress=lambda *a: seen.append(a)), texts)
+    assert np.array_equal(vectors, local)
+    assert seen[-1] == (50, 50)  # progress is reported in the driver as chunks come back
 
 
 def test_assignment_equal_local(executor: RayExecutor) -> None:

@@ -99,7 +99,8 @@ def embed_chunks(embedder: Any, items: Sequence[Any], workers: int) -> list[np.n
     :class:`~hercules.embed.MiniLMEmbedder`) get chunks cut from the same length order at
     multiples of ``batch_size``: every batch, and so every vector, is the one the local run
     computes (int8 activations are quantised per batch, so a different batch mate changes the
-    last bits). Other embedders get consecutive chunks in input order.
+    last bits). Other embedders get consecutive chunks in input order: their vectors equal the
+    local ones when an item's vector does not depend on the other items of its call.
     """
     n = len(items)
     if n == 0:

@@ -128,11 +128,16 @@ class RayExecutor:
             num_cpus=self.threads_per_worker,
         )
         out: np.ndarray | None = None
+        progress = getattr(embedder, "progress", None)  # the caller's, called in this process
+        done = 0
         for batch in result.iter_batches(batch_format="numpy", batch_size=None):
             vectors = np.asarray(batch["vector"], dtype=np.float32)
             if out is None:
                 out = np.zeros((len(items), vectors.shape[1]), dtype=np.float32)
             out[batch["row"]] = vectors
+            done += len(vectors)
+            if callable(progress):
+                progress(done, len(items))
         assert out is not None
         return out
 
