@@ -79,13 +79,17 @@ def run_child(python: Path | str, tool: str, args: argparse.Namespace, env: dict
             "--out",
             str(out),
         ] + (["--smoke"] if args.smoke else [])
+        log = Path(tmp) / "child.log"
         start = time.perf_counter()
-        child = subprocess.Popen(command, cwd=ROOT, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
+        with log.open("w") as handle:
+            child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=handle)
+            _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            raise RuntimeError(f"{tool} worker failed with exit code {child.returncode}")
+        if child.returncode != 0 or not out.exists():
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{tool} worker failed with exit code {child.returncode}:\n{tail}")
         result = json.loads(out.read_text())
+        result["log_tail"] = log.read_text(errors="replace")[-1500:]
     result["process_seconds"] = round(time.perf_counter() - start, 2)
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
     return result
@@ -166,12 +170,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     python: Path | str = sys.executable if args.smoke else venv_python()
     results = {"hercules": run_child(python, "hercules", args, env)}
+    failure = None
     if args.smoke:
         results["pyhercules"] = canned_pyhercules(results["hercules"])
     else:
-        results["pyhercules"] = run_child(python, "pyhercules", args, env)
-    ratios = compare(results["hercules"], results["pyhercules"])
-    print_table(results, ratios)
+        try:
+            results["pyhercules"] = run_child(python, "pyhercules", args, env)
+        except RuntimeError as exc:  # keep the HERCULES side and say what failed
+            failure = str(exc)
+            print(failure, file=sys.stderr)
+    ratios = compare(results["hercules"], results["pyhercules"]) if not failure else {}
+    if ratios:
+        print_table(results, ratios)
     payload = {
         "what": "HERCULES vs pyhercules 1.1.1, same callables, same data, one run",
         "smoke": args.smoke,
@@ -182,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "levels": [int(x) for x in args.levels.split(",")],
         "results": results,
         "ratios": ratios,
+        "pyhercules_failure": failure,
         "machine": machine(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from bench import (
     bench_pyhercules,
     bench_scale,
     bench_table1,
+    report,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +70,9 @@ def test_ablation_smoke(tmp_path, monkeypatch):
     # Level 1 clusters item vectors in both modes: the description runs reuse its answers.
     description = [r for r in data["runs"] if r["representation_mode"] == "description"]
     assert all(r["llm_calls_cached"] > 0 for r in description)
+    table = report.ablation_tables(data)
+    assert table.count("\n| description |") + table.count("\n| direct |") == 8
+    assert "| representation_mode (direct vs description) | ARI" in table
 
 
 def test_ablation_main_effects_by_hand():
@@ -100,6 +104,9 @@ def test_pyhercules_smoke_reports_both_tools(tmp_path):
     assert set(ours["levels_scores"]) == {"1", "2"}
     assert data["ratios"]["speedup_total"] > 0
     assert data["ratios"]["target_met"] in (True, False)
+    table = report.pyhercules_table(data)
+    assert "| wall time, end to end (s) |" in table
+    assert "| level 2 (3 clusters) ARI / NMI vs 6 groups |" in table
 
 
 @pytest.mark.skipif(
