@@ -104,7 +104,8 @@ def main() -> None:
     llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads)
     embedder = MiniLMEmbedder()
     path = RESULTS_DIR / "llm_contrast.json"
-    runs = json.loads(path.read_text())["runs"] if args.append and path.exists() else []
+    earlier = json.loads(path.read_text()) if args.append and path.exists() else {}
+    runs = earlier.get("runs", [])
     for seed in [int(s) for s in args.seeds.split(",")]:
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(len(corpus.texts), size=args.n, replace=False))
@@ -120,6 +121,7 @@ def main() -> None:
             "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
             "mean_by_arm": mean_by_arm(runs),
             "runs": runs,
+            **({"superseded": earlier["superseded"]} if "superseded" in earlier else {}),
             "machine": machine(),
         },
     )

@@ -327,8 +327,8 @@ def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:
     assert set(hints[0].terms) <= space
     assert len(hints[0].terms) == 5
     # The nearest sibling of a space cluster is the other space cluster, named by its terms.
-    assert set(hints[0].neighbours[0].split(" / ")) <= space
-    assert set(hints[5].neighbours[0].split(" / ")) <= cooking
+    assert set(hints[0].neighbours[0].split(", ")) <= space
+    assert set(hints[5].neighbours[0].split(", ")) <= cooking
 
 
 def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
@@ -339,9 +339,9 @@ def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
     LLMSummarizer(hinted, retry=FAST, distinctive_terms=6, contrast_neighbours=2).summarize_level(
         _request(n_clusters=3)
     )
-    assert not any("Distinctive words" in p for p in plain.prompts)
-    assert all("Distinctive words (frequent here, rare elsewhere): " in p for p in hinted.prompts)
-    assert all(p.count("Most similar other groups") == 1 for p in hinted.prompts)
+    assert not any("Words that set it apart" in p for p in plain.prompts)
+    assert all("Words that set it apart (hints for the subject" in p for p in hinted.prompts)
+    assert all(p.count("Similar groups it must not be confused with") == 1 for p in hinted.prompts)
 
 
 @pytest.mark.parametrize("name", ["distinctive_terms", "contrast_neighbours"])

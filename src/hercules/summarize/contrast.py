@@ -26,7 +26,8 @@ def contrast_hints(request: LevelRequest, n_terms: int, n_neighbours: int) -> li
     own = [top_terms(row, vocab, n_terms) if n_terms > 0 else [] for row in scores]
     if n_neighbours <= 0 or k < 2:
         return [ClusterHints(terms, []) for terms in own]
-    names = [" / ".join(top_terms(row, vocab, NEIGHBOUR_TERMS)) for row in scores]
+    # Comma lists, not "a / b / c" titles: a small model copies the style of what it is shown.
+    names = [", ".join(top_terms(row, vocab, NEIGHBOUR_TERMS)) for row in scores]
     unit = scores / np.maximum(np.linalg.norm(scores, axis=1, keepdims=True), 1e-12)
     similarity = unit @ unit.T
     np.fill_diagonal(similarity, -np.inf)

@@ -89,10 +89,13 @@ def cluster_block(
                 f'- "{child.title}" ({child.num_items} items): {shorten(child.description, 160)}'
             )
     if hints is not None and hints.terms:
-        lines.append(f"Distinctive words (frequent here, rare elsewhere): {', '.join(hints.terms)}")
+        lines.append(
+            "Words that set it apart (hints for the subject, not a title to copy): "
+            + ", ".join(hints.terms)
+        )
     if hints is not None and hints.neighbours:
-        others = "; ".join(f'"{n}"' for n in hints.neighbours)
-        lines.append(f"Most similar other groups (the title must set this one apart): {others}")
+        others = "; ".join(f"({n})" for n in hints.neighbours)
+        lines.append(f"Similar groups it must not be confused with, by their top words: {others}")
     if corpus.numeric is not None:
         lines.append("Statistics (group mean vs overall mean, z-score):")
         lines += _numeric_lines(corpus, brief.member_items, options.numeric_columns)
