@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -206,3 +207,27 @@ def test_image_captions_become_level0_descriptions(tmp_path):
             image_captioning_client=lambda p: ["x"],
             embed_descriptions=False,
         ).fit([str(p) for p in paths])
+
+
+def test_captions_name_image_clusters_and_reach_prompts(tmp_path):
+    pytest.importorskip("PIL")
+    paths = _write_images(tmp_path, 6)
+    dark = {"img0", "img1", "img2"}
+
+    def embed(items):
+        return np.array([[float(p.stem in dark), 1.0] for p in map(Path, items)])
+
+    def caption(items):
+        return ["tabby kitten" if p.stem in dark else "sailing boat" for p in items]
+
+    model = Hercules(
+        [2],
+        image_embedding_client=embed,
+        image_captioning_client=caption,
+        embed_descriptions=False,
+        labeller="keywords",
+    ).fit([str(p) for p in paths])
+    titles = sorted(model.tree_.levels[1].titles)
+    assert "kitten" in titles[1] or "tabby" in titles[1]
+    assert "boat" in titles[0] or "sailing" in titles[0]
+    assert model.corpus_.item_text(0) == "img0.png: tabby kitten"

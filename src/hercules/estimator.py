@@ -211,6 +211,7 @@ class Hercules:
         failed = None
         if corpus.image_paths is not None and self.image_captioning_client is not None:
             descriptions = _captions(self.image_captioning_client, corpus.image_paths)
+            corpus.captions = descriptions
         elif self.use_llm_for_l0_descriptions:
             descriptions, flags = self._llm_descriptions(corpus, descriptions, summarizer)
             failed = np.asarray(flags, dtype=bool)

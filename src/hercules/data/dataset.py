@@ -27,6 +27,8 @@ class Corpus:
     image_paths: list[Path] | None = None
     numeric: pd.DataFrame | None = None
     numeric_metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Words for image items from a captioning client; prompts and keyword titles read them.
+    captions: list[str] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
@@ -37,6 +39,8 @@ class Corpus:
         if self.texts is not None:
             return self.texts[index]
         if self.image_paths is not None:
+            if self.captions is not None:
+                return f"{self.image_paths[index].name}: {self.captions[index]}"
             return self.image_paths[index].name
         assert self.numeric is not None
         row = self.numeric.iloc[index]

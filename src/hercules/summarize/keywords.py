@@ -86,7 +86,10 @@ def _documents(corpus: Corpus) -> list[str]:
         return corpus.texts
     assert corpus.image_paths is not None
     # File and folder names are the only words images carry without a captioner.
-    return [" ".join([p.parent.name, re.sub(r"[_\-.]+", " ", p.stem)]) for p in corpus.image_paths]
+    names = [" ".join([p.parent.name, re.sub(r"[_\-.]+", " ", p.stem)]) for p in corpus.image_paths]
+    if corpus.captions is not None:
+        return [f"{caption} {name}" for caption, name in zip(corpus.captions, names, strict=True)]
+    return names
 
 
 def _term_matrix(corpus: Corpus) -> tuple[sp.csr_matrix, np.ndarray]:
