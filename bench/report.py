@@ -34,7 +34,7 @@ def _fmt(value: Any, digits: int = 3) -> str:
 def ablation_tables(data: dict[str, Any]) -> str:
     lines = [
         "| representation_mode | use_resampling | topic seed | ARI | Silhouette | "
-        "LLM Silhouette | Topic Alignment | time (s) | live calls |",
+        "LLM Silhouette | Topic Alignment | time (s) | live LLM calls (2 runs) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     configs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
