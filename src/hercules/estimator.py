@@ -18,7 +18,7 @@ import pandas as pd
 
 from hercules._params import validate_params
 from hercules.builder import BuildSettings, ProgressFn, build_tree, summarise_clusters
-from hercules.data.chunks import open_vectors, row_blocks
+from hercules.data.chunks import open_vectors
 from hercules.data.dataset import Corpus
 from hercules.data.inputs import load_corpus
 from hercules.embed.base import Embedder, as_embedder
@@ -30,8 +30,10 @@ from hercules.parallel import make_executor as _executor
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
+from hercules.summarize.items import image_captions
 from hercules.summarize.level0 import level0_summaries
 from hercules.tree import Cluster, ClusterTree, Level
+from hercules.vectors import check_embeddings, resolve_unit_norm, standardize
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +165,7 @@ class Hercules:
             min_clusters_per_level=self.min_clusters_per_level,
             max_levels=self.max_levels,
             auto_k_max=self.auto_k_max,
-            unit_norm_upper_levels=_resolve_unit_norm(
+            unit_norm_upper_levels=resolve_unit_norm(
                 self.normalize_centroids, level0.representation
             ),
         )
@@ -210,14 +212,14 @@ class Hercules:
         n = len(corpus)
         failed = None
         if corpus.image_paths is not None and self.image_captioning_client is not None:
-            descriptions = _captions(self.image_captioning_client, corpus.image_paths)
+            descriptions = image_captions(self.image_captioning_client, corpus.image_paths)
             corpus.captions = descriptions
         elif self.use_llm_for_l0_descriptions:
             descriptions, flags = self._llm_descriptions(corpus, descriptions, summarizer)
             failed = np.asarray(flags, dtype=bool)
         shares_description = False
         if embeddings is not None:
-            vectors = _check_embeddings(embeddings, n)
+            vectors = check_embeddings(embeddings, n)
         elif corpus.modality == "text":
             vectors = self._text_embedder().embed(corpus.texts or [])
             # Snippet descriptions are cut from the texts themselves; re-embedding them would
@@ -251,25 +253,9 @@ class Hercules:
     def _llm_descriptions(
         self, corpus: Corpus, snippets: list[str], summarizer: Summarizer
     ) -> tuple[list[str], list[bool]]:
-        """One LLM sentence per item (texts and numeric rows; images use a captioning client)."""
-        llm = getattr(summarizer, "llm", None)
-        if llm is None:
-            raise ParameterError(
-                "use_llm_for_l0_descriptions=True needs an LLM labeller, but the labeller is "
-                f"{type(summarizer).__name__}. Pass llm_client=, labeller='llm' (after "
-                "pip install 'hercules-cluster[llm]'), or set use_llm_for_l0_descriptions=False."
-            )
-        if corpus.image_paths is not None:
-            raise ParameterError(
-                "use_llm_for_l0_descriptions=True cannot describe images with a text model; "
-                "pass image_captioning_client= instead."
-            )
-        from hercules.summarize.items import ItemDescriber
+        from hercules.summarize.items import describe_items
 
-        describer = ItemDescriber(llm, cache=getattr(summarizer, "cache", None))
-        texts = [corpus.item_text(i) for i in range(len(corpus))]
-        kind = "texts" if corpus.texts is not None else "records of numeric values"
-        return describer.describe(texts, snippets, kind=kind, progress=self.progress)
+        return describe_items(corpus, snippets, summarizer, progress=self.progress)
 
     def _text_embedder(self) -> Embedder:
         if getattr(self, "_text_embedder_cache", None) is None:
@@ -489,7 +475,7 @@ class Hercules:
 
     def _new_vectors(self, corpus: Corpus, embeddings: np.ndarray | None) -> np.ndarray:
         if embeddings is not None:
-            return _check_embeddings(embeddings, len(corpus))
+            return check_embeddings(embeddings, len(corpus))
         if corpus.modality == "text":
             return np.asarray(self._text_embedder().embed(corpus.texts or []), dtype=np.float32)
         if corpus.modality == "image":
@@ -554,68 +540,3 @@ class Hercules:
         model.projections_ = projections_from_info(info)
         model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
         return model
-
-
-def _captions(client: Callable[[list[Any]], list[str]], paths: list[Path]) -> list[str]:
-    """Level-0 image descriptions from the paper's ``image_captioning_client(paths)``."""
-    captions = list(client(list(paths)))
-    if len(captions) != len(paths) or not all(isinstance(c, str) for c in captions):
-        raise InputError(
-            f"image_captioning_client returned {len(captions)} values for {len(paths)} images; "
-            "it must return one caption string per image, in order."
-        )
-    return captions
-
-
-def _resolve_unit_norm(setting: bool | None, vectors: np.ndarray) -> bool:
-    """``None`` means: normalise upper-level centroids when the items are unit vectors."""
-    if setting is not None:
-        return setting
-    norms = np.linalg.norm(vectors[: min(len(vectors), 10_000)], axis=1)
-    return bool(np.all(np.abs(norms - 1.0) < 1e-3))
-
-
-def standardize(
-    values: np.ndarray, chunk: int = 65_536
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(z-scores as float32, mean, scale), in row blocks: no float64 copy of the table."""
-    total = np.zeros(values.shape[1])
-    for _, block in row_blocks(values, chunk):
-        total += block.sum(axis=0, dtype=np.float64)
-    mean = total / len(values)
-    # Second pass on centred values: no cancellation when the mean dwarfs the spread.
-    total_sq = np.zeros(values.shape[1])
-    for _, block in row_blocks(values, chunk):
-        centred = block - mean
-        total_sq += (centred * centred).sum(axis=0)
-    std = np.sqrt(total_sq / len(values))
-    scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
-    out = np.empty(values.shape, dtype=np.float32)
-    if values.dtype == np.float32:  # float32 arithmetic: no float64 block temporaries
-        mean32, inverse = mean.astype(np.float32), (1.0 / scale).astype(np.float32)
-        for start, block in row_blocks(values, chunk):
-            part = out[start : start + len(block)]
-            np.subtract(block, mean32, out=part)
-            part *= inverse
-        return out, mean, scale
-    for start, block in row_blocks(values, chunk):
-        out[start : start + len(block)] = (block - mean) / scale
-    return out, mean, scale
-
-
-def _check_embeddings(embeddings: Any, n: int) -> np.ndarray:
-    vectors = np.asarray(open_vectors(embeddings))
-    if vectors.ndim != 2 or vectors.shape[0] != n:
-        raise InputError(
-            f"embeddings has shape {vectors.shape} but the data has {n} items; give an array of "
-            f"shape ({n}, dim), one row per item in input order."
-        )
-    if vectors.dtype.kind not in "biuf":
-        raise InputError(f"embeddings must be numeric, got dtype {vectors.dtype}.")
-    for start, block in row_blocks(vectors):
-        if not np.isfinite(block).all():
-            bad = start + int(np.argwhere(~np.isfinite(block))[0][0])
-            raise InputError(
-                f"embeddings holds NaN/inf values (first in row {bad}); fix or drop that row."
-            )
-    return np.asarray(vectors, dtype=np.float32)

@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hercules.cache import Cache, cache_key
+from hercules.data.dataset import Corpus
+from hercules.errors import InputError, ParameterError
 from hercules.llm.base import call, model_id, supports_schema
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.level0 import shorten
@@ -181,3 +184,40 @@ class ItemDescriber:
         return self.retry.run(
             attempt, give_up_on=final, what=f"LLM description of {len(batch)} items"
         )
+
+
+def describe_items(
+    corpus: Corpus,
+    snippets: list[str],
+    summarizer: Any,
+    *,
+    progress: ProgressFn | None = None,
+) -> tuple[list[str], list[bool]]:
+    """``use_llm_for_l0_descriptions``: one sentence per text or numeric row, by the LLM."""
+    llm = getattr(summarizer, "llm", None)
+    if llm is None:
+        raise ParameterError(
+            "use_llm_for_l0_descriptions=True needs an LLM labeller, but the labeller is "
+            f"{type(summarizer).__name__}. Pass llm_client=, labeller='llm' (after "
+            "pip install 'hercules-cluster[llm]'), or set use_llm_for_l0_descriptions=False."
+        )
+    if corpus.image_paths is not None:
+        raise ParameterError(
+            "use_llm_for_l0_descriptions=True cannot describe images with a text model; "
+            "pass image_captioning_client= instead."
+        )
+    describer = ItemDescriber(llm, cache=getattr(summarizer, "cache", None))
+    texts = [corpus.item_text(i) for i in range(len(corpus))]
+    kind = "texts" if corpus.texts is not None else "records of numeric values"
+    return describer.describe(texts, snippets, kind=kind, progress=progress)
+
+
+def image_captions(client: Callable[[list[Any]], list[str]], paths: list[Path]) -> list[str]:
+    """Level-0 image descriptions from the paper's ``image_captioning_client(paths)``."""
+    captions = list(client(list(paths)))
+    if len(captions) != len(paths) or not all(isinstance(c, str) for c in captions):
+        raise InputError(
+            f"image_captioning_client returned {len(captions)} values for {len(paths)} images; "
+            "it must return one caption string per image, in order."
+        )
+    return captions
