@@ -10,7 +10,6 @@ bench/results/20ng_foundation.json.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections.abc import Sequence
@@ -21,7 +20,14 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from bench.common import CACHE_DIR, RESULTS_DIR, StageTimer, machine, newsgroups_with_vectors
+from bench.common import (
+    CACHE_DIR,
+    RESULTS_DIR,
+    StageTimer,
+    machine,
+    newsgroups_with_vectors,
+    save_json,
+)
 from hercules import Hercules
 
 
@@ -109,8 +115,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "level2_titles_last_seed": titles,
         "machine": machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    save_json(args.out, payload)
     path = args.out
     print(
         f"mean over {args.seeds} seeds: "

@@ -15,7 +15,6 @@ is not part of this benchmark). Writes bench/results/llm_20ng.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -25,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import RESULTS_DIR, StageTimer, machine, newsgroups_with_vectors
+from bench.common import RESULTS_DIR, StageTimer, machine, newsgroups_with_vectors, save_json
 from bench.llm_common import log_totals, title_match
 from hercules import Hercules
 from hercules.cache import Cache
@@ -155,8 +154,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "note": "Other engineers' processes shared the 2 cores during the run; "
         "see speed for the rates measured at its start.",
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    save_json(args.out, payload)
     return payload
 
 

@@ -13,7 +13,6 @@ bench/results/llm_batch.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import RESULTS_DIR, machine, newsgroups_with_vectors
+from bench.common import RESULTS_DIR, machine, newsgroups_with_vectors, save_json
 from bench.llm_common import log_totals, title_match
 from hercules import Hercules
 from hercules.embed import MiniLMEmbedder
@@ -100,8 +99,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "runs": runs,
         "machine": machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    save_json(args.out, payload)
     return payload
 
 

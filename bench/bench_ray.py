@@ -22,7 +22,6 @@ same code, in well under a minute, most of it starting Ray.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import RESULTS_DIR, machine
+from bench.common import RESULTS_DIR, machine, save_json
 from hercules.embed import MiniLMEmbedder
 
 
@@ -110,8 +109,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "ray_version": ray.__version__,
         "machine": machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    save_json(args.out, payload)
     print(f"Wrote {args.out}")
     return payload
 

@@ -119,7 +119,7 @@ def one_size(n: int) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
-    from bench.common import RESULTS_DIR, machine
+    from bench.common import RESULTS_DIR, machine, save_json
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="20000,200000,1000000")
@@ -153,9 +153,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
             print(f"    {stage:<34} {seconds:8.2f} s")
     env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     payload = {"results": results, "openblas_env": env, "machine": machine()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"results in {args.out}")
+    save_json(args.out, payload)
     return payload
 
 
