@@ -16,7 +16,7 @@ from hercules.llm import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.contrast import contrast_hints
 from hercules.summarize.llm import LLMSummarizer, estimate_cost
-from hercules.summarize.schema import clean_title, is_meta_title, parse_labels
+from hercules.summarize.schema import AnswerError, clean_title, is_meta_title, parse_labels
 from tests.fakes import HashingEmbedder, topic_texts
 from tests.llm_fakes import (
     CountTitleLLM,
@@ -188,8 +188,13 @@ def test_fenced_prose_answers_are_repaired() -> None:
         ('{"title": "A b", "description": "cd"}', [4]),
         ('```json\n{"clusters": [{"id": 4, "title": "A b", "description": "cd"}]}\n```', [4]),
         ('{"clusters": [{"id": 4, "title": "A b", "description": "cd"', [4]),
+        (
+            '{"clusters": [{"id": 4, "title": "A b", "description": "cd"}, '
+            '{"id": 5, "title": "Made up", "description": "extra"}]}',
+            [4],
+        ),
     ],
-    ids=["bare-single", "fenced", "cut-off"],
+    ids=["bare-single", "fenced", "cut-off", "invented-extra-ids"],
 )
 def test_parse_labels_lenient_forms(text: str, ids: list[int]) -> None:
     assert parse_labels(text, ids)[4].title == "A b"
@@ -349,3 +354,16 @@ def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
 def test_contrast_parameters_are_validated(name: str, value: object) -> None:
     with pytest.raises(ParameterError, match=f"{name} must be an int >= 0; got {value!r}"):
         LLMSummarizer(ScriptedLLM(), **{name: value})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"clusters": [{"id": 5, "title": "A b", "description": "cd"}]}',
+        '{"clusters": [{"id": 4, "title": "A b", "description": "cd"}]}',
+    ],
+    ids=["wrong-id", "one-of-two-missing"],
+)
+def test_parse_labels_needs_every_asked_id(text: str) -> None:
+    with pytest.raises(AnswerError, match="expected \\[4, 6\\]"):
+        parse_labels(text, [4, 6])
