@@ -20,11 +20,13 @@ bench-fast:
 	$(RUN) bench.bench_20ng --seeds 5
 	$(RUN) bench.bench_table1 --seeds 8
 	$(RUN) bench.bench_scale
+	$(RUN) bench.bench_ray --n 8000
 
 # Local LLM (Qwen2.5-Coder-1.5B); pyhercules last, in its own venv (created on first use).
 bench-llm:
 	$(RUN) bench.bench_llm_batch --sizes 1,4 --n 1000 --k 12 --threads 1
 	$(RUN) bench.bench_llm_20ng --threads 1
+	$(RUN) bench.bench_llm_contrast --arms baseline,contrast,lean --seeds 0
 	$(RUN) bench.bench_ablation --per-category 60 --levels 12,6 --seeds 2
 	$(RUN) bench.bench_pyhercules --per-category 100 --levels 20,5
 

@@ -16,6 +16,7 @@ alone; ``top1_match`` = title nearest to the members' majority newsgroup name; `
 share of distinct titles; ``copied_child`` = level-2 titles equal to a child's title.
 
     python -m bench.bench_llm_contrast [--arms baseline,contrast,lean] [--n 2000] [--threads 2]
+    python -m bench.bench_llm_contrast --smoke   # tiny corpus, fake LLM: seconds
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.common import RESULTS_DIR, machine, newsgroups_with_vectors, write_results
+from bench.common import RESULTS_DIR, machine, newsgroups_with_vectors, save_json
 from bench.llm_common import log_totals, title_match
 from hercules import Hercules
 from hercules.embed import MiniLMEmbedder
@@ -86,7 +89,7 @@ def label_quality(
     return out
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--arms", default="baseline,contrast,lean")
     parser.add_argument("--n", type=int, default=2000)
@@ -96,35 +99,46 @@ def main() -> None:
     parser.add_argument(
         "--append", action="store_true", help="keep the runs already in the results file"
     )
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="tiny corpus and a fake LLM")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "llm_contrast.json")
+    args = parser.parse_args(argv)
     os.environ["HERCULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="hercules-bench-")
-    corpus, vectors, _ = newsgroups_with_vectors()
+    llm: Any
+    embedder: Any
+    if args.smoke:
+        from bench.bench_llm_batch import _Hashing
+        from bench.smoke import FakeLLM, hashing_vectors, tiny_newsgroups
+
+        corpus = tiny_newsgroups()
+        vectors = hashing_vectors(corpus.texts)
+        args.n, args.levels = min(args.n, len(corpus.texts)), "6,2"
+        llm, embedder = FakeLLM(), _Hashing()
+    else:
+        corpus, vectors, _ = newsgroups_with_vectors()
+        llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads)
+        embedder = MiniLMEmbedder()
     names = sorted(set(corpus.categories))
     levels = [int(k) for k in args.levels.split(",")]
-    llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads)
-    embedder = MiniLMEmbedder()
-    path = RESULTS_DIR / "llm_contrast.json"
-    earlier = json.loads(path.read_text()) if args.append and path.exists() else {}
+    earlier = json.loads(args.out.read_text()) if args.append and args.out.exists() else {}
     runs = earlier.get("runs", [])
     for seed in [int(s) for s in args.seeds.split(",")]:
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.choice(len(corpus.texts), size=args.n, replace=False))
         runs += run_arms(args, seed, keep, corpus, vectors, names, levels, llm, embedder)
-    write_results(
-        "llm_contrast",
-        {
-            "what": "sibling-contrast hints in LLM prompts on 20NG samples",
-            "docs": args.n,
-            "levels": levels,
-            "model": llm.model_id,
-            "threads": args.threads,
-            "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
-            "mean_by_arm": mean_by_arm(runs),
-            "runs": runs,
-            **({"superseded": earlier["superseded"]} if "superseded" in earlier else {}),
-            "machine": machine(),
-        },
-    )
+    payload = {
+        "what": "sibling-contrast hints in LLM prompts on 20NG samples",
+        "docs": args.n,
+        "levels": levels,
+        "model": llm.model_id,
+        "threads": args.threads,
+        "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
+        "mean_by_arm": mean_by_arm(runs),
+        "runs": runs,
+        **({"superseded": earlier["superseded"]} if "superseded" in earlier else {}),
+        "machine": machine(),
+    }
+    save_json(args.out, payload)
+    return payload
 
 
 def mean_by_arm(runs: list[dict[str, Any]]) -> dict[str, Any]:

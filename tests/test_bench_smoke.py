@@ -19,6 +19,7 @@ from bench import (
     bench_ablation,
     bench_llm_20ng,
     bench_llm_batch,
+    bench_llm_contrast,
     bench_pyhercules,
     bench_scale,
     bench_table1,
@@ -183,3 +184,19 @@ def test_llm_20ng_smoke(tmp_path, monkeypatch):
     assert data["warm_rerun"]["calls"] == 0  # every answer from the cache
     assert data["warm_rerun"]["cached_calls"] == 21
     assert 0.0 <= data["title_match_top1_all_levels"] <= 1.0
+
+
+def test_llm_contrast_smoke(tmp_path):
+    out = tmp_path / "contrast.json"
+    data = bench_llm_contrast.main(["--smoke", "--arms", "baseline,contrast", "--out", str(out)])
+    assert json.loads(out.read_text())["mean_by_arm"] == data["mean_by_arm"]
+    assert [r["arm"] for r in data["runs"]] == ["baseline", "contrast"]
+    for run in data["runs"]:
+        assert run["failed_calls"] == 0
+        assert _score(run["quality"]["L1"]["retrieval"])
+        assert 0.0 <= run["quality"]["L2"]["copied_child"] <= 1.0
+    # Only the prompts differ between the arms: same clusters, same number of calls.
+    baseline, contrast = data["runs"]
+    assert contrast["calls"] == baseline["calls"] == 8  # levels [6, 2], one cluster per call
+    assert contrast["settings"]["contrast_neighbours"] == 3
+    assert baseline["settings"]["contrast_neighbours"] == 0
