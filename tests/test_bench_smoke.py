@@ -21,6 +21,7 @@ from bench import (
     bench_llm_batch,
     bench_llm_contrast,
     bench_pyhercules,
+    bench_ray,
     bench_scale,
     bench_table1,
     report,
@@ -200,3 +201,15 @@ def test_llm_contrast_smoke(tmp_path):
     assert contrast["calls"] == baseline["calls"] == 8  # levels [6, 2], one cluster per call
     assert contrast["settings"]["contrast_neighbours"] == 3
     assert baseline["settings"]["contrast_neighbours"] == 0
+
+
+def test_ray_smoke(tmp_path):
+    pytest.importorskip("ray")
+    out = tmp_path / "ray.json"
+    data = bench_ray.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["docs"] == data["docs"] == 60
+    for workers in ("1", "2"):
+        run = data["ray_workers"][workers]
+        assert run["equal_to_local"], workers  # Ray gives the local vectors, bit for bit
+        assert run["docs_per_s"] > 0
+    assert data["speedup_1_to_2_workers"] > 0
