@@ -69,10 +69,12 @@ def parse_items(text: str, ids: list[int]) -> dict[int, str]:
         batch = ItemBatch.model_validate(data)
     except ValidationError as exc:
         raise AnswerError(f"answer does not match the schema: {exc.errors()[:2]}") from exc
-    got = sorted(entry.id for entry in batch.items)
-    if got != sorted(ids):
-        raise AnswerError(f"answer covers ids {got}, expected {sorted(ids)}")
-    return {entry.id: " ".join(entry.description.split()) for entry in batch.items}
+    found: dict[int, str] = {}
+    for entry in batch.items:
+        found.setdefault(entry.id, " ".join(entry.description.split()))
+    if set(ids) - set(found):
+        raise AnswerError(f"answer covers ids {sorted(found)}, expected {sorted(ids)}")
+    return {i: found[i] for i in ids}  # invented extra items are dropped, as for clusters
 
 
 def item_prompt(texts: Sequence[str], ids: list[int], kind: str) -> str:
