@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from hercules.data.chunks import open_vectors, row_blocks
+from hercules.data.chunks import column_moments, open_vectors, row_blocks
 from hercules.errors import InputError
 
 
@@ -25,16 +25,7 @@ def standardize(
     values: np.ndarray, chunk: int = 65_536
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(z-scores as float32, mean, scale), in row blocks: no float64 copy of the table."""
-    total = np.zeros(values.shape[1])
-    for _, block in row_blocks(values, chunk):
-        total += block.sum(axis=0, dtype=np.float64)
-    mean = total / len(values)
-    # Second pass on centred values: no cancellation when the mean dwarfs the spread.
-    total_sq = np.zeros(values.shape[1])
-    for _, block in row_blocks(values, chunk):
-        centred = block - mean
-        total_sq += (centred * centred).sum(axis=0)
-    std = np.sqrt(total_sq / len(values))
+    mean, std = column_moments(values, chunk)
     scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     out = np.empty(values.shape, dtype=np.float32)
     if values.dtype == np.float32:  # float32 arithmetic: no float64 block temporaries

@@ -96,3 +96,20 @@ def take_rows(X: np.ndarray, rows: np.ndarray, chunk_rows: int = CHUNK_ROWS) -> 
         if hi > lo:
             out[lo:hi] = block[rows[lo:hi] - first]
     return out
+
+
+def column_moments(values: np.ndarray, chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and population std per column (float64) in two passes over row blocks.
+
+    The second pass sums squares of centred values, so a large mean cannot cancel the spread,
+    and no (n, d) float64 temporary is made.
+    """
+    total = np.zeros(values.shape[1])
+    for _, block in row_blocks(values, chunk):
+        total += block.sum(axis=0, dtype=np.float64)
+    mean = total / len(values)
+    square = np.zeros(values.shape[1])
+    for _, block in row_blocks(values, chunk):
+        centred = block - mean
+        square += np.einsum("ij,ij->j", centred, centred)
+    return mean, np.sqrt(square / len(values))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hercules.data.chunks import row_blocks, take_rows
+from hercules.data.chunks import column_moments, row_blocks, take_rows
 from hercules.data.dataset import Corpus
 
 _INDEX = "numeric_cluster_index"
@@ -37,19 +37,7 @@ def _values(corpus: Corpus) -> np.ndarray:
 def overall_moments(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
     """Mean and (population) std per column, float64, in row blocks: no (n, d) temporary."""
 
-    def compute() -> tuple[np.ndarray, np.ndarray]:
-        values = _values(corpus)
-        total = np.zeros(values.shape[1])
-        for _, block in row_blocks(values, _BLOCK):
-            total += block.sum(axis=0, dtype=np.float64)
-        mean = total / len(values)
-        square = np.zeros(values.shape[1])
-        for _, block in row_blocks(values, _BLOCK):
-            centred = block - mean
-            square += np.einsum("ij,ij->j", centred, centred)
-        return mean, np.sqrt(square / len(values))
-
-    return corpus.cached("numeric_overall", compute)
+    return corpus.cached("numeric_overall", lambda: column_moments(_values(corpus), _BLOCK))
 
 
 def index_clusters(corpus: Corpus, labels: np.ndarray, k: int) -> None:
