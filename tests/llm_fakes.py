@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from typing import Any
 
-_GROUP = re.compile(r"^## Group id=(\d+)", re.MULTILINE)
+_GROUP = re.compile(r"^Group (\d+) \(", re.MULTILINE)
 _WORD = re.compile(r"[a-z]{4,}")
 _STOP = {"that", "this", "with", "from", "have", "what", "about", "there", "their", "would"}
 
@@ -20,14 +20,20 @@ def group_ids(prompt: str) -> list[int]:
 
 def topic_word(prompt: str, cluster_id: int) -> str:
     """The most frequent word of a cluster's block: a stand-in for understanding it."""
-    blocks = re.split(r"^## Group id=", prompt, flags=re.MULTILINE)
+    return topic_words(prompt, cluster_id, 1)[0]
+
+
+def topic_words(prompt: str, cluster_id: int, count: int) -> list[str]:
+    """The ``count`` most frequent words of a cluster's block ("misc" when it has none)."""
+    blocks = re.split(r"^Group ", prompt, flags=re.MULTILINE)
     for block in blocks[1:]:
-        if block.startswith(f"{cluster_id}\n"):
+        if block.startswith(f"{cluster_id} ("):
             words = [w for w in _WORD.findall(block.lower()) if w not in _STOP]
-            words = [w for w in words if w not in {"items", "texts", "members", "example", "size"}]
+            skip = {"items", "texts", "members", "example", "examples", "size", "words", "unlike"}
+            words = [w for w in words if w not in skip]
             if words:
-                return Counter(words).most_common(1)[0][0]
-    return "misc"
+                return [w for w, _ in Counter(words).most_common(count)]
+    return ["misc"]
 
 
 class ScriptedLLM:
@@ -43,10 +49,14 @@ class ScriptedLLM:
         self.schemas: list[Any] = []
 
     def answer(self, prompt: str) -> str:
+        """Three candidate titles per cluster from its three most frequent words."""
         labels = [
             {
                 "id": cid,
-                "title": f"{self.title_prefix}{topic_word(prompt, cid).capitalize()} topics",
+                "titles": [
+                    f"{self.title_prefix}{word.capitalize()} matters"
+                    for word in topic_words(prompt, cid, 3)
+                ],
                 "description": f"Members share the word {topic_word(prompt, cid)}.",
             }
             for cid in group_ids(prompt)
@@ -136,7 +146,7 @@ class CountTitleLLM(ScriptedLLM):
 
     def answer(self, prompt: str) -> str:
         labels = [
-            {"id": c, "title": "15 texts", "description": "Some texts."} for c in group_ids(prompt)
+            {"id": c, "titles": ["15 texts"], "description": "Some texts."} for c in group_ids(prompt)
         ]
         return json.dumps({"clusters": labels})
 

@@ -40,8 +40,12 @@ def _request(n_clusters: int = 6, level: int = 1, topic_seed: str | None = None)
     per = len(texts) // n_clusters
     for c in range(n_clusters):
         members = np.arange(c * per, (c + 1) * per)
+        # Two children per parent (a single child would be inherited without a call).
         children = (
-            [ChildSummary(100 + c, f"Child title {c}", "child description", per)]
+            [
+                ChildSummary(100 + c, f"Child title {c}", "child description", per // 2, members[0]),
+                ChildSummary(200 + c, f"Other child {c}", "child description", per - per // 2),
+            ]
             if level >= 2
             else []
         )
@@ -86,16 +90,17 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     request = _request(n_clusters=2, level=2, topic_seed="equipment used")
     LLMSummarizer(llm, batch_size=2, retry=FAST, sample_chars=20).summarize_level(request)
     prompt = llm.prompts[0]
-    assert "level 2" in prompt
+    assert "parent groups" in prompt
     assert "equipment used" in prompt
-    assert '"Child title 0"' in prompt
+    assert '"Other child 0" (8); "Child title 0" (7)' in prompt  # largest first
     assert '"Child title 1"' in prompt
-    assert "## Group id=10\nSize: 15 members." in prompt
-    assert "broader than the sub-group titles" in prompt
-    assert '"posts"' in prompt  # the no-meta-words rule is stated
-    sample_lines = [line for line in prompt.splitlines() if line[:2] in {"1.", "2.", "3."}]
-    assert sample_lines
-    assert all(len(line) <= 3 + 20 for line in sample_lines)
+    assert "Group 10 (15 members)" in prompt
+    assert "Never reuse a sub-group's title" in prompt
+    assert "No words like posts" in prompt  # the no-meta-words rule is stated
+    # One example per child that has one (only "Child title N" does), cut to sample_chars.
+    sample_lines = [line for line in prompt.splitlines() if line.startswith("- ")]
+    assert len(sample_lines) == 2
+    assert all(len(line) <= 2 + 20 for line in sample_lines)
     schema = llm.schemas[0]
     assert schema["properties"]["clusters"]["minItems"] == 2
     assert schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"] == [10, 11]
@@ -280,8 +285,10 @@ def test_estimator_uses_llm_client_callable(tmp_path) -> None:
     model.save_model(tmp_path / "run")
     log = (tmp_path / "run" / "llm_log.jsonl").read_text().splitlines()
     assert len(log) == llm.calls
-    retries = sum("repeats the title" in json.loads(line)["prompt"] for line in log)
-    assert llm.calls == 3 + 2 + retries  # one call per cluster, plus broadening requests
+    retries = sum("Not allowed" in json.loads(line)["prompt"] for line in log)
+    parents = np.bincount(model.tree_.levels[1].parent, minlength=2)
+    asked = int((parents > 1).sum())  # a single-child parent inherits its child's title
+    assert llm.calls == 3 + asked + retries  # one call per cluster, plus re-asks
 
 
 @pytest.mark.parametrize(("sizes", "batch", "calls"), [([100, 20, 5], 1, 125), ([10], 4, 3)])
@@ -306,20 +313,54 @@ def test_concurrent_calls_keep_cluster_order() -> None:
     assert parallel == serial
 
 
-def test_a_title_copied_from_a_child_is_asked_again_once() -> None:
+def test_a_parent_whose_candidates_all_copy_a_child_is_asked_again_once() -> None:
     class CopyChildLLM(ScriptedLLM):
         def answer(self, prompt: str) -> str:
             ids = group_ids(prompt)
-            title = "Broader topic" if "repeats the title" in prompt else "Child title 0"
-            labels = [{"id": c, "title": title, "description": "d" * 5} for c in ids]
+            if "Not allowed" in prompt:
+                titles = [f"Broader topic {c}" for c in ids]
+            else:
+                titles = [f"Child title {c - 10}" for c in ids]
+            labels = [
+                {"id": c, "titles": [t, t.upper()], "description": "d" * 5}
+                for c, t in zip(ids, titles, strict=True)
+            ]
             return json.dumps({"clusters": labels})
 
     llm = CopyChildLLM()
-    summarizer = LLMSummarizer(llm, retry=FAST, broaden_copied_titles=True)
-    out = summarizer.summarize_level(_request(n_clusters=2, level=2))
-    # Cluster 10's child is "Child title 0": asked again; cluster 11's child differs: kept.
-    assert [s.title for s in out] == ["Broader topic", "Child title 0"]
-    assert llm.calls == 3
+    out = LLMSummarizer(llm, retry=FAST).summarize_level(_request(n_clusters=2, level=2))
+    assert [s.title for s in out] == ["Broader topic 10", "Broader topic 11"]
+    assert llm.calls == 4  # two asks, two re-asks with the rejected titles named
+    assert 'Not allowed (give 3 new titles): "Child title 0" (copies a sub-group' in llm.prompts[2]
+
+
+def test_a_parent_that_never_stops_copying_gets_a_conjunction_of_its_children() -> None:
+    class StubbornLLM(ScriptedLLM):
+        def answer(self, prompt: str) -> str:
+            ids = group_ids(prompt)
+            labels = [
+                {"id": c, "titles": [f"Child title {c - 10}"], "description": "d" * 5}
+                for c in ids
+            ]
+            return json.dumps({"clusters": labels})
+
+    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(_request(n_clusters=2, level=2))
+    assert out[0].title == "Other child 0 and Child title 0"  # the larger child first
+    assert out[0].note.startswith("no candidate passed: copies a sub-group's title")
+
+
+def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:
+    request = _request(n_clusters=2, level=2)
+    lone = [ChildSummary(7, "Ice Hockey", "Games and players.", 15)]
+    request.clusters[0] = ClusterBrief(10, 2, 15, np.arange(15), [0, 1], lone)
+    llm = ScriptedLLM()
+    out = LLMSummarizer(llm, retry=FAST).summarize_level(request)
+    assert (out[0].title, out[0].description, out[0].note) == (
+        "Ice Hockey",
+        "Games and players.",
+        "single child",
+    )
+    assert llm.calls == 1 and group_ids(llm.prompts[0]) == [11]
 
 
 def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:
@@ -344,9 +385,9 @@ def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
     LLMSummarizer(hinted, retry=FAST, distinctive_terms=6, contrast_neighbours=2).summarize_level(
         _request(n_clusters=3)
     )
-    assert not any("Words that set it apart" in p for p in plain.prompts)
-    assert all("Words that set it apart (hints for the subject" in p for p in hinted.prompts)
-    assert all(p.count("Similar groups it must not be confused with") == 1 for p in hinted.prompts)
+    assert not any("Key words:" in p or "Unlike:" in p for p in plain.prompts)
+    assert all("Key words:" in p for p in hinted.prompts)
+    assert all(p.count("Unlike: (") == 1 for p in hinted.prompts)
 
 
 @pytest.mark.parametrize("name", ["distinctive_terms", "contrast_neighbours"])

@@ -22,6 +22,7 @@ from hercules.engine.base import group_means, nearest_per_group
 from hercules.errors import ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
 from hercules.summarize.stats import index_clusters
+from hercules.title_quality import member_space, normalize_title
 from hercules.tree import ClusterTree, Level
 
 logger = logging.getLogger(__name__)
@@ -227,6 +228,10 @@ def summarise_clusters(
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(len(data) + 1))
     reps = _representatives(tree, level, n_representatives)
+    # A parent's prompt shows one example per child: the item closest to the child's centroid.
+    child_examples = (
+        [r[0] if r else None for r in _representatives(tree, level - 1, 1)] if (level >= 2) else []
+    )
     briefs = []
     for c in indices:
         children = []
@@ -239,6 +244,7 @@ def summarise_clusters(
                         below.titles[child],
                         below.descriptions[child],
                         int(below.num_items[child]),
+                        child_examples[child],
                     )
                 )
         briefs.append(
@@ -252,7 +258,17 @@ def summarise_clusters(
             )
         )
     _report(progress, f"Summarising level {level}", 0, len(briefs))
-    summaries = summarizer.summarize_level(LevelRequest(level, briefs, corpus, topic_seed))
+    taken = frozenset(normalize_title(t) for lvl in tree.levels[1:level] for t in lvl.titles if t)
+    request = LevelRequest(
+        level,
+        briefs,
+        corpus,
+        topic_seed,
+        embed=describe,
+        member_vectors=member_space(tree, describe),
+        taken_titles=taken,
+    )
+    summaries = summarizer.summarize_level(request)
     if len(summaries) != len(briefs):
         raise RuntimeError(
             f"{type(summarizer).__name__} returned {len(summaries)} summaries for "

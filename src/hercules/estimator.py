@@ -32,6 +32,7 @@ from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
 from hercules.summarize.items import image_captions
 from hercules.summarize.level0 import level0_summaries
+from hercules.title_quality import annotate_tree, tree_quality
 from hercules.tree import Cluster, ClusterTree, Level
 from hercules.vectors import check_embeddings, resolve_unit_norm, standardize
 
@@ -187,6 +188,7 @@ class Hercules:
                 f"No level could be built above the {len(corpus)} items (automatic k found no "
                 "structure). Give level_cluster_counts explicitly, e.g. [5]."
             )
+        annotate_tree(tree, tree_quality(tree, describe, seed=self.random_state))
         self.projections_ = add_reductions(tree, seed=self.random_state)
         self.tree_ = tree
         self.corpus_ = corpus

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn import metrics
 
 from hercules.errors import InputError
+from hercules.title_quality import tree_quality
 from hercules.tree import ClusterTree
 
 SILHOUETTE_SAMPLE = 10_000
@@ -87,7 +88,30 @@ def evaluate_tree_level(
             seed_vec = np.asarray(embed([topic_seed]), dtype=np.float64)[0]
             sims = _cosine(here, seed_vec)
             result["topic_alignment"] = float(sims.mean())
+    result.update(title_metrics(tree, level, seed=seed))
     return result
+
+
+def title_metrics(tree: ClusterTree, level: int, *, seed: int = 0) -> dict[str, float | int]:
+    """Faithfulness of the level's labels and its copied, duplicate and generic titles.
+
+    Definitions in :mod:`hercules.title_quality`; faithfulness needs description vectors
+    (``embed_descriptions=True``, the default) and is left out without them.
+    """
+    report = tree_quality(tree, None, seed=seed)["levels"][level - 1]
+    out: dict[str, float | int] = {
+        key: report[key]
+        for key in (
+            "copied_parent_titles",
+            "duplicate_titles",
+            "generic_titles",
+            "single_child_parents",
+        )
+    }
+    for key in ("faithfulness_siblings", "faithfulness_level"):
+        if report.get(key) is not None:
+            out[key] = report[key]
+    return out
 
 
 def _cosine(X: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ Layout (schema 1)::
 
     RUN/manifest.json          format, schema_version and the current payload folder
     RUN/data-<id>/run.json     parameters, modality, per-level sizes, PCA projections
-    RUN/data-<id>/nodes.parquet   one row per node of every level (titles, parents, sizes)
+    RUN/data-<id>/nodes.parquet   one row per node of every level (titles, parents, sizes,
+                                  title faithfulness and notes: hercules.title_quality)
     RUN/data-<id>/items.parquet   level-0 items: id and raw content (text, path or values)
     RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
 
@@ -167,6 +168,10 @@ def _write_payload(
                     if lvl.summary_failed is not None
                     else False,
                     "summary_stale": lvl.summary_stale if lvl.summary_stale is not None else False,
+                    "faithfulness": lvl.faithfulness
+                    if lvl.faithfulness is not None
+                    else np.nan,
+                    "title_note": lvl.title_notes if lvl.title_notes is not None else "",
                 }
             )
         )
@@ -243,6 +248,12 @@ def _read_level(
             else None
         ),
         reductions=reductions,
+        faithfulness=(
+            rows["faithfulness"].to_numpy(dtype=np.float64, copy=True)
+            if lvl > 0 and "faithfulness" in rows
+            else None
+        ),
+        title_notes=rows["title_note"].tolist() if lvl > 0 and "title_note" in rows else None,
     )
 
 

@@ -30,6 +30,10 @@ class Level:
     # Set by predict(append=True): membership moved enough that the summary may be outdated.
     summary_stale: np.ndarray | None = None
     reductions: dict[str, np.ndarray] = field(default_factory=dict)
+    # Title quality (hercules.title_quality): per-node faithfulness and notes such as
+    # "single child" or "copied child title"; None until measured.
+    faithfulness: np.ndarray | None = None
+    title_notes: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -7,6 +7,7 @@ in order, and must not raise for a single bad cluster: it marks that summary ``f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +22,7 @@ class ChildSummary:
     title: str
     description: str
     num_items: int
+    example_item: int | None = None  # the level-0 item closest to this child's centroid
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,20 @@ class ClusterBrief:
 
 @dataclass(frozen=True)
 class LevelRequest:
+    """One level to summarise.
+
+    ``embed`` (the run's text embedder) and ``member_vectors`` (level-0 items in its space)
+    let a summarizer check candidate titles against the members; ``taken_titles`` holds the
+    normalised titles already in the tree below, which a new title should not repeat.
+    """
+
     level: int
     clusters: list[ClusterBrief]
     corpus: Corpus
     topic_seed: str | None = None
+    embed: Callable[[list[str]], np.ndarray] | None = None
+    member_vectors: np.ndarray | None = None
+    taken_titles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,10 @@ class Summary:
     description: str
     failed: bool = False
     error: str | None = None
+    # The candidate titles the model offered, best first as chosen (empty for keyword titles),
+    # and why the title is what it is ("single child", "no candidate passed", ...).
+    candidates: tuple[str, ...] = ()
+    note: str = ""
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hercules.cache import Cache, cache_key
@@ -29,10 +29,13 @@ from hercules.summarize.prompt import PromptOptions, fit_block, header
 from hercules.summarize.schema import (
     AnswerError,
     batch_schema,
+    clean_description,
     clean_title,
     is_meta_title,
     parse_labels,
 )
+from hercules.summarize.verify import choose_titles, conjunction
+from hercules.title_quality import SINGLE_CHILD, normalize_title
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +75,6 @@ class LLMSummarizer:
         timeout: float | None = None,
         concurrency: int | None = None,
         seed: int = 0,
-        broaden_copied_titles: bool = False,
         distinctive_terms: int = 10,
         contrast_neighbours: int = 3,
     ) -> None:
@@ -107,9 +109,6 @@ class LLMSummarizer:
         self.timeout = timeout
         self.concurrency = concurrency or int(getattr(llm, "max_concurrency", 1) or 1)
         self.model_id = model_id(llm)
-        # Off by default: on 20NG it cost 22 extra calls and lowered title/group agreement at
-        # levels 2-3 (bench/results/llm_20ng_broaden.json).
-        self.broaden_copied_titles = broaden_copied_titles
         # On by default: on a 20NG sample they raised title/newsgroup agreement at both levels
         # at the same retrieval accuracy, for 13% more prompt tokens (llm_contrast.json).
         self.distinctive_terms = distinctive_terms
@@ -130,31 +129,111 @@ class LLMSummarizer:
             fit_block(b, request.corpus, self.options, budget, self._count, hint)
             for b, hint in zip(briefs, hints, strict=True)
         ]
-        batches = self._batches(blocks, head_tokens)
+        # A parent with one child is that child: it keeps the child's title, no call is made.
+        single = {i for i, b in enumerate(briefs) if b.level >= 2 and len(b.children) == 1}
+        asked = [i for i in range(len(briefs)) if i not in single]
         outcome = _Outcome()
-
-        def work(batch: list[int]) -> dict[int, Summary]:
-            return self._solve(request, blocks, batch)
-
-        if self.concurrency > 1 and len(batches) > 1:
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                for part in pool.map(work, batches):
-                    outcome.summaries.update(part)
-        else:
-            for batch in batches:
-                outcome.summaries.update(work(batch))
+        outcome.summaries.update(self._run_batches(request, blocks, asked, head_tokens))
+        for i in single:
+            child = briefs[i].children[0]
+            outcome.summaries[i] = Summary(child.title, child.description, note=SINGLE_CHILD)
         summaries = [outcome.summaries[i] for i in range(len(briefs))]
+        summaries = self._select(request, blocks, summaries, single)
         failed = [i for i, s in enumerate(summaries) if s.failed]
         if failed:
             summaries = self._fallback(request, summaries, failed)
         return summaries
 
+    def _run_batches(
+        self,
+        request: LevelRequest,
+        blocks: list[tuple[str, int]],
+        indices: list[int],
+        head_tokens: int,
+        feedback: dict[int, str] | None = None,
+    ) -> dict[int, Summary]:
+        batches = self._batches(blocks, head_tokens, indices)
+        done: dict[int, Summary] = {}
+
+        def work(batch: list[int]) -> dict[int, Summary]:
+            return self._solve(request, blocks, batch, feedback)
+
+        if self.concurrency > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(self.concurrency) as pool:
+                for part in pool.map(work, batches):
+                    done.update(part)
+        else:
+            for batch in batches:
+                done.update(work(batch))
+        return done
+
+    def _select(
+        self,
+        request: LevelRequest,
+        blocks: list[tuple[str, int]],
+        summaries: list[Summary],
+        single: set[int],
+    ) -> list[Summary]:
+        """Pick each cluster's title among its candidates; re-ask once where all failed."""
+        open_ = [i for i, s in enumerate(summaries) if not s.failed and i not in single]
+        if not open_:
+            return summaries
+        # Single-child titles are taken too: a sibling must not repeat them.
+        taken = request.taken_titles | {normalize_title(summaries[i].title) for i in single}
+        view = replace(request, clusters=[request.clusters[i] for i in open_], taken_titles=taken)
+        chosen, verdicts = choose_titles(view, [list(summaries[i].candidates) for i in open_])
+        retry = [pos for pos, pick in enumerate(chosen) if pick is None]
+        if retry:
+            feedback = {
+                open_[pos]: "Not allowed (give 3 new titles): "
+                + "; ".join(f'"{v.title}" ({v.reason})' for v in verdicts[pos])
+                for pos in retry
+            }
+            again = self._run_batches(
+                request, blocks, [open_[pos] for pos in retry], 0, feedback=feedback
+            )
+            for pos in retry:
+                first = summaries[open_[pos]]
+                second = again.get(open_[pos])
+                if second is not None and not second.failed:
+                    summaries[open_[pos]] = replace(
+                        second, candidates=first.candidates + second.candidates
+                    )
+            chosen, verdicts = choose_titles(view, [list(summaries[i].candidates) for i in open_])
+        out = list(summaries)
+        for pos, i in enumerate(open_):
+            pick = chosen[pos]
+            ranked = sorted(verdicts[pos], key=lambda v: (bool(v.reason), -v.score))
+            candidates = tuple(v.title for v in ranked)
+            if pick is not None:
+                out[i] = replace(
+                    summaries[i], title=verdicts[pos][pick].title, candidates=candidates
+                )
+                continue
+            brief = request.clusters[i]
+            if brief.level >= 2 and len(brief.children) > 1:
+                title = conjunction(
+                    [c.title for c in brief.children], [c.num_items for c in brief.children]
+                )
+            else:  # the best-fitting candidate, even if it repeats a title elsewhere
+                title = ranked[0].title
+            out[i] = replace(
+                summaries[i],
+                title=title,
+                candidates=candidates,
+                note="no candidate passed: " + "; ".join(sorted({v.reason for v in ranked})),
+            )
+        return out
+
     # ------------------------------------------------------------------ batching
-    def _batches(self, blocks: list[tuple[str, int]], head_tokens: int) -> list[list[int]]:
+    def _batches(
+        self, blocks: list[tuple[str, int]], head_tokens: int, indices: list[int]
+    ) -> list[list[int]]:
         batches: list[list[int]] = []
         current: list[int] = []
         used = head_tokens
-        for i, (_, tokens) in enumerate(blocks):
+        for i in indices:
+            tokens = blocks[i][1]
             if current and (
                 len(current) >= self.batch_size or used + tokens > self.max_prompt_tokens
             ):
@@ -167,12 +246,16 @@ class LLMSummarizer:
         return batches
 
     def _solve(
-        self, request: LevelRequest, blocks: list[tuple[str, int]], batch: list[int]
+        self,
+        request: LevelRequest,
+        blocks: list[tuple[str, int]],
+        batch: list[int],
+        feedback: dict[int, str] | None = None,
     ) -> dict[int, Summary]:
         """Ask for ``batch``; on final failure split it, down to single clusters."""
         try:
-            done = self._ask(request, blocks, batch)
-            return self._broaden(request, blocks, done) if self.broaden_copied_titles else done
+            notes = [feedback[i] for i in batch if i in feedback] if feedback else []
+            return self._ask(request, blocks, batch, feedback="\n".join(notes) or None)
         except Exception as exc:  # any backend or answer failure; never crash the run
             if len(batch) > 1:
                 half = len(batch) // 2
@@ -180,8 +263,8 @@ class LLMSummarizer:
                     "Batch of %d failed at level %d (%s); splitting", len(batch), request.level, exc
                 )
                 return {
-                    **self._solve(request, blocks, batch[:half]),
-                    **self._solve(request, blocks, batch[half:]),
+                    **self._solve(request, blocks, batch[:half], feedback),
+                    **self._solve(request, blocks, batch[half:], feedback),
                 }
             brief = request.clusters[batch[0]]
             message = f"{type(exc).__name__}: {exc}"[:500]
@@ -192,24 +275,6 @@ class LLMSummarizer:
                 message,
             )
             return {batch[0]: Summary("", "", failed=True, error=message)}
-
-    def _broaden(
-        self, request: LevelRequest, blocks: list[tuple[str, int]], done: dict[int, Summary]
-    ) -> dict[int, Summary]:
-        """A title that repeats a child's title is asked again once, with that as feedback."""
-        for index, summary in list(done.items()):
-            children = {c.title.strip().lower() for c in request.clusters[index].children}
-            if summary.title.strip().lower() not in children:
-                continue
-            feedback = (
-                f'Your title "{summary.title}" repeats the title of one sub-group. Write a '
-                "broader title that covers all the sub-groups listed."
-            )
-            try:
-                done[index] = self._ask(request, blocks, [index], feedback=feedback)[index]
-            except Exception as exc:  # keep the first answer; it is valid, only narrow
-                logger.info("Broadening the title of cluster %s failed: %s", index, exc)
-        return done
 
     def _ask(
         self,
@@ -290,13 +355,14 @@ class LLMSummarizer:
         out = {}
         for index, brief in zip(batch, briefs, strict=True):
             label = labels[int(brief.cluster_id)]
-            title = clean_title(label.title)
-            description = " ".join(label.description.split())
-            if len(title) < 2 or is_meta_title(title):
+            candidates = [clean_title(t) for t in label.candidates]
+            candidates = [t for t in candidates if len(t) >= 2 and not is_meta_title(t)]
+            if not candidates:
                 raise AnswerError(
-                    f"no topic in the title for cluster {brief.cluster_id}: {title!r}"
+                    f"no topic in the titles for cluster {brief.cluster_id}: {label.candidates!r}"
                 )
-            out[index] = Summary(title, description)
+            description = clean_description(label.description)
+            out[index] = Summary(candidates[0], description, candidates=tuple(candidates))
         return out
 
     def _fallback(

@@ -15,6 +15,7 @@ import numpy as np
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import ClusterBrief
 from hercules.summarize.level0 import shorten
+from hercules.summarize.schema import CANDIDATES
 from hercules.summarize.stats import numeric_profile
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
@@ -30,40 +31,56 @@ class ClusterHints:
 
 @dataclass(frozen=True)
 class PromptOptions:
-    n_samples: int = 5
-    sample_chars: int = 300
+    n_samples: int = 4
+    sample_chars: int = 180
     sampling: str = "centroid_closest"  # or "random"
-    max_children: int = 15
+    max_children: int = 8
+    child_sample_chars: int = 110
     numeric_columns: int = 8
     seed: int = 0
 
 
+# Worked examples of naming a parent, from domains far from any likely corpus so that the model
+# copies the move (a shared category, or an honest conjunction), not the words.
+_PARENT_EXAMPLES = (
+    'Sub-groups "Sourdough Bread", "Chocolate Cakes", "Pie Crusts" -> "Home Baking". '
+    'Sub-groups "Jazz Piano", "Guitar Chords" -> "Playing Music". '
+    'Sub-groups "Tax Returns", "Hiking Trails" (nothing shared) -> "Taxes and Hiking".'
+)
+
+
 def header(level: int, modality: str, ids: list[int], topic_seed: str | None) -> str:
     kind = _KIND.get(modality, "items")
-    lines = [
-        f"You name groups of {kind} in a topic hierarchy. These groups are at level {level} "
-        "(level 1 is the most specific; higher levels merge the ones below).",
-    ]
+    many = len(ids) > 1
+    lines = []
+    if level >= 2:
+        lines.append(
+            f"Name parent groups of {kind}. A parent merges the sub-groups listed under it."
+        )
+        what = (
+            "the theme ALL its sub-groups share: a broader category, or if they share none, a "
+            "short conjunction of the main subjects. Never reuse a sub-group's title"
+        )
+    else:
+        lines.append(f"Name groups of {kind} by the subject their members share.")
+        what = "the specific subject, as a section heading that tells it apart from similar groups"
     if topic_seed:
-        lines.append(f"Focus every title and description on this aspect: {topic_seed}.")
-    broader = (
-        " It must be broader than the sub-group titles and cover all of them; do not reuse one "
-        "sub-group's title."
-        if level >= 2
-        else ""
+        lines.append(f"Focus titles and descriptions on this aspect: {topic_seed}.")
+    lines.append(
+        f'For {"each group" if many else "the group"} give "titles": {CANDIDATES} different '
+        f'candidate titles of 1-5 words naming {what}; and "description": one sentence of at '
+        "most 20 words on what the members discuss."
     )
-    lines += [
-        "For each group below write:",
-        '- "title": 2 to 6 words naming the subject its members share, specific enough to tell '
-        "it apart from the other groups, like a section heading."
-        + broader
-        + ' Never use container words such as "posts", "documents", "texts", "messages", '
-        '"articles", "discussion", "cluster", "group" or "collection" in a title.',
-        '- "description": one or two sentences saying what the members have in common and what '
-        "sets them apart.",
-        'Answer with JSON only, no markdown: {"clusters": [{"id": <id>, "title": "...", '
-        f'"description": "..."}}]}} with exactly one entry for each id in {ids}.',
-    ]
+    lines.append("No words like posts, texts, group, discussion, topics, news, general, various.")
+    if level >= 2:
+        lines.append("Examples: " + _PARENT_EXAMPLES)
+    if many:
+        lines.append(
+            f'Answer JSON {{"clusters": [{{"id": ..., "titles": [...], '
+            f'"description": "..."}}]}} with one entry for each id in {ids}.'
+        )
+    else:
+        lines.append('Answer JSON {"titles": [...], "description": "..."}.')
     return "\n".join(lines)
 
 
@@ -78,32 +95,33 @@ def cluster_block(
 ) -> str:
     chars = sample_chars if sample_chars is not None else options.sample_chars
     count = n_samples if n_samples is not None else options.n_samples
-    if brief.level >= 2 and brief.children:
-        count = min(count, 3)
-    lines = [f"## Group id={brief.cluster_id}", f"Size: {brief.num_items} members."]
-    if brief.children:
-        lines.append(f"Its {len(brief.children)} sub-groups:")
+    parent = brief.level >= 2 and bool(brief.children)
+    lines = [f"Group {brief.cluster_id} ({brief.num_items} members)"]
+    if parent:
         kids = sorted(brief.children, key=lambda c: -c.num_items)[: options.max_children]
-        for child in kids:
-            lines.append(
-                f'- "{child.title}" ({child.num_items} items): {shorten(child.description, 160)}'
-            )
-    if hints is not None and hints.terms:
+        more = len(brief.children) - len(kids)
         lines.append(
-            "Words that set it apart (hints for the subject, not a title to copy): "
-            + ", ".join(hints.terms)
+            "Sub-groups: "
+            + "; ".join(f'"{child.title}" ({child.num_items})' for child in kids)
+            + (f"; and {more} smaller" if more > 0 else "")
         )
+    if hints is not None and hints.terms:
+        lines.append("Key words: " + ", ".join(hints.terms))
     if hints is not None and hints.neighbours:
-        others = "; ".join(f"({n})" for n in hints.neighbours)
-        lines.append(f"Similar groups it must not be confused with, by their top words: {others}")
+        lines.append("Unlike: " + "; ".join(f"({n})" for n in hints.neighbours))
     if corpus.numeric is not None:
         lines.append("Statistics (group mean vs overall mean, z-score):")
         lines += _numeric_lines(corpus, brief.member_items, options.numeric_columns)
-    samples = pick_samples(brief, options, count)
-    if samples:
-        lines.append("Example members:")
-        for i, item in enumerate(samples, 1):
-            lines.append(f"{i}. {shorten(corpus.item_text(item), chars) or '(empty)'}")
+    if parent:
+        # One example per sub-group, not the parent's nearest items: those come from its
+        # largest child and lead the model to name that child.
+        examples = [c.example_item for c in kids if c.example_item is not None][:count]
+        chars = min(chars, options.child_sample_chars)
+    else:
+        examples = pick_samples(brief, options, count)
+    if examples:
+        lines.append("Examples:")
+        lines += [f"- {shorten(corpus.item_text(item), chars) or '(empty)'}" for item in examples]
     return "\n".join(lines)
 
 

@@ -15,14 +15,35 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 TITLE_MAX = 80
 DESCRIPTION_MAX = 600
+# What the model is asked for: a few short candidate titles and one short sentence. Tight
+# bounds keep generation near 40 tokens a cluster (the throughput issue's token diet).
+CANDIDATES = 3
+CANDIDATE_MAX = 48
+SENTENCE_MAX = 160
 
 
 class ClusterLabel(BaseModel):
+    """One cluster's answer: candidate ``titles`` (or a single ``title``) and a description."""
+
     model_config = ConfigDict(extra="ignore")
 
     id: int = Field(description="The cluster id given in the prompt")
-    title: str = Field(min_length=2, max_length=TITLE_MAX * 2, description="2-8 word topic name")
+    title: str | None = Field(default=None, max_length=TITLE_MAX * 2)
+    titles: list[str] | None = Field(default=None, max_length=8)
     description: str = Field(min_length=2, max_length=DESCRIPTION_MAX * 2)
+
+    @property
+    def candidates(self) -> list[str]:
+        """The offered titles in the model's order, blanks and repeats removed."""
+        offered = list(self.titles or []) + ([self.title] if self.title else [])
+        seen: set[str] = set()
+        out = []
+        for text in offered:
+            key = " ".join(str(text).lower().split())
+            if len(key) >= 2 and key not in seen:
+                seen.add(key)
+                out.append(str(text))
+        return out
 
 
 class LabelBatch(BaseModel):
@@ -35,16 +56,37 @@ class AnswerError(ValueError):
     """The model's answer could not be read as the summaries asked for."""
 
 
+def _label_properties(ids: list[int] | None) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    if ids is not None:
+        props["id"] = {"type": "integer", "enum": list(ids)}
+    props["titles"] = {
+        "type": "array",
+        "items": {"type": "string", "minLength": 2, "maxLength": CANDIDATE_MAX},
+        "minItems": CANDIDATES,
+        "maxItems": CANDIDATES,
+    }
+    props["description"] = {"type": "string", "minLength": 2, "maxLength": SENTENCE_MAX}
+    return props
+
+
 def batch_schema(ids: list[int]) -> dict[str, Any]:
-    """JSON schema for exactly ``len(ids)`` labels whose ids come from ``ids``."""
+    """JSON schema for the answer about the clusters ``ids``.
+
+    One cluster: a bare ``{"titles": [...], "description": "..."}`` (no id to repeat, fewer
+    generated tokens). Several: ``{"clusters": [...]}`` with exactly one entry per id.
+    """
+    if len(ids) == 1:
+        return {
+            "type": "object",
+            "properties": _label_properties(None),
+            "required": ["titles", "description"],
+            "additionalProperties": False,
+        }
     item = {
         "type": "object",
-        "properties": {
-            "id": {"type": "integer", "enum": list(ids)},
-            "title": {"type": "string", "minLength": 2, "maxLength": TITLE_MAX},
-            "description": {"type": "string", "minLength": 2, "maxLength": DESCRIPTION_MAX},
-        },
-        "required": ["id", "title", "description"],
+        "properties": _label_properties(ids),
+        "required": ["id", "titles", "description"],
         "additionalProperties": False,
     }
     return {
@@ -111,13 +153,15 @@ def parse_labels(text: str, ids: list[int]) -> dict[int, ClusterLabel]:
     """Validate an answer for the clusters ``ids``; the id set must match exactly."""
     data = extract_json(text)
     if isinstance(data, dict) and "clusters" not in data and len(ids) == 1:
-        data = {"clusters": [{"id": ids[0], **data}]}  # a lone label for a lone cluster
+        data = {"clusters": [{**data, "id": ids[0]}]}  # a lone label for a lone cluster
     try:
         batch = LabelBatch.model_validate(data)
     except ValidationError as exc:
         raise AnswerError(f"answer does not match the schema: {exc.errors()[:2]}") from exc
     found: dict[int, ClusterLabel] = {}
     for label in batch.clusters:
+        if not label.candidates:
+            raise AnswerError(f"no title in the answer for cluster {label.id}")
         found.setdefault(label.id, label)
     missing = sorted(set(ids) - set(found))
     if missing:
@@ -178,3 +222,36 @@ def clean_title(title: str) -> str:
         cut = text[: TITLE_MAX - 1].rsplit(" ", 1)[0]
         text = cut.rstrip(" ,;:-") + "…"
     return text
+
+
+# Descriptions say what the members share, not what the container holds ("This group
+# includes ...") nor what the subject is in general ("Christianity is a major religion ...").
+_OPENER = re.compile(
+    r"^\s*(?:this|the|these)\s+(?:group|cluster|collection|category|set|sub-?groups?|"
+    r"posts?|documents?|texts?|messages?|articles?|items?|members?)"
+    r"(?:\s+of\s+\w+)?\s+(?:mainly\s+|mostly\s+|primarily\s+)?"
+    r"(?:includes?|contains?|covers?|consists?\s+of|is\s+about|are\s+about|focus(?:es)?\s+on|"
+    r"discuss(?:es)?|features?|deals?\s+with|revolves?\s+around|centers?\s+on|talks?\s+about|"
+    r"explores?|addresses|share)\s+",
+    re.IGNORECASE,
+)
+
+
+def clean_description(text: str) -> str:
+    """Collapse spacing and drop a container opener, keeping what follows it."""
+    text = " ".join(text.split())
+    match = _OPENER.match(text)
+    if match and match.end() < len(text):
+        rest = text[match.end() :]
+        text = rest[0].upper() + rest[1:]
+    return text
+
+
+def is_definition(description: str, title: str) -> bool:
+    """True for an encyclopedia line about the subject ("X is a major world religion ...")."""
+    head = re.escape(" ".join(title.lower().split()))
+    return bool(
+        re.match(
+            rf"^\s*(?:the\s+)?{head}\s+(?:is|are|was|were)\s+(?:a|an|the)\b", description.lower()
+        )
+    )

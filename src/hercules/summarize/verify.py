@@ -1,0 +1,142 @@
+"""Choosing among a model's candidate titles: rules first, then the embedding model as judge.
+
+The model offers a few candidate titles per cluster in one answer. A candidate is **rejected**
+when it names a container ("Posts about ..."), copies one of the cluster's children, names no
+subject ("World News"), repeats a word ("Russia-Russia Cooperation") or is already a title
+elsewhere in the tree. Among the rest the **most faithful** wins: the one whose embedding is
+closest to its own cluster's members relative to the closest other cluster of the level
+(the margin ``cos(title, own centroid) - max cos(title, other centroid)``), so the text
+embedder acts as a verifier at no extra model call. Duplicates inside a level are settled by
+giving the title to the cluster it fits best; the other takes its next candidate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from hercules.engine.base import group_means
+from hercules.summarize.base import LevelRequest
+from hercules.summarize.schema import clean_title, is_meta_title
+from hercules.title_quality import (
+    copies_a_child,
+    has_repeated_word,
+    is_generic_title,
+    normalize_title,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One candidate with why it was rejected ("" when it passed) and its fit score."""
+
+    title: str
+    reason: str
+    score: float = float("nan")
+
+
+def reject_reason(title: str, child_titles: list[str], taken: frozenset[str] | set[str]) -> str:
+    """Why ``title`` cannot name the cluster, or "" when it may."""
+    if len(title) < 2 or is_meta_title(title):
+        return "names the container, not the subject"
+    if copies_a_child(title, child_titles):
+        return "copies a sub-group's title"
+    if is_generic_title(title):
+        return "generic"
+    if has_repeated_word(title):
+        return "repeats a word"
+    if normalize_title(title) in taken:
+        return "already a title in the tree"
+    return ""
+
+
+def fit_scores(request: LevelRequest, candidates: list[list[str]]) -> list[np.ndarray] | None:
+    """Margin of each candidate for its own cluster over the best other cluster of the level.
+
+    None when the request carries no embedder or no member vectors in its space.
+    """
+    vectors = request.member_vectors
+    if request.embed is None or vectors is None or len(request.clusters) < 2:
+        return None
+    flat = [title for titles in candidates for title in titles]
+    if not flat:
+        return None
+    labels = np.full(len(vectors), -1, dtype=np.int64)
+    for pos, brief in enumerate(request.clusters):
+        labels[brief.member_items] = pos
+    inside = labels >= 0
+    unit = vectors[inside] / np.maximum(
+        np.linalg.norm(vectors[inside], axis=1, keepdims=True), 1e-12
+    )
+    centroids = group_means(unit, labels[inside], len(request.clusters))
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    embedded = np.asarray(request.embed(flat), dtype=np.float32)
+    if embedded.ndim != 2 or embedded.shape[1] != centroids.shape[1]:
+        logger.info("Title verifier skipped: label and member vectors differ in width.")
+        return None
+    embedded /= np.maximum(np.linalg.norm(embedded, axis=1, keepdims=True), 1e-12)
+    sims = embedded @ centroids.T
+    out, start = [], 0
+    for c, titles in enumerate(candidates):
+        block = sims[start : start + len(titles)]
+        start += len(titles)
+        others = np.delete(block, c, axis=1)
+        out.append(block[:, c] - others.max(axis=1))
+    return out
+
+
+def choose_titles(
+    request: LevelRequest, candidates: list[list[str]]
+) -> tuple[list[int | None], list[list[Verdict]]]:
+    """Index of the chosen candidate per cluster (None when every one was rejected).
+
+    Clusters pick in order of how well their best candidate fits, so a title wanted by two
+    clusters goes to the one it describes better.
+    """
+    cleaned = [[clean_title(t) for t in titles] for titles in candidates]
+    scores = fit_scores(request, cleaned)
+    verdicts: list[list[Verdict]] = []
+    for c, titles in enumerate(cleaned):
+        kids = [child.title for child in request.clusters[c].children]
+        own = scores[c] if scores is not None else np.zeros(len(titles))
+        # Rank 0 is the model's first choice: without scores, its order decides.
+        ranked = own - 1e-6 * np.arange(len(titles))
+        verdicts.append(
+            [
+                Verdict(t, reject_reason(t, kids, request.taken_titles), float(ranked[i]))
+                for i, t in enumerate(titles)
+            ]
+        )
+    best = [max((v.score for v in vs if not v.reason), default=-np.inf) for vs in verdicts]
+    chosen: list[int | None] = [None] * len(cleaned)
+    used: set[str] = set()
+    for c in np.argsort(-np.asarray(best), kind="stable"):
+        order = sorted(range(len(verdicts[c])), key=lambda i: -verdicts[c][i].score)
+        for i in order:
+            verdict = verdicts[c][i]
+            key = normalize_title(verdict.title)
+            if verdict.reason:
+                continue
+            if key in used:
+                verdicts[c][i] = Verdict(
+                    verdict.title, "another cluster fits it better", verdict.score
+                )
+                continue
+            chosen[c] = i
+            used.add(key)
+            break
+    return chosen, verdicts
+
+
+def conjunction(child_titles: list[str], sizes: list[int]) -> str:
+    """An honest name for a parent whose children share no theme: its two largest subjects."""
+    order = sorted(range(len(child_titles)), key=lambda i: -sizes[i])
+    names = [child_titles[i] for i in order[:2]]
+    text = " and ".join(names)
+    if len(child_titles) > 2:
+        text += " and more"
+    return text

@@ -1,0 +1,252 @@
+"""How good are the titles? Faithfulness, copied parent titles, duplicates, generic titles.
+
+**Faithfulness** of a cluster's label (title + description) is the share of its members whose
+nearest label, among a set of competing labels, is their own cluster's. It is the embedding
+proxy of ProxAnn's protocol (ACL 2025: infer a category from a label, then apply it to other
+documents): a label that names what its members share picks them out; a vague or copied one
+does not. Labels and members are compared in the run's text-embedding space (cosine).
+Two competitor sets are scored:
+
+- ``siblings``: the clusters with the same parent (at the top level, the whole level). A
+  cluster without siblings scores 1.0 by definition and is counted apart.
+- ``level``: every cluster of the level.
+
+Members are a fixed, seeded sample of at most ``sample`` level-0 items per cluster, so the
+score costs no model call and is the same on every rerun.
+
+The title checks are plain string rules: a **copy** is a parent whose title equals one of its
+children's titles (case, punctuation and spacing ignored; single-child parents excepted);
+a **duplicate** is a title that appears on more than one node of the tree (levels >= 1); a
+**generic** title names no subject ("World News", "General Discussion", "Miscellaneous").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from hercules.tree import ClusterTree
+
+FAITHFULNESS_SAMPLE = 64
+SINGLE_CHILD = "single child"
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Words that name no subject on their own; a title made only of these (and stop words) is
+# generic. Kept short on purpose: a false "generic" rejects a good candidate.
+_GENERIC_WORDS = frozenset(
+    """
+    general misc miscellaneous various assorted other others mixed diverse broad wide range
+    topics topic subjects subject issues issue matters things stuff content contents news
+    world global current daily latest updates update discussion discussions conversation
+    conversations talk posts post messages message articles article texts text documents
+    document items item information info questions question answers answer comments comment
+    miscellany overview summary collection group groups cluster clusters category categories
+    interests interest life everyday people community communities online internet web forum
+    forums usenet newsgroup newsgroups opinions opinion views thoughts ideas debates debate
+    random stuff etc
+    """.split()
+)
+_STOP = frozenset(
+    "a an the and or of in on for to with about from by at as its their this that these those "
+    "is are be &".split()
+)
+
+
+def normalize_title(title: str) -> str:
+    """Lower case, words only: ``"Ford  Mustang!"`` and ``"ford mustang"`` are the same title."""
+    return " ".join(_WORD.findall(title.lower()))
+
+
+def title_words(title: str) -> list[str]:
+    return _WORD.findall(title.lower())
+
+
+def is_generic_title(title: str) -> bool:
+    """True when every content word of ``title`` is a subject-less word ("World News")."""
+    words = [w for w in title_words(title) if w not in _STOP]
+    return not words or all(w in _GENERIC_WORDS for w in words)
+
+
+def has_repeated_word(title: str) -> bool:
+    """True for titles such as "Russia-Russia Cooperation" (a content word used twice)."""
+    words = [w for w in title_words(title) if w not in _STOP]
+    return len(words) != len(set(words))
+
+
+def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
+    norm = normalize_title(title)
+    return any(norm == normalize_title(child) for child in child_titles)
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
+def sample_members(labels: np.ndarray, k: int, sample: int, seed: int) -> list[np.ndarray]:
+    """At most ``sample`` level-0 indices per cluster, seeded, sorted (reproducible)."""
+    rng = np.random.default_rng(seed)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    out = []
+    for c in range(k):
+        members = order[bounds[c] : bounds[c + 1]]
+        if len(members) > sample:
+            members = np.sort(rng.choice(members, size=sample, replace=False))
+        out.append(members)
+    return out
+
+
+def faithfulness(
+    label_vectors: np.ndarray,
+    member_vectors: np.ndarray,
+    members: Sequence[np.ndarray],
+    competitors: Sequence[np.ndarray],
+) -> np.ndarray:
+    """Per cluster c: share of ``members[c]`` whose nearest label in ``competitors[c]`` is c.
+
+    ``label_vectors`` (k, d) embed the labels; ``member_vectors`` (n, d) the level-0 items;
+    ``competitors[c]`` are cluster indices that include c. NaN for a cluster without members.
+    """
+    labels = _unit(label_vectors)
+    scores = np.full(len(labels), np.nan)
+    for c, (rows, rivals) in enumerate(zip(members, competitors, strict=True)):
+        if len(rows) == 0:
+            continue
+        rivals = np.asarray(rivals)
+        sims = _unit(member_vectors[rows]) @ labels[rivals].T
+        scores[c] = float(np.mean(rivals[sims.argmax(axis=1)] == c))
+    return scores
+
+
+def member_space(
+    tree: ClusterTree, embed: Callable[[list[str]], np.ndarray] | None
+) -> np.ndarray | None:
+    """Level-0 vectors in the text-embedding space of the labels, or None when there are none.
+
+    Level 0's description vectors are that space (for texts they are the item embeddings).
+    Precomputed text vectors (``fit(texts, embeddings=X)``) are taken to come from the same
+    model when their width matches the embedder's; a different width means another space,
+    and nothing is scored.
+    """
+    first = tree.levels[0]
+    vectors = first.description_embedding
+    if vectors is None and tree.modality == "text":
+        vectors = first.representation
+    if vectors is None or embed is None:
+        return vectors
+    probe = np.asarray(embed(["probe"]))
+    return vectors if probe.shape[-1] == vectors.shape[1] else None
+
+
+def level_quality(
+    tree: ClusterTree,
+    level: int,
+    member_vectors: np.ndarray | None,
+    *,
+    sample: int = FAITHFULNESS_SAMPLE,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Per-node arrays (``faithfulness``, ``note``) and per-level figures for one level."""
+    data = tree.levels[level]
+    k = len(data)
+    below = tree.levels[level - 1]
+    children: list[list[str]] = [[] for _ in range(k)]
+    if level >= 2 and below.parent is not None:
+        for child, parent in enumerate(below.parent):
+            children[int(parent)].append(below.titles[child])
+    single = np.array([level >= 2 and len(kids) == 1 for kids in children])
+    copied = np.array(
+        [
+            not one and copies_a_child(t, kids)
+            for t, kids, one in zip(data.titles, children, single, strict=True)
+        ]
+    )
+    generic = np.array([is_generic_title(t) for t in data.titles])
+    notes = [
+        SINGLE_CHILD if one else "copied child title" if cp else "generic title" if gen else ""
+        for one, cp, gen in zip(single, copied, generic, strict=True)
+    ]
+    out: dict[str, Any] = {
+        "level": level,
+        "clusters": k,
+        "single_child_parents": int(single.sum()),
+        "copied_parent_titles": int(copied.sum()),
+        "generic_titles": int(generic.sum()),
+        "notes": notes,
+    }
+    if (
+        member_vectors is None
+        or data.description_embedding is None
+        or member_vectors.shape[1] != data.description_embedding.shape[1]
+    ):
+        out["faithfulness"] = np.full(k, np.nan)
+        return out
+    labels = tree.labels(level)
+    members = sample_members(labels, k, sample, seed + level)
+    everyone = np.arange(k)
+    parent = data.parent
+    if parent is None:  # the top level: its siblings are the whole level
+        siblings = [everyone] * k
+    else:
+        siblings = [np.flatnonzero(parent == parent[c]) for c in range(k)]
+    vs_siblings = faithfulness(data.description_embedding, member_vectors, members, siblings)
+    vs_level = faithfulness(data.description_embedding, member_vectors, members, [everyone] * k)
+    with_rivals = np.array([len(s) > 1 for s in siblings])
+    out["faithfulness"] = vs_siblings
+    out["faithfulness_siblings"] = _mean(vs_siblings[with_rivals])
+    out["faithfulness_level"] = _mean(vs_level)
+    out["clusters_without_siblings"] = int((~with_rivals).sum())
+    return out
+
+
+def tree_quality(
+    tree: ClusterTree,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    *,
+    sample: int = FAITHFULNESS_SAMPLE,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """:func:`level_quality` for every level plus duplicate titles across the whole tree."""
+    vectors = member_space(tree, embed)
+    levels = [
+        level_quality(tree, lvl, vectors, sample=sample, seed=seed)
+        for lvl in range(1, tree.top_level + 1)
+    ]
+    counts = Counter(
+        normalize_title(t) for lvl in tree.levels[1:] for t in lvl.titles if normalize_title(t)
+    )
+    duplicated = {t for t, n in counts.items() if n > 1}
+    for report, lvl in zip(levels, tree.levels[1:], strict=True):
+        dup = [normalize_title(t) in duplicated for t in lvl.titles]
+        report["duplicate_titles"] = int(sum(dup))
+        report["notes"] = [
+            note or ("duplicate title" if d else "")
+            for note, d in zip(report["notes"], dup, strict=True)
+        ]
+    return {"levels": levels, "duplicate_titles": int(sum(counts[t] for t in duplicated))}
+
+
+def annotate_tree(tree: ClusterTree, quality: dict[str, Any]) -> None:
+    """Store per-node faithfulness and notes on the levels (saved with the run)."""
+    for report in quality["levels"]:
+        lvl = tree.levels[report["level"]]
+        lvl.faithfulness = np.asarray(report["faithfulness"], dtype=np.float64)
+        lvl.title_notes = list(report["notes"])
+
+
+def summary_table(quality: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-level figures without the per-node arrays (for printing and results files)."""
+    rows = []
+    for report in quality["levels"]:
+        rows.append({k: v for k, v in report.items() if k not in ("faithfulness", "notes")})
+    return rows
+
+
+def _mean(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)]
+    return round(float(values.mean()), 4) if len(values) else None
