@@ -71,6 +71,10 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
+        if schema is not None and "clusters" not in schema["properties"]:  # one cluster, bare
+            pool = [w for w in _WORD.findall(prompt.lower()) if w in _VOCAB] or ["misc"]
+            titles = [f"{w.title()} themes" for w in dict.fromkeys(pool)][:3]
+            return json.dumps({"titles": titles, "description": label["description"]})
         if schema is not None:
             ids = schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"]
         else:

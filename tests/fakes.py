@@ -20,10 +20,12 @@ class HashingEmbedder:
         self.dim = dim
         self.calls = 0
         self.items_seen = 0
+        self.seen: list[str] = []
 
     def embed(self, items: Sequence[str]) -> np.ndarray:
         self.calls += 1
         self.items_seen += len(items)
+        self.seen.extend(str(item) for item in items)
         out = np.zeros((len(items), self.dim), dtype=np.float32)
         for row, text in enumerate(items):
             for word in _WORD.findall(str(text).lower()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hercules.summarize.base import LevelRequest
-from hercules.summarize.keywords import term_scores, top_terms
+from hercules.summarize.keywords import distinctive_terms, term_scores, top_terms
 from hercules.summarize.prompt import ClusterHints
 
 NEIGHBOUR_TERMS = 3
@@ -23,7 +23,7 @@ def contrast_hints(request: LevelRequest, n_terms: int, n_neighbours: int) -> li
     if request.corpus.numeric is not None or (n_terms <= 0 and n_neighbours <= 0):
         return [ClusterHints([], []) for _ in range(k)]
     scores, vocab = term_scores(request)
-    own = [top_terms(row, vocab, n_terms) if n_terms > 0 else [] for row in scores]
+    own = distinctive_terms(request, n_terms) if n_terms > 0 else [[] for _ in scores]
     if n_neighbours <= 0 or k < 2:
         return [ClusterHints(terms, []) for terms in own]
     # Comma lists, not "a / b / c" titles: a small model copies the style of what it is shown.

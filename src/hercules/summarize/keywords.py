@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import LevelRequest, Summary
@@ -23,6 +23,24 @@ from hercules.summarize.stats import describe_profile, numeric_profile
 logger = logging.getLogger(__name__)
 
 _TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]{2,}\b"
+# Beyond English stop words: the chat of forums ("don", "just", "think") and the residue of
+# mail headers and addresses ("edu", "writes", "organization"), which c-TF-IDF otherwise
+# ranks high in raw exports because they are frequent in some clusters only.
+EXTRA_STOP_WORDS = frozenset(
+    """
+    don doesn didn isn aren wasn weren haven hasn hadn won wouldn shouldn couldn ain
+    just like know think did does got get gets getting say says said going want wants
+    really actually probably maybe anyway sure yes yeah okay thing things lot lots way
+    ways make makes made good better best bad time times people person right well let
+    need needs seen use used using want wanted mean means tell told look looks looking
+    thanks thank hello hey dear sorry please try tried trying come came goes went
+    edu com org net gov writes wrote write written article articles subject lines
+    organization organisation nntp posting host reply replies distribution newsgroups
+    sender path http https www html cc fax tel ext
+    """.split()
+)
+MMR_DIVERSITY = 0.4  # weight of redundancy against relevance (BERTopic's default is 0.1-0.5)
+MMR_POOL = 3  # candidates per kept term
 # Typically the empty or near-empty items (20NG has 515 empty posts after stripping).
 NO_TERMS_TITLE = "Empty or very short items (no distinctive words)"
 
@@ -72,9 +90,37 @@ def term_scores(request: LevelRequest) -> tuple[np.ndarray, np.ndarray]:
 
 
 def distinctive_terms(request: LevelRequest, n_terms: int) -> list[list[str]]:
-    """The ``n_terms`` highest-scoring c-TF-IDF terms of each cluster, best first."""
+    """The ``n_terms`` best c-TF-IDF terms of each cluster, diversified when it can embed.
+
+    With the run's text embedder (``request.embed``) the terms are picked by maximal
+    marginal relevance among the top ``MMR_POOL * n_terms``, so "car, cars, auto" does not
+    fill three of the slots.
+    """
     scores, vocab = term_scores(request)
-    return [top_terms(row, vocab, n_terms) for row in scores]
+    if request.embed is None or n_terms <= 1:
+        return [top_terms(row, vocab, n_terms) for row in scores]
+    pools = [top_terms(row, vocab, MMR_POOL * n_terms) for row in scores]
+    words = sorted({w for pool in pools for w in pool})
+    if not words:
+        return [[] for _ in pools]
+    vectors = np.asarray(request.embed(words), dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    where = {w: i for i, w in enumerate(words)}
+    return [diverse(pool, vectors[[where[w] for w in pool]], n_terms) for pool in pools]
+
+
+def diverse(pool: list[str], vectors: np.ndarray, n_terms: int) -> list[str]:
+    """Maximal marginal relevance over ``pool`` (best first; relevance falls with the rank)."""
+    if len(pool) <= 1:
+        return pool[:n_terms]
+    relevance = 1.0 - np.arange(len(pool)) / len(pool)
+    chosen = [0]
+    while len(chosen) < min(n_terms, len(pool)):
+        redundancy = (vectors @ vectors[chosen].T).max(axis=1)
+        gain = (1 - MMR_DIVERSITY) * relevance - MMR_DIVERSITY * redundancy
+        gain[chosen] = -np.inf
+        chosen.append(int(gain.argmax()))
+    return [pool[i] for i in chosen]
 
 
 def top_terms(row: np.ndarray, vocab: np.ndarray, n_terms: int) -> list[str]:
@@ -99,8 +145,10 @@ def _term_matrix(corpus: Corpus) -> tuple[sp.csr_matrix, np.ndarray]:
         vectorizer = CountVectorizer(
             token_pattern=_TOKEN,
             lowercase=True,
-            stop_words="english",
+            stop_words=sorted(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS),
             min_df=min_df,
+            # Words in over half of all items name no cluster; only meaningful on enough items.
+            max_df=0.5 if n >= 200 else 1.0,
             max_features=60_000,
             dtype=np.float32,
         )

