@@ -142,6 +142,20 @@ class Cluster:
         return self._data.titles[self.index]
 
     @property
+    def faithfulness(self) -> float | None:
+        """Share of sampled members whose nearest label among the siblings is this one."""
+        values = self._data.faithfulness
+        if values is None or not np.isfinite(values[self.index]):
+            return None
+        return float(values[self.index])
+
+    @property
+    def title_note(self) -> str:
+        """Why the title is what it is: "single child", "copied child title", ... or ""."""
+        notes = self._data.title_notes
+        return notes[self.index] if notes is not None else ""
+
+    @property
     def description(self) -> str:
         return self._data.descriptions[self.index]
 

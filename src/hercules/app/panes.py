@@ -23,6 +23,19 @@ def node_label(node: Cluster, limit: int = 80) -> str:
     return f"L{node.level} #{node.id} ({node.num_items}) {truncate(node.title, limit)}"
 
 
+FAITH_HELP = "(share of sampled members whose nearest label among the siblings is this one)"
+
+
+def faith_badge(node: Cluster) -> html.Span:
+    """The title's faithfulness beside it; low scores stand out (class ``faith-low``)."""
+    value = node.faithfulness or 0.0
+    return html.Span(
+        f"{value:.2f}",
+        className="faith faith-low" if value < 0.5 else "faith",
+        title=f"faithfulness {FAITH_HELP}" + (f"; {node.title_note}" if node.title_note else ""),
+    )
+
+
 def link(node: Cluster, *, kind: str = "node-link", extra_class: str = "") -> html.Button:
     """A button that selects ``node`` (pattern-matching id; the text is the node's label)."""
     return html.Button(
@@ -78,9 +91,10 @@ def _tree_row(
         )
     else:
         toggle = html.Span("·", className="tree-toggle-placeholder")
-    row: list[Any] = [
-        html.Div([toggle, link(node, kind="tree-select")], className=" ".join(classes))
-    ]
+    row_parts: list[Any] = [toggle, link(node, kind="tree-select")]
+    if node.faithfulness is not None:
+        row_parts.append(faith_badge(node))
+    row: list[Any] = [html.Div(row_parts, className=" ".join(classes))]
     if items_hidden:
         row.append(
             html.Div(
@@ -123,6 +137,10 @@ def node_summary(view: RunView, key: str, *, image_url: ImageUrl | None = None) 
     ]
     if node.summary_failed:
         facts.append(("summary", "failed: the labeller gave no summary for this cluster"))
+    if node.level >= 1 and node.faithfulness is not None:
+        facts.append(("faithfulness", f"{node.faithfulness:.2f} {FAITH_HELP}"))
+    if node.level >= 1 and node.title_note:
+        facts.append(("title note", node.title_note))
     parts: list[Any] = [
         html.H3(node.title or "(untitled)", id="summary-title", className="summary-title"),
         _table(facts),

@@ -34,6 +34,7 @@ details { margin-left: 16px; } summary { cursor: pointer; }
 .desc { color: #555; font-size: 13px; margin: 2px 0 4px 18px; white-space: pre-wrap; }
 .item { font-size: 12px; color: #444; margin-left: 34px; }
 .meta { color: #777; font-size: 12px; }
+.faith { color: #2a7a2a; font-size: 11px; } .note { color: #999; font-size: 11px; }
 """
 
 
@@ -108,9 +109,16 @@ def tree_html(view: RunView) -> str:
         nonlocal budget
         node = view.tree.node(node_level, index)
         budget -= 1
+        faith = (
+            f' <span class="faith" title="faithfulness: share of sampled members whose nearest '
+            f'label among the siblings is this one">{node.faithfulness:.2f}</span>'
+            if node.faithfulness is not None
+            else ""
+        )
+        note = f' <span class="note">({esc(node.title_note)})</span>' if node.title_note else ""
         head = (
             f"<summary>L{node.level} #{esc(str(node.id))} ({node.num_items} items) "
-            f"<b>{esc(truncate(node.title, 140))}</b></summary>"
+            f"<b>{esc(truncate(node.title, 140))}</b>{faith}{note}</summary>"
         )
         parts.append(f"<details{' open' if node.level == view.top_level else ''}>{head}")
         parts.append(f'<div class="desc">{esc(truncate(node.description, 600))}</div>')

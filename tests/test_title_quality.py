@@ -1,0 +1,247 @@
+"""Title quality: faithfulness, the title rules, the candidate verifier, key words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hercules import Hercules
+from hercules.data.dataset import Corpus
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
+from hercules.summarize.keywords import EXTRA_STOP_WORDS, diverse
+from hercules.summarize.schema import clean_description, is_definition
+from hercules.summarize.verify import choose_titles, reject_reason
+from hercules.title_quality import (
+    faithfulness,
+    has_repeated_word,
+    is_generic_title,
+    normalize_title,
+    tree_quality,
+)
+from hercules.tree import ClusterTree, Level
+from tests.fakes import HashingEmbedder, topic_texts
+
+# Three clusters on three axes: members of cluster c point along axis c (with a little noise).
+AXES = np.eye(3, dtype=np.float32)
+
+
+def _members(per: int = 5, seed: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(AXES, per, axis=0) + 0.1 * rng.random((3 * per, 3), dtype=np.float32)
+    return rows, [np.arange(c * per, (c + 1) * per) for c in range(3)]
+
+
+def test_faithfulness_is_one_for_separable_labels_and_drops_when_two_are_swapped() -> None:
+    vectors, members = _members()
+    everyone = [np.arange(3)] * 3
+    assert faithfulness(AXES, vectors, members, everyone).tolist() == [1.0, 1.0, 1.0]
+    swapped = AXES[[1, 0, 2]]  # cluster 0 carries cluster 1's label and vice versa
+    assert faithfulness(swapped, vectors, members, everyone).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_faithfulness_only_competes_with_the_given_rivals() -> None:
+    vectors, members = _members()
+    # Label 0 leans towards axis 1, so cluster 1's members find label 0 before their own.
+    vague = np.array([[0.3, 1, 0], [0, 1, 0.9], [0, 0, 1]], dtype=np.float32)
+    against_all = faithfulness(vague, vectors, members, [np.arange(3)] * 3)
+    alone = faithfulness(vague, vectors, members, [np.arange(3), np.array([1]), np.arange(3)])
+    assert against_all.tolist() == [1.0, 0.0, 1.0]
+    assert alone[1] == 1.0  # no sibling to lose against
+
+
+@pytest.mark.parametrize(
+    ("title", "generic"),
+    [
+        ("World News", True),
+        ("General Discussion", True),
+        ("Miscellaneous Topics", True),
+        ("Various Issues", True),
+        ("Ice Hockey", False),
+        ("News Photography", False),
+        ("Gun Laws and Space Flight", False),
+    ],
+)
+def test_generic_titles(title: str, generic: bool) -> None:
+    assert is_generic_title(title) is generic
+
+
+@pytest.mark.parametrize(
+    ("title", "repeated"),
+    [("Russia-Russia Cooperation", True), ("Cars and cars", True), ("Russian Cooperation", False)],
+)
+def test_repeated_words(title: str, repeated: bool) -> None:
+    assert has_repeated_word(title) is repeated
+
+
+def _tree(level1_titles: list[str], level2_titles: list[str], parents: list[int]) -> ClusterTree:
+    vectors, _ = _members(per=2)
+    n = len(vectors)
+    labels1 = np.repeat(np.arange(3), 2)
+    level0 = Level(
+        0,
+        list(range(n)),
+        vectors,
+        np.ones(n, dtype=np.int64),
+        [""] * n,
+        [""] * n,
+        description_embedding=vectors,
+        parent=labels1,
+    )
+    level1 = Level(
+        1,
+        [0, 1, 2],
+        AXES,
+        np.full(3, 2),
+        level1_titles,
+        ["d"] * 3,
+        description_embedding=AXES,
+        parent=np.asarray(parents),
+    )
+    k2 = max(parents) + 1
+    level2 = Level(
+        2,
+        list(range(3, 3 + k2)),
+        np.ones((k2, 3), np.float32),
+        np.bincount(parents, minlength=k2) * 2,
+        level2_titles,
+        ["d"] * k2,
+        description_embedding=np.stack([AXES[parents.index(p)] for p in range(k2)]),
+    )
+    return ClusterTree([level0, level1, level2], "text")
+
+
+def test_tree_quality_counts_copies_duplicates_generic_and_single_children() -> None:
+    # Parent 0 has children 0 and 1 and copies child 1's title; parent 1 has only child 2.
+    tree = _tree(["Ice Hockey", "Baseball", "Space"], ["baseball!", "Space"], [0, 0, 1])
+    report = tree_quality(tree)
+    level1, level2 = report["levels"]
+    assert level2["copied_parent_titles"] == 1  # case and punctuation ignored
+    assert level2["single_child_parents"] == 1  # "Space" over "Space" is not a copy
+    assert level2["notes"] == ["copied child title", "single child"]
+    # "baseball" twice and "space" twice in the tree: four nodes hold a repeated title.
+    assert report["duplicate_titles"] == 4
+    assert level1["faithfulness_level"] == 1.0
+    assert level1["faithfulness_siblings"] == 1.0  # clusters 0 and 1 are siblings
+    assert level1["clusters_without_siblings"] == 1  # cluster 2 is alone under parent 1
+
+
+def test_a_generic_title_is_flagged() -> None:
+    tree = _tree(["Ice Hockey", "World News", "Space"], ["Sports", "Space"], [0, 0, 1])
+    level1 = tree_quality(tree)["levels"][0]
+    assert level1["generic_titles"] == 1
+    assert level1["notes"][1] == "generic title"
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("Hockey Playoffs", "copies a sub-group's title"),
+        ("World News", "generic"),
+        ("Russia-Russia Cooperation", "repeats a word"),
+        ("Posts about hockey", "names the container, not the subject"),
+        ("Space Flight", "already a title in the tree"),
+        ("Winter Sports", ""),
+    ],
+)
+def test_reject_reason(title: str, reason: str) -> None:
+    taken = {normalize_title("Space flight")}
+    assert reject_reason(title, ["Hockey playoffs", "Skiing"], taken) == reason
+
+
+def _request(level: int = 2) -> LevelRequest:
+    """Two clusters whose members embed along axis 0 and axis 1 (a 3-d toy embedder)."""
+    vectors, members = _members(per=4)
+    children = [
+        [ChildSummary(10, "Hockey Playoffs", "d", 2), ChildSummary(11, "Skiing", "d", 2)],
+        [ChildSummary(12, "Rockets", "d", 2), ChildSummary(13, "Moon", "d", 2)],
+    ]
+    briefs = [
+        ClusterBrief(20 + c, level, 4, members[c], members[c][:2].tolist(), children[c])
+        for c in range(2)
+    ]
+    corpus = Corpus("text", list(range(len(vectors))), texts=["x"] * len(vectors))
+    words = {"winter": 0, "sports": 0, "space": 1, "flight": 1, "news": 2}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        out = np.full((len(texts), 3), 0.01, dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in normalize_title(text).split():
+                if word in words:
+                    out[row, words[word]] += 1.0
+        return out
+
+    return LevelRequest(level, briefs, corpus, embed=embed, member_vectors=vectors[:8])
+
+
+def test_verifier_skips_rejected_candidates_and_keeps_the_most_faithful() -> None:
+    request = _request()
+    candidates = [
+        ["Hockey Playoffs", "World News", "Space Sports", "Winter Sports"],
+        ["Russia-Russia Talks", "Space Flight"],
+    ]
+    chosen, verdicts = choose_titles(request, candidates)
+    assert chosen == [3, 1]  # "Space Sports" fits cluster 0 worse than "Winter Sports"
+    reasons = [v.reason for v in verdicts[0]]
+    assert reasons == ["copies a sub-group's title", "generic", "", ""]
+    assert verdicts[1][0].reason == "repeats a word"
+
+
+def test_verifier_gives_a_shared_title_to_the_cluster_it_fits_better() -> None:
+    request = _request()
+    chosen, verdicts = choose_titles(request, [["Space Flight"], ["Space Flight"]])
+    assert chosen == [None, 0]  # cluster 1's members are the space ones
+    assert verdicts[0][0].reason == "another cluster fits it better"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("This group includes discussions of NHL playoffs.", "Discussions of NHL playoffs."),
+        ("These posts discuss engine repair.", "Engine repair."),
+        ("The cluster focuses on rocket launches.", "Rocket launches."),
+        ("Fans argue about NHL playoff games.", "Fans argue about NHL playoff games."),
+    ],
+)
+def test_container_openers_are_dropped_from_descriptions(text: str, expected: str) -> None:
+    assert clean_description(text) == expected
+
+
+def test_encyclopedia_lines_are_recognised() -> None:
+    assert is_definition(
+        "Christianity is a major world religion from the 1st century.", "Christianity"
+    )
+    assert not is_definition("Members debate the Trinity and church history.", "Christianity")
+
+
+def test_mmr_keeps_the_best_term_and_skips_near_synonyms() -> None:
+    pool = ["car", "cars", "engine", "auto"]
+    vectors = np.array([[1, 0], [0.99, 0.14], [0, 1], [0.98, 0.2]], dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert diverse(pool, vectors, 2) == ["car", "engine"]
+
+
+def test_keyword_titles_skip_forum_chatter_and_mail_residue() -> None:
+    texts, _ = topic_texts(per_topic=10)
+    noisy = [f"{t} don just think edu writes organization" for t in texts]
+    model = Hercules([3], labeller="keywords", text_embedding_client=HashingEmbedder()).fit(noisy)
+    words = {w for t in model.tree_.levels[1].titles for w in t.split(" / ")}
+    assert words
+    assert not words & EXTRA_STOP_WORDS
+
+
+def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
+    texts, _ = topic_texts(per_topic=10)
+    model = Hercules([3, 2], labeller="keywords", text_embedding_client=HashingEmbedder())
+    model.fit(texts)
+    level1 = model.tree_.levels[1]
+    assert level1.faithfulness is not None
+    assert np.all(np.isfinite(level1.faithfulness))
+    metrics = model.evaluate_level(1)
+    assert 0.0 <= metrics["faithfulness_level"] <= 1.0
+    assert metrics["copied_parent_titles"] == 0
+    model.save_model(tmp_path / "run")
+    loaded = Hercules.load_model(tmp_path / "run")
+    assert np.allclose(loaded.tree_.levels[1].faithfulness, level1.faithfulness)
+    assert loaded.tree_.levels[2].title_notes == model.tree_.levels[2].title_notes
+    node = loaded.tree_.node(1, 0)
+    assert node.faithfulness == pytest.approx(float(level1.faithfulness[0]))
