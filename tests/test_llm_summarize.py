@@ -90,13 +90,13 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     request = _request(n_clusters=2, level=2, topic_seed="equipment used")
     LLMSummarizer(llm, batch_size=2, retry=FAST, sample_chars=20).summarize_level(request)
     prompt = llm.prompts[0]
-    assert "parent groups" in prompt
+    assert "Name each parent group" in prompt
     assert "equipment used" in prompt
     assert '"Other child 0" (8); "Child title 0" (7)' in prompt  # largest first
     assert '"Child title 1"' in prompt
     assert "Group 10 (15 members)" in prompt
     assert "Never reuse a sub-group's title" in prompt
-    assert "No words like posts" in prompt  # the no-meta-words rule is stated
+    assert "Avoid words like posts" in prompt  # the no-meta-words rule is stated
     # One example per child that has one (only "Child title N" does), cut to sample_chars.
     sample_lines = [line for line in prompt.splitlines() if line.startswith("- ")]
     assert len(sample_lines) == 2

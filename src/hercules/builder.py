@@ -276,10 +276,13 @@ def summarise_clusters(
         )
     if data.summary_failed is None or len(data.summary_failed) != len(data):
         data.summary_failed = np.zeros(len(data), dtype=bool)
+    if data.title_notes is None or len(data.title_notes) != len(data):
+        data.title_notes = [""] * len(data)
     for c, summary in zip(indices, summaries, strict=True):
         data.titles[c] = summary.title
         data.descriptions[c] = summary.description
         data.summary_failed[c] = summary.failed
+        data.title_notes[c] = summary.note
     if data.summary_stale is not None:
         data.summary_stale[indices] = False
     _report(progress, f"Summarising level {level}", len(briefs), len(briefs))

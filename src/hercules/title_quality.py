@@ -236,7 +236,9 @@ def annotate_tree(tree: ClusterTree, quality: dict[str, Any]) -> None:
     for report in quality["levels"]:
         lvl = tree.levels[report["level"]]
         lvl.faithfulness = np.asarray(report["faithfulness"], dtype=np.float64)
-        lvl.title_notes = list(report["notes"])
+        # A measured flaw first; otherwise what the labeller said ("no candidate passed ...").
+        said = lvl.title_notes or [""] * len(lvl)
+        lvl.title_notes = [found or note for found, note in zip(report["notes"], said, strict=True)]
 
 
 def summary_table(quality: dict[str, Any]) -> list[dict[str, Any]]:

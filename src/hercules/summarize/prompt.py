@@ -32,10 +32,10 @@ class ClusterHints:
 @dataclass(frozen=True)
 class PromptOptions:
     n_samples: int = 4
-    sample_chars: int = 180
+    sample_chars: int = 160
     sampling: str = "centroid_closest"  # or "random"
     max_children: int = 8
-    child_sample_chars: int = 110
+    child_sample_chars: int = 90
     numeric_columns: int = 8
     seed: int = 0
 
@@ -52,35 +52,37 @@ _PARENT_EXAMPLES = (
 def header(level: int, modality: str, ids: list[int], topic_seed: str | None) -> str:
     kind = _KIND.get(modality, "items")
     many = len(ids) > 1
-    lines = []
     if level >= 2:
-        lines.append(
-            f"Name parent groups of {kind}. A parent merges the sub-groups listed under it."
-        )
-        what = (
-            "the theme ALL its sub-groups share: a broader category, or if they share none, a "
-            "short conjunction of the main subjects. Never reuse a sub-group's title"
-        )
+        lines = [
+            f"Name each parent group of {kind} by the theme ALL its sub-groups share: a broader "
+            "category or, if they share none, a short conjunction of the main subjects. Never "
+            "reuse a sub-group's title.",
+            "Examples: " + _PARENT_EXAMPLES,
+        ]
+        what = "theme"
     else:
-        lines.append(f"Name groups of {kind} by the subject their members share.")
-        what = "the specific subject, as a section heading that tells it apart from similar groups"
+        lines = [
+            f"Name each group of {kind} by the specific subject its members share, so that it "
+            "is told apart from similar groups."
+        ]
+        what = "subject"
     if topic_seed:
         lines.append(f"Focus titles and descriptions on this aspect: {topic_seed}.")
-    lines.append(
-        f'For {"each group" if many else "the group"} give "titles": {CANDIDATES} different '
-        f'candidate titles of 1-5 words naming {what}; and "description": one sentence of at '
-        "most 20 words on what the members discuss."
+    verb = "discuss" if modality == "text" else "have in common"
+    label = (
+        f'"titles": [{CANDIDATES} different titles of 1-5 words naming the {what}], '
+        f'"description": "one sentence, at most 20 words, on what the members {verb}"'
     )
-    lines.append("No words like posts, texts, group, discussion, topics, news, general, various.")
-    if level >= 2:
-        lines.append("Examples: " + _PARENT_EXAMPLES)
     if many:
         lines.append(
-            f'Answer JSON {{"clusters": [{{"id": ..., "titles": [...], '
-            f'"description": "..."}}]}} with one entry for each id in {ids}.'
+            f'Answer JSON {{"clusters": [{{"id": <id>, {label}}}]}} with one entry '
+            f"for each id in {ids}."
         )
     else:
-        lines.append('Answer JSON {"titles": [...], "description": "..."}.')
+        lines.append(f"Answer JSON {{{label}}}.")
+    lines.append(
+        "Avoid words like posts, texts, group, discussion, topics, news, general, various."
+    )
     return "\n".join(lines)
 
 
@@ -107,7 +109,7 @@ def cluster_block(
         )
     if hints is not None and hints.terms:
         lines.append("Key words: " + ", ".join(hints.terms))
-    if hints is not None and hints.neighbours:
+    if hints is not None and hints.neighbours and not parent:
         lines.append("Unlike: " + "; ".join(f"({n})" for n in hints.neighbours))
     if corpus.numeric is not None:
         lines.append("Statistics (group mean vs overall mean, z-score):")
