@@ -146,7 +146,8 @@ class CountTitleLLM(ScriptedLLM):
 
     def answer(self, prompt: str) -> str:
         labels = [
-            {"id": c, "titles": ["15 texts"], "description": "Some texts."} for c in group_ids(prompt)
+            {"id": c, "titles": ["15 texts"], "description": "Some texts."}
+            for c in group_ids(prompt)
         ]
         return json.dumps({"clusters": labels})
 

@@ -213,3 +213,21 @@ def test_ray_smoke(tmp_path):
         assert run["equal_to_local"], workers  # Ray gives the local vectors, bit for bit
         assert run["docs_per_s"] > 0
     assert data["speedup_1_to_2_workers"] > 0
+
+
+def test_titles_smoke(tmp_path, monkeypatch):
+    from bench import bench_titles
+
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "titles.json"
+    bench_titles.main(["--smoke", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert data["same_clusters"] is True
+    for labeller in ("keywords", "llm"):
+        levels = data["results"][labeller]["levels"]
+        assert [row["level"] for row in levels] == [1, 2]
+        for row in levels:
+            assert 0.0 <= row["top1"] <= 1.0
+            assert 0.0 <= row["faithfulness_level"] <= 1.0
+            assert row["copied_parent_titles"] >= 0
+    assert data["results"]["llm"]["cost"]["calls"] >= 8  # 6 + 2 clusters, plus re-asks

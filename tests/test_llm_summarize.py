@@ -43,7 +43,9 @@ def _request(n_clusters: int = 6, level: int = 1, topic_seed: str | None = None)
         # Two children per parent (a single child would be inherited without a call).
         children = (
             [
-                ChildSummary(100 + c, f"Child title {c}", "child description", per // 2, members[0]),
+                ChildSummary(
+                    100 + c, f"Child title {c}", "child description", per // 2, members[0]
+                ),
                 ChildSummary(200 + c, f"Other child {c}", "child description", per - per // 2),
             ]
             if level >= 2
@@ -339,8 +341,7 @@ def test_a_parent_that_never_stops_copying_gets_a_conjunction_of_its_children() 
         def answer(self, prompt: str) -> str:
             ids = group_ids(prompt)
             labels = [
-                {"id": c, "titles": [f"Child title {c - 10}"], "description": "d" * 5}
-                for c in ids
+                {"id": c, "titles": [f"Child title {c - 10}"], "description": "d" * 5} for c in ids
             ]
             return json.dumps({"clusters": labels})
 
@@ -360,7 +361,8 @@ def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:
         "Games and players.",
         "single child",
     )
-    assert llm.calls == 1 and group_ids(llm.prompts[0]) == [11]
+    assert llm.calls == 1
+    assert group_ids(llm.prompts[0]) == [11]
 
 
 def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:

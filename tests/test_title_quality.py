@@ -9,11 +9,12 @@ from hercules import Hercules
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.keywords import EXTRA_STOP_WORDS, diverse
-from hercules.summarize.schema import clean_description, is_definition
+from hercules.summarize.schema import clean_description
 from hercules.summarize.verify import choose_titles, reject_reason
 from hercules.title_quality import (
     faithfulness,
     has_repeated_word,
+    is_definition,
     is_generic_title,
     normalize_title,
     tree_quality,

@@ -168,9 +168,7 @@ def _write_payload(
                     if lvl.summary_failed is not None
                     else False,
                     "summary_stale": lvl.summary_stale if lvl.summary_stale is not None else False,
-                    "faithfulness": lvl.faithfulness
-                    if lvl.faithfulness is not None
-                    else np.nan,
+                    "faithfulness": lvl.faithfulness if lvl.faithfulness is not None else np.nan,
                     "title_note": lvl.title_notes if lvl.title_notes is not None else "",
                 }
             )

@@ -56,6 +56,16 @@ _STOP = frozenset(
 )
 
 
+def is_definition(description: str, title: str) -> bool:
+    """True for an encyclopedia line about the subject ("X is a major world religion ...")."""
+    head = re.escape(normalize_title(title))
+    text = normalize_title(description)
+    return (
+        bool(head)
+        and re.match(rf"(?:the )?{head} (?:is|are|was|were) (?:a|an|the) ", text) is not None
+    )
+
+
 def normalize_title(title: str) -> str:
     """Lower case, words only: ``"Ford  Mustang!"`` and ``"ford mustang"`` are the same title."""
     return " ".join(_WORD.findall(title.lower()))
@@ -167,6 +177,9 @@ def level_quality(
         ]
     )
     generic = np.array([is_generic_title(t) for t in data.titles])
+    encyclopedic = sum(
+        is_definition(d, t) for t, d in zip(data.titles, data.descriptions, strict=True)
+    )
     notes = [
         SINGLE_CHILD if one else "copied child title" if cp else "generic title" if gen else ""
         for one, cp, gen in zip(single, copied, generic, strict=True)
@@ -177,6 +190,7 @@ def level_quality(
         "single_child_parents": int(single.sum()),
         "copied_parent_titles": int(copied.sum()),
         "generic_titles": int(generic.sum()),
+        "encyclopedic_descriptions": int(encyclopedic),
         "notes": notes,
     }
     if (

@@ -245,13 +245,3 @@ def clean_description(text: str) -> str:
         rest = text[match.end() :]
         text = rest[0].upper() + rest[1:]
     return text
-
-
-def is_definition(description: str, title: str) -> bool:
-    """True for an encyclopedia line about the subject ("X is a major world religion ...")."""
-    head = re.escape(" ".join(title.lower().split()))
-    return bool(
-        re.match(
-            rf"^\s*(?:the\s+)?{head}\s+(?:is|are|was|were)\s+(?:a|an|the)\b", description.lower()
-        )
-    )
