@@ -45,9 +45,10 @@ _RUN_HELP = "A run directory written by hercules run or hercules demo."
 _HOST_HELP = "Interface to bind; 127.0.0.1 is this machine only."
 _LEVELS_HELP = (
     "Clusters per level, bottom-up: 100,20,5 groups the items into 100 clusters, those into 20, "
-    "those into 5. auto (the default) picks k at every level from the data (the best silhouette "
-    "among k from about sqrt(n)/2 up to 2*sqrt(n) for n items or clusters below) and adds "
-    "levels until 4 clusters or fewer remain (6 levels at most)."
+    "those into 5. auto (the default) picks k at every level from the data: the best silhouette "
+    "among k from about sqrt(n)/2 to 2*sqrt(n) for the n items or clusters below (fewer only "
+    "for clearly separated groups), adding levels until the top has fewer than 8 clusters "
+    "(6 levels at most)."
 )
 _MODE_HELP = (
     "What the levels above 1 cluster: direct = the mean vectors of the clusters' items; "

@@ -62,7 +62,8 @@ class Hercules:
     """Hierarchical k-means with a title and description for every cluster at every level.
 
     Parameters mirror the paper's ``pyhercules`` where they exist. ``level_cluster_counts``
-    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically.
+    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically at
+    every level (:mod:`hercules.engine.auto_k`) until the top has fewer than 8 clusters.
     ``representation_mode='direct'`` clusters centroids of the data vectors,
     ``'description'`` clusters embeddings of the clusters' written summaries.
     ``clean_email=True`` strips headers, quoted replies and signatures from raw e-mail and
