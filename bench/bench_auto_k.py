@@ -4,10 +4,13 @@ For every corpus the whole automatic tree is built (``Hercules(None, labeller="k
 the library's own builder) under each rule below, over ``--seeds`` random states, and every
 level is scored against the corpus' labels:
 
-- ``paper``: best silhouette over k = 2 .. 2*sqrt(n) (the paper's rule; ``k_min=2``);
-- ``floor``: best silhouette over k = sqrt(n)/2 .. 2*sqrt(n) (the default,
-  :func:`hercules.engine.auto_k.min_k`);
-- ``sqrt_half``: no search, k = sqrt(n/2) (the textbook rule of thumb), for reference.
+- ``paper``: best silhouette over k = 2 .. 2*sqrt(n), the paper's range (``k_min=2``; the
+  same sampling, scoring and stopping as the default otherwise);
+- ``floor``: the default, :func:`hercules.engine.auto_k.choose_k`: best silhouette over
+  k = sqrt(n)/2 (at least 3) .. 2*sqrt(n), a smaller k only with a silhouette of 0.5 or more
+  that beats them, no level built over fewer than 8 clusters;
+- ``sqrt_half``: no search, k = sqrt(n/2) (the textbook rule of thumb) down to 8 clusters, for
+  reference.
 
 Corpora: random 20 Newsgroups samples of 300, 1,000 and 3,000 posts (headers, signatures and
 quotes stripped as scikit-learn does, empty posts dropped; 20 labels), raw posts with their
@@ -38,7 +41,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 import hercules.builder
 from bench.common import CACHE_DIR, RESULTS_DIR, VECTORS, machine, save_json
 from hercules import Hercules
-from hercules.engine.auto_k import choose_k
+from hercules.engine.auto_k import MIN_NODES, choose_k
 
 RULES = ("paper", "floor", "sqrt_half")
 SIZES = (300, 1000, 3000)
@@ -46,7 +49,7 @@ RAW_SIZES = (300, 1000)
 
 
 def _sqrt_half(X: np.ndarray, engine: Any, **_: Any) -> int:
-    return max(2, round(np.sqrt(len(X) / 2))) if len(X) >= 4 else 1
+    return max(2, round(np.sqrt(len(X) / 2))) if len(X) >= MIN_NODES else 1
 
 
 def rule_fn(rule: str) -> Callable[..., int]:
@@ -224,8 +227,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     payload = {
         "what": "automatic k (levels=None) under three rules, scored against known labels",
         "rules": {
-            "paper": "best silhouette, k = 2 .. 2*sqrt(n)",
-            "floor": "best silhouette, k = round(sqrt(n)/2) .. 2*sqrt(n) (default)",
+            "paper": "best silhouette, k = 2 .. 2*sqrt(n) (k_min=2)",
+            "floor": "default: best silhouette, k = max(3, round(sqrt(n)/2)) .. 2*sqrt(n); a "
+            "smaller k only with silhouette >= 0.5 that beats them; no level over < 8 clusters",
             "sqrt_half": "k = round(sqrt(n/2)), no search (rule of thumb, reference)",
         },
         "labeller": "keywords",

@@ -16,9 +16,7 @@ from hercules.engine.auto_k import (
 from hercules.engine.sklearn_engine import SklearnKMeans
 
 
-@pytest.mark.parametrize(
-    ("n", "expected"), [(16, 2), (15, 2), (100, 5), (300, 9), (3000, 27), (18_846, 69)]
-)
+@pytest.mark.parametrize(("n", "expected"), [(24, 3), (100, 5), (300, 9), (3000, 27), (18_846, 69)])
 def test_min_k_is_half_sqrt_n(n, expected):
     assert min_k(n) == expected
 
@@ -28,7 +26,7 @@ def test_candidate_ks_by_hand():
     # ratio (35/9)^(1/7) = 1.214: 9, 10.9, 13.3, 16.1, 19.6, 23.7, 28.8, 35.
     assert candidate_ks(300) == [9, 11, 13, 16, 20, 24, 29, 35]
     # n = 10: 2*sqrt(10) = 6.3 but at most n // 2 = 5, so each level at least halves.
-    assert candidate_ks(10) == [2, 3, 4, 5]
+    assert candidate_ks(10) == [3, 4, 5]
     assert candidate_ks(300, k_min=2)[0] == 2  # the paper's range
     assert candidate_ks(300, k_max=6) == [6]  # a cap below the floor wins
     assert candidate_ks(3) == []
@@ -36,6 +34,7 @@ def test_candidate_ks_by_hand():
 
 def test_below_floor_ks_by_hand():
     assert below_floor_ks(9) == [2, 3, 5, 8]  # geomspace(2, 8, 4) = 2, 3.17, 5.04, 8
+    assert below_floor_ks(3) == [2]
     assert below_floor_ks(2) == []
 
 
@@ -56,6 +55,11 @@ def test_weak_structure_gives_at_least_the_floor():
     X = np.random.default_rng(1).normal(size=(300, 16))
     k = choose_k(X, SklearnKMeans(), seed=0)
     assert min_k(300) <= k <= 35
+
+
+def test_two_strong_groups_still_give_two():
+    X = blobs(2, per=20)  # 40 points, floor 3
+    assert choose_k(X, SklearnKMeans(), seed=0) == 2
 
 
 def test_few_nodes_make_the_top_level():

@@ -5,12 +5,13 @@ embeddings: their silhouette is low and nearly flat in k (0.02-0.05 on MiniLM ve
 20 Newsgroups), so the winner is noise, and a 2-cluster level 1 leaves no tree above it (300
 posts from 20 newsgroups gave one level of two clusters). Here:
 
-- k is searched from a floor that grows with n, :func:`min_k` = sqrt(n)/2 (9 for 300 items, 27
-  for 3,000, 2 for 16 clusters), up to 2*sqrt(n) and at most n/2, so every level groups its
-  nodes by a factor of about 2 to 20 and the levels shrink towards a few top clusters;
+- k is searched from a floor that grows with n, :func:`min_k` = sqrt(n)/2 and at least 3 (9 for
+  300 items, 27 for 3,000, 3 for 24 clusters), up to 2*sqrt(n) and at most n/2, so every level
+  groups its nodes by a factor of about 2 to 20 and the levels shrink towards a few top
+  clusters; a top level of 2 clusters (say "computers" and "everything else") says little;
 - a k below the floor still wins when its silhouette shows real structure,
   :data:`STRONG_SILHOUETTE` or more (Kaufman and Rousseeuw's "reasonable structure") and beats
-  every k above the floor: three well-separated blobs still give k = 3;
+  every k above the floor: three well-separated blobs still give k = 3, two give k = 2;
 - a level of fewer than :data:`MIN_NODES` nodes is the top: grouping 4-7 clusters again would
   only add a level of 2 or 3 that says little.
 
@@ -32,11 +33,12 @@ logger = logging.getLogger(__name__)
 
 STRONG_SILHOUETTE = 0.5
 MIN_NODES = 8
+MIN_FLOOR = 3
 
 
 def min_k(n: int) -> int:
-    """The floor of the search for ``n`` nodes: round(sqrt(n) / 2), at least 2."""
-    return max(2, round(np.sqrt(n) / 2))
+    """The floor of the search for ``n`` nodes: round(sqrt(n) / 2), at least 3."""
+    return max(MIN_FLOOR, round(np.sqrt(n) / 2))
 
 
 def candidate_ks(
