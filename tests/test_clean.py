@@ -44,6 +44,8 @@ def test_a_newsgroup_post_keeps_only_what_its_author_wrote():
         ("Thanks!\n-----Original Message-----\nFrom: x\nOld", "Thanks!"),
         # "-- " (with the space) is the conventional signature delimiter.
         ("Body\n-- \nJohn", "Body"),
+        ("Cheers,\nKent\n---\nkent@x.org", "Cheers,\nKent"),
+        ("Thanks\n____\nACME Corp", "Thanks"),
         # Runs of blank lines left behind collapse to one.
         ("a\n> x\n\n\n\n> y\nb", "a\n\nb"),
         ("", ""),
@@ -57,6 +59,8 @@ def test_a_newsgroup_post_keeps_only_what_its_author_wrote():
         "in-article",
         "original-message",
         "sig-dash-space",
+        "sig-three-dashes",
+        "sig-underscores",
         "blank-runs",
         "empty",
     ],

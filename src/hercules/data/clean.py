@@ -11,8 +11,8 @@ of Computer Science"), the quoted message being answered, and the sender's signa
 - **quoted replies**: lines starting with ``>`` or ``|`` (optionally after initials, as in
   ``DLB> ``), attribution lines ("In article <...> x writes:", "... wrote:"), and everything
   from an "-----Original Message-----" line on.
-- **signatures**: everything after the last ``--`` delimiter line ("-- " by convention) when
-  at most :data:`MAX_SIGNATURE_LINES` lines follow it.
+- **signatures**: everything after the last delimiter line (``-- `` by convention; ``--``,
+  ``---`` or ``___`` too) when at most :data:`MAX_SIGNATURE_LINES` lines follow it.
 
 It is off by default (``Hercules(clean_email=True)``, ``hercules run --clean-email``): on other
 texts the same patterns would remove content, e.g. Markdown block quotes.
@@ -75,7 +75,7 @@ _ATTRIBUTION = re.compile(
     re.IGNORECASE,
 )
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(?:original message|forwarded message)\s*-{2,}\s*$", re.I)
-_SIGNATURE = re.compile(r"^--\s?$")
+_SIGNATURE = re.compile(r"^(?:--\s?|-{3,}|_{3,})\s*$")
 _BLANKS = re.compile(r"\n{3,}")
 
 
