@@ -364,9 +364,8 @@ def demo(
         ) from None
     texts, truth, empty = demo_sample(corpus, n)
     console.print(
-        f"20 Newsgroups: {len(texts) + empty} posts sampled from {len(corpus.texts)}; {empty} "
-        "are empty once headers, quoted replies and signatures are stripped (replies that only "
-        f"quote) and are left out: {len(texts)} posts to cluster"
+        f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
+        f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
     )
     model = Hercules(parse_levels(levels), labeller=labeller)
     _fit(model, texts)
