@@ -21,6 +21,7 @@ bench-fast:
 	$(RUN) bench.bench_table1 --seeds 8
 	$(RUN) bench.bench_scale
 	$(RUN) bench.bench_ray --n 8000
+	$(RUN) bench.bench_auto_k --seeds 2
 
 # Local LLM (Qwen2.5-Coder-1.5B); pyhercules last, in its own venv (created on first use).
 bench-llm:

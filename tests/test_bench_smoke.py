@@ -17,6 +17,7 @@ import pytest
 from bench import (
     bench_20ng,
     bench_ablation,
+    bench_auto_k,
     bench_llm_20ng,
     bench_llm_batch,
     bench_llm_contrast,
@@ -231,3 +232,20 @@ def test_titles_smoke(tmp_path, monkeypatch):
             assert 0.0 <= row["faithfulness_level"] <= 1.0
             assert row["copied_parent_titles"] >= 0
     assert data["results"]["llm"]["cost"]["calls"] >= 8  # 6 + 2 clusters, plus re-asks
+
+
+def test_auto_k_smoke(tmp_path):
+    out = tmp_path / "auto_k.json"
+    data = bench_auto_k.main(["--smoke", "--seeds", "1", "--out", str(out)])
+    assert json.loads(out.read_text())["summary"] == data["summary"]
+    assert set(data["summary"]) == {"smoke_topics", "smoke_blobs"}
+    for corpus, by_rule in data["summary"].items():
+        assert set(by_rule) == set(bench_auto_k.RULES), corpus
+        for row in by_rule.values():
+            assert row["levels_mean"] >= 1
+            assert _score(row["best_ari_mean"])
+    # Six disjoint vocabularies: the default rule finds them at some level.
+    assert data["summary"]["smoke_topics"]["floor"]["best_ari_mean"] > 0.9
+    for run in data["runs"]:
+        assert run["sizes"] == sorted(run["sizes"], reverse=True)  # each level smaller
+        assert run["nearest_ari"] <= run["best_ari"]

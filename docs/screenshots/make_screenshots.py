@@ -1,11 +1,13 @@
 """Regenerate the explorer screenshots in this folder (needs the app extra, selenium, chromium).
 
-    python docs/screenshots/make_screenshots.py [--n 800] [--only text|images]
+    python docs/screenshots/make_screenshots.py [--run RUN_DIR] [--n 800] [--only text|images]
 
-Builds a 20 Newsgroups run (MiniLM embeddings, keyword titles) in a temp folder, serves it on
-127.0.0.1 and saves PNGs of the main views next to this script. ``images`` (needs the images
-extra) crops 48 tiles out of scikit-learn's two sample photos, clusters them with
-EfficientNet-Lite0 (captions as level-0 descriptions) and saves the image summary pane.
+With ``--run`` (e.g. ``--run runs/demo --only text`` after a default-install ``hercules demo``)
+the text views show that saved run, titles as the default install writes them; without it, a
+20 Newsgroups run (MiniLM embeddings, keyword titles) is built in a temp folder. The run is
+served on 127.0.0.1 and PNGs of the main views are saved next to this script. ``images``
+(needs the images extra) crops 48 tiles out of scikit-learn's two sample photos, clusters them
+with EfficientNet-Lite0 (captions as level-0 descriptions) and saves the image summary pane.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=800)
     parser.add_argument("--only", choices=("text", "images"))
+    parser.add_argument(
+        "--run", type=Path, help="a saved run directory to show (default: build a keyword run)"
+    )
     args = parser.parse_args()
     if args.only != "text":
         with tempfile.TemporaryDirectory() as tmp:
@@ -96,8 +101,11 @@ def main() -> None:
     if args.only == "images":
         return
     with tempfile.TemporaryDirectory() as tmp:
-        run = Path(tmp) / "run"
-        build(run, args.n)
+        run = args.run if args.run is not None else Path(tmp) / "run"
+        if args.run is None:
+            build(run, args.n)
+        elif not (run / "manifest.json").is_file():
+            parser.error(f"--run {run} is not a saved run (no manifest.json); run hercules demo")
         write_report(run, Path(tmp) / "report.html")
         app = make_app(run, workdir=Path(tmp) / "work")
         with ServerThread(app) as srv:

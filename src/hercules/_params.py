@@ -46,6 +46,7 @@ CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "embed_descriptions": (lambda v: isinstance(v, bool), "a bool"),
     "normalize_centroids": (lambda v: v is None or isinstance(v, bool), "None (auto) or a bool"),
     "use_llm_for_l0_descriptions": (lambda v: isinstance(v, bool), "a bool"),
+    "clean_email": (lambda v: isinstance(v, bool), "a bool"),
 }
 
 

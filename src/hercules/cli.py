@@ -1,4 +1,15 @@
-"""Command-line interface: ``hercules run | evaluate | show | demo``."""
+"""HERCULES: cluster texts, images or numbers into a tree of clusters with a title and a
+description for every cluster.
+
+\b
+Start here:
+  hercules demo                      2,000 20 Newsgroups posts, end to end
+  hercules run FILE --out runs/mine  cluster your file (levels chosen for you)
+  hercules show runs/mine            print the saved tree
+  hercules serve runs/mine           browse it in the explorer (app extra)
+
+Run "hercules COMMAND --help" for the options of each command.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +26,38 @@ from rich.tree import Tree
 from hercules.errors import HerculesError, InputError
 from hercules.estimator import Hercules
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# Plain (click) help: rich's option tables truncate long option names at 80 columns and print
+# a <bool> type for flags such as --help.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=__doc__,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 console = Console(stderr=True)
+
+_LABELLER_HELP = (
+    "Who writes the titles: auto (the local LLM when the llm extra is installed, else "
+    "keywords), llm, keywords (fast, no model), smollm2-135m, or the path of a .gguf model."
+)
+_RUN_HELP = "A run directory written by hercules run or hercules demo."
+_HOST_HELP = "Interface to bind; 127.0.0.1 is this machine only."
+_LEVELS_HELP = (
+    "Clusters per level, bottom-up: 100,20,5 groups the items into 100 clusters, those into 20, "
+    "those into 5. auto (the default) picks k at every level from the data: the best silhouette "
+    "among k from about sqrt(n)/2 to 2*sqrt(n) for the n items or clusters below (fewer only "
+    "for clearly separated groups), adding levels until the top has fewer than 8 clusters "
+    "(6 levels at most)."
+)
+_MODE_HELP = (
+    "What the levels above 1 cluster: direct = the mean vectors of the clusters' items; "
+    "description = embeddings of the clusters' written titles and descriptions."
+)
+_CLEAN_HELP = (
+    "For raw e-mail, newsgroup or forum exports: drop header lines (From:, Subject:, ...), "
+    "quoted replies and signatures before embedding and titling. Off by default."
+)
 
 
 class _RichProgress:
@@ -63,41 +104,83 @@ def _fit(model: Hercules, data: Any, **kwargs: Any) -> None:
 @app.command()
 def run(
     input: Annotated[
-        str, typer.Argument(help="Text/CSV/Parquet/JSONL file, or a folder of .txt or images")
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="A CSV, TSV, Parquet, JSONL or text file, or a folder of .txt files or images.",
+            show_default=False,
+        ),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the run to")],
-    levels: Annotated[
-        str | None, typer.Option(help="k per level bottom-up, e.g. 100,20,5; 'auto' chooses")
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Directory to write the run to.")
+    ],
+    levels: Annotated[str, typer.Option(metavar="K,K,...|auto", help=_LEVELS_HELP)] = "auto",
+    mode: Annotated[str, typer.Option(metavar="direct|description", help=_MODE_HELP)] = "direct",
+    column: Annotated[
+        str | None,
+        typer.Option(metavar="NAME", help="Column holding the texts (or image paths) in a table."),
     ] = None,
-    mode: Annotated[str, typer.Option(help="direct or description")] = "direct",
+    clean_email: Annotated[bool, typer.Option("--clean-email", help=_CLEAN_HELP)] = False,
     topic_seed: Annotated[
-        str | None, typer.Option(help="Focus the summaries on this topic")
+        str | None,
+        typer.Option(metavar="TEXT", help="Steer the titles towards this topic or question."),
     ] = None,
-    column: Annotated[str | None, typer.Option(help="Column of a table file to cluster")] = None,
     modality: Annotated[
-        str | None, typer.Option(help="text, image or numeric (auto-detected)")
+        str | None,
+        typer.Option(
+            metavar="text|image|numeric", help="What the items are; detected when omitted."
+        ),
     ] = None,
     embeddings: Annotated[
-        Path | None, typer.Option(help=".npy of precomputed level-0 vectors")
+        Path | None,
+        typer.Option(
+            metavar="FILE.npy",
+            help="Precomputed item vectors, one row per item (skips embedding).",
+        ),
     ] = None,
-    resample: Annotated[bool, typer.Option(help="Resampling refinement (Vo et al. 2024)")] = False,
-    seed: Annotated[int, typer.Option(help="Random seed")] = 42,
+    resample: Annotated[
+        bool, typer.Option("--resample", help="Resampling refinement of k-means (Vo et al. 2024).")
+    ] = False,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 42,
     backend: Annotated[
-        str, typer.Option(help="local, or ray: embed and call the LLM on Ray workers")
+        str,
+        typer.Option(
+            metavar="local|ray", help="ray: embed and call the LLM on Ray workers (ray extra)."
+        ),
     ] = "local",
-    labeller: Annotated[str, typer.Option(help=_LABELLER_HELP)] = "auto",
-    llm_threads: Annotated[int, typer.Option(help="CPU threads for the local LLM")] = 2,
+    labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
+    llm_threads: Annotated[
+        int, typer.Option(metavar="N", help="CPU threads for the local LLM.")
+    ] = 2,
     llm_item_descriptions: Annotated[
-        bool, typer.Option(help="One LLM sentence per item as its level-0 description (slow)")
+        bool,
+        typer.Option(
+            "--llm-item-descriptions",
+            help="Also one LLM sentence per item (slow: a call per item).",
+        ),
     ] = False,
     dry_run: Annotated[
-        bool, typer.Option(help="Print the LLM calls, tokens and time it would take; stop")
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the LLM calls, tokens and time the run would take; stop."
+        ),
     ] = False,
     resume: Annotated[
-        bool, typer.Option(help="Checkpoint each level in --out and resume an interrupted run")
+        bool,
+        typer.Option(
+            help="Checkpoint every level in --out; rerunning the same command resumes there."
+        ),
     ] = True,
 ) -> None:
-    """Cluster INPUT into a labelled hierarchy and save it to --out."""
+    """Cluster INPUT into a labelled hierarchy and save it to --out.
+
+    Texts are embedded with MiniLM, numbers are standardised, images embedded with
+    EfficientNet-Lite0 (images extra). Example:
+
+    \b
+      hercules run posts.csv --column body --out runs/posts
+      hercules run posts.csv --column body --levels 100,20,5 --out runs/posts
+    """
     _llm_env(llm_threads)
     if dry_run:
         _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality)
@@ -110,6 +193,7 @@ def run(
         vectors = np.load(embeddings, mmap_mode="r", allow_pickle=False)
     model = Hercules(
         parse_levels(levels),
+        clean_email=clean_email,
         representation_mode=mode,
         use_resampling=resample,
         random_state=seed,
@@ -136,16 +220,24 @@ def run(
 
 @app.command()
 def evaluate(
-    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
     labels: Annotated[
         str | None,
-        typer.Option(help="Ground truth: a file with one label per line, or a column of --source"),
+        typer.Option(
+            metavar="FILE|COLUMN",
+            help="True labels: a file with one label per line, or a column of --source.",
+        ),
     ] = None,
     source: Annotated[
-        Path | None, typer.Option(help="Table file holding the --labels column")
+        Path | None,
+        typer.Option(metavar="TABLE", help="Table file holding the --labels column."),
     ] = None,
 ) -> None:
-    """Print metrics for every level (internal; external too with --labels)."""
+    """Print clustering metrics for every level as JSON.
+
+    Internal metrics (silhouette, Davies-Bouldin, ...) always; ARI, NMI and the other external
+    metrics too when --labels gives the true label of every item.
+    """
     import json
 
     model = Hercules.load_model(run_dir)
@@ -156,30 +248,49 @@ def evaluate(
 
 @app.command()
 def show(
-    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
     items: Annotated[
-        int, typer.Option(help="Level-0 items to list under each level-1 cluster")
+        int, typer.Option(metavar="N", help="Also list the first N items of every level-1 cluster.")
     ] = 0,
 ) -> None:
-    """Show the saved hierarchy as a tree in the terminal."""
+    """Print a saved run's tree of clusters in the terminal."""
     model = Hercules.load_model(run_dir)
     _print_tree(model, max_level0=items)
 
 
 @app.command()
 def assign(
-    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
-    input: Annotated[str, typer.Argument(help="New items: a file or folder, as for `run`")],
-    column: Annotated[str | None, typer.Option(help="Column of a table file")] = None,
-    append: Annotated[bool, typer.Option(help="Add the items to the run and save it")] = False,
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
+    input: Annotated[
+        str, typer.Argument(metavar="INPUT", help="New items: a file or folder, as for run.")
+    ],
+    column: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Column of a table file.")
+    ] = None,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add the items to the run and save it.")
+    ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the assignments to this CSV")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="CSV",
+            help="Write the assignments to this CSV (default: print them).",
+        ),
     ] = None,
     stale_threshold: Annotated[
-        float, typer.Option(help="With --append: flag clusters that grew by more than this")
+        float,
+        typer.Option(
+            metavar="FRACTION",
+            help="With --append: flag clusters that grew by more than this fraction.",
+        ),
     ] = 0.1,
 ) -> None:
-    """Route new items into a saved hierarchy (nearest level-1 centroid, then up the tree)."""
+    """Put new items into a saved tree, without reclustering.
+
+    Each item goes to its nearest level-1 cluster and up the tree; prints one CSV row per item.
+    """
     model = Hercules.load_model(run_dir)
     frame = model.predict(input, column=column, append=append, stale_threshold=stale_threshold)
     if output is not None:
@@ -201,12 +312,18 @@ def assign(
 
 @app.command()
 def relabel(
-    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
     stale: Annotated[
-        bool, typer.Option("--stale/--all", help="Only clusters flagged stale")
+        bool,
+        typer.Option(
+            "--stale/--all", help="Only clusters flagged stale by assign --append, or all."
+        ),
     ] = True,
 ) -> None:
-    """Rewrite cluster summaries of a saved run (by default only the stale ones) and save it."""
+    """Rewrite the titles and descriptions of a saved run.
+
+    By default only the clusters that assign --append flagged as grown; the run is saved.
+    """
     model = Hercules.load_model(run_dir)
     done = model.relabel(stale_only=stale)
     model.save_model(run_dir)
@@ -215,15 +332,27 @@ def relabel(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to save the run")] = Path(
-        "runs/demo"
-    ),
-    n: Annotated[int, typer.Option(help="Number of 20 Newsgroups documents to sample")] = 2000,
-    levels: Annotated[str, typer.Option(help="k per level")] = "40,10,4",
-    labeller: Annotated[str, typer.Option(help=_LABELLER_HELP)] = "auto",
-    llm_threads: Annotated[int, typer.Option(help="CPU threads for the local LLM")] = 2,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Where to save the run.")
+    ] = Path("runs/demo"),
+    n: Annotated[
+        int, typer.Option(metavar="N", help="Number of 20 Newsgroups posts to sample.")
+    ] = 2000,
+    levels: Annotated[
+        str,
+        typer.Option(metavar="K,K,...|auto", help="Clusters per level, bottom-up (as for run)."),
+    ] = "40,10,4",
+    labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
+    llm_threads: Annotated[
+        int, typer.Option(metavar="N", help="CPU threads for the local LLM.")
+    ] = 2,
 ) -> None:
-    """The main job on the embedded default models: a 20 Newsgroups sample, end to end."""
+    """Cluster a 20 Newsgroups sample end to end on the default models.
+
+    Reads 20newsgroups-bydate.jsonl.gz from ../shared/data beside the checkout (or the path in
+    $HERCULES_20NG), prints the tree and its agreement (ARI, NMI) with the 20 newsgroups, and
+    saves the run for show, serve and report.
+    """
     _llm_env(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
 
@@ -233,11 +362,11 @@ def demo(
         raise InputError(
             f"{exc} The demo needs that file (it ships with the project's shared data)."
         ) from None
-    rng = np.random.default_rng(0)
-    keep = np.sort(rng.choice(len(corpus.texts), size=min(n, len(corpus.texts)), replace=False))
-    texts = [corpus.texts[i] for i in keep]
-    truth = [corpus.categories[i] for i in keep]
-    console.print(f"20 Newsgroups: {len(texts)} documents sampled from {len(corpus.texts)}")
+    texts, truth, empty = demo_sample(corpus, n)
+    console.print(
+        f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
+        f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
+    )
     model = Hercules(parse_levels(levels), labeller=labeller)
     _fit(model, texts)
     model.save_model(out)
@@ -251,9 +380,17 @@ def demo(
     console.print(f"[green]Saved[/green] to {out}; explore with `hercules show {out}`")
 
 
-_LABELLER_HELP = (
-    "auto (local LLM when installed, else keywords), llm, keywords, smollm2-135m or a .gguf path"
-)
+def demo_sample(corpus: Any, n: int, seed: int = 0) -> tuple[list[str], list[str], int]:
+    """``n`` posts drawn at random: the non-empty texts, their newsgroups, how many were empty.
+
+    Stripped as scikit-learn does, some posts are empty (replies that only quote, or whose text
+    all sits after the last blank line, its footer rule): there is nothing to cluster in them.
+    """
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(corpus.texts), size=min(n, len(corpus.texts)), replace=False))
+    kept = [int(i) for i in keep if corpus.texts[i].strip()]
+    texts = [corpus.texts[i] for i in kept]
+    return texts, [corpus.categories[i] for i in kept], len(keep) - len(kept)
 
 
 def _llm_env(threads: int) -> None:
@@ -377,13 +514,14 @@ def _serve(dash_app: Any, host: str, port: int) -> None:
 
 @app.command()
 def serve(
-    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
-    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 is local only")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8050,
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
+    host: Annotated[str, typer.Option(metavar="HOST", help=_HOST_HELP)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
 ) -> None:
-    """Open a saved run in the interactive explorer (needs the app extra)."""
+    """Browse a saved run in the explorer (app extra).
+
+    Scatter, treemap, sunburst, search and a summary pane at http://HOST:PORT.
+    """
     from hercules.errors import RunDirectoryError, require
 
     if not run_dir.is_dir():
@@ -396,15 +534,19 @@ def serve(
 
 @app.command("app")
 def app_command(
-    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 is local only")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8050,
+    host: Annotated[str, typer.Option(metavar="HOST", help=_HOST_HELP)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
     workdir: Annotated[
-        Path | None, typer.Option(help="Where runs made in the app are saved (default: a temp dir)")
+        Path | None,
+        typer.Option(
+            metavar="DIR", help="Where runs made in the app are saved (default: a temp folder)."
+        ),
     ] = None,
 ) -> None:
-    """Start the explorer empty: upload data, configure and run in the browser."""
+    """Start the explorer with an upload and run form (app extra).
+
+    Upload data, pick the embedder and labeller, run and watch it in the browser.
+    """
     from hercules.errors import require
 
     require("dash", "hercules app", "hercules-cluster[app]")
@@ -415,12 +557,15 @@ def app_command(
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="A directory written by `hercules run`")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path(
-        "report.html"
-    ),
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE", help="HTML file to write.")
+    ] = Path("report.html"),
 ) -> None:
-    """Write one self-contained HTML file (tree, treemap, scatter) that opens offline."""
+    """Write a run as one HTML file that opens offline (app extra).
+
+    The tree, a treemap and a scatter of the clusters, to share without a server.
+    """
     from hercules.errors import require
 
     require("plotly", "hercules report", "hercules-cluster[app]")

@@ -19,6 +19,7 @@ import pandas as pd
 from hercules._params import validate_params
 from hercules.builder import BuildSettings, ProgressFn, build_tree, summarise_clusters
 from hercules.data.chunks import open_vectors
+from hercules.data.clean import clean_corpus
 from hercules.data.dataset import Corpus
 from hercules.data.inputs import load_corpus
 from hercules.embed.base import Embedder, as_embedder
@@ -54,6 +55,7 @@ _SAVED = (
     "embed_descriptions",
     "normalize_centroids",
     "use_llm_for_l0_descriptions",
+    "clean_email",
 )
 
 
@@ -61,9 +63,12 @@ class Hercules:
     """Hierarchical k-means with a title and description for every cluster at every level.
 
     Parameters mirror the paper's ``pyhercules`` where they exist. ``level_cluster_counts``
-    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically.
+    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically at
+    every level (:mod:`hercules.engine.auto_k`) until the top has fewer than 8 clusters.
     ``representation_mode='direct'`` clusters centroids of the data vectors,
     ``'description'`` clusters embeddings of the clusters' written summaries.
+    ``clean_email=True`` strips headers, quoted replies and signatures from raw e-mail and
+    forum texts before anything reads them (:mod:`hercules.data.clean`).
     """
 
     def __init__(
@@ -90,6 +95,7 @@ class Hercules:
         embed_descriptions: bool = True,
         normalize_centroids: bool | None = None,
         use_llm_for_l0_descriptions: bool = False,
+        clean_email: bool = False,
         labeller: str = "auto",
         cache: bool = True,
         progress: ProgressFn | None = None,
@@ -115,6 +121,7 @@ class Hercules:
         self.embed_descriptions = embed_descriptions
         self.normalize_centroids = normalize_centroids
         self.use_llm_for_l0_descriptions = use_llm_for_l0_descriptions
+        self.clean_email = clean_email
         self.labeller = labeller
         self.cache = cache
         self.progress = progress
@@ -150,6 +157,8 @@ class Hercules:
                 raise InputError("fit() needs data X, or embeddings= when X is None; got neither.")
             X = embeddings
         corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
+        if self.clean_email:
+            corpus = clean_corpus(corpus)
         summarizer = self._resolve_summarizer()
         self.summarizer_ = summarizer
         level0 = self._level0(corpus, embeddings, summarizer)
@@ -419,6 +428,8 @@ class Hercules:
         if not 0 <= stale_threshold:
             raise ParameterError(f"stale_threshold must be >= 0, got {stale_threshold}.")
         corpus = load_corpus(X, modality=self.corpus_.modality, column=column, validate=False)
+        if getattr(self, "clean_email", False):
+            corpus = clean_corpus(corpus)
         vectors = self._new_vectors(corpus, embeddings)
         paths = route(tree, vectors)
         frame = pd.DataFrame({"item_id": corpus.ids})

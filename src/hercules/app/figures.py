@@ -22,6 +22,17 @@ PALETTE = (
 )  # fmt: skip
 DIM_OPACITY = 0.15
 WEBGL_ABOVE = 5_000
+# Axis window: Tukey's far-out fences (quartiles -/+ FENCE * IQR). Nodes beyond them are drawn
+# on the window's edge as triangles pointing their way, so one far cluster (e.g. the empty
+# texts) cannot squeeze all the others into a corner.
+FENCE = 3.0
+PAD = 0.06
+OUTSIDE_SYMBOLS = {
+    (-1, 0): "triangle-left",
+    (1, 0): "triangle-right",
+    (0, -1): "triangle-down",
+    (0, 1): "triangle-up",
+}
 
 
 def plain(text: Any, limit: int = 120) -> str:
@@ -49,6 +60,46 @@ def marker_sizes(sizes: np.ndarray, mode: str, *, low: float = 8.0, high: float 
     return [float(v) for v in np.clip(values / top * high, low, high)]
 
 
+def axis_window(values: np.ndarray) -> tuple[float, float] | None:
+    """The axis range showing every value inside the far-out fences, padded; None: all fit."""
+    v = np.asarray(values, dtype=float)
+    if len(v) < 4:
+        return None
+    q1, q3 = np.percentile(v, [25, 75])
+    spread = q3 - q1
+    low, high = q1 - FENCE * spread, q3 + FENCE * spread
+    if spread <= 0 or (v.min() >= low and v.max() <= high):
+        return None
+    inside = v[(v >= low) & (v <= high)]
+    lo, hi = float(inside.min()), float(inside.max())
+    pad = (hi - lo) * PAD or 1.0
+    return lo - pad, hi + pad
+
+
+def fit_to_window(
+    x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[str], dict[str, Any], dict[str, Any]]:
+    """Coordinates clamped into the robust window, a marker symbol per point, axis settings."""
+    xs, ys = np.asarray(x, dtype=float).copy(), np.asarray(y, dtype=float).copy()
+    symbols = ["circle"] * len(xs)
+    axes: list[dict[str, Any]] = []
+    for axis, values in enumerate((xs, ys)):
+        window = axis_window(values)
+        if window is None:
+            axes.append({})
+            continue
+        lo, hi = window
+        edge_lo, edge_hi = lo + (hi - lo) * PAD / 3, hi - (hi - lo) * PAD / 3
+        for i in np.flatnonzero(values < lo):
+            values[i] = edge_lo
+            symbols[i] = OUTSIDE_SYMBOLS[(-1, 0) if axis == 0 else (0, -1)]
+        for i in np.flatnonzero(values > hi):
+            values[i] = edge_hi
+            symbols[i] = OUTSIDE_SYMBOLS[(1, 0) if axis == 0 else (0, 1)]
+        axes.append({"range": [lo, hi], "autorange": False})
+    return xs, ys, symbols, axes[0], axes[1]
+
+
 def display_level(view: RunView, level: int, l0_threshold: int) -> int:
     """Level 0 is drawn only when it has at most ``l0_threshold`` items; else level 1."""
     if level == 0 and view.tree.n_items > l0_threshold:
@@ -71,15 +122,17 @@ def scatter_figure(
     mask = view.lineage_mask(selected, level)
     opacity = [0.85] * len(frame) if mask is None else np.where(mask, 1.0, DIM_OPACITY).tolist()
     line_width = [0.5] * len(frame) if mask is None else np.where(mask, 2.5, 0.5).tolist()
+    x, y, symbols, xaxis, yaxis = fit_to_window(frame["x"].to_numpy(), frame["y"].to_numpy())
     hover = [
         f"L{level} #{plain(i, 40)}<br>{plain(t)}<br>{s} item{'s' if s != 1 else ''}"
-        for i, t, s in zip(frame["id"], frame["title"], frame["size"], strict=True)
+        + ("" if m == "circle" else "<br>(far off: drawn at the edge)")
+        for i, t, s, m in zip(frame["id"], frame["title"], frame["size"], symbols, strict=True)
     ]
     trace_type = go.Scattergl if len(frame) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure(
         trace_type(
-            x=frame["x"],
-            y=frame["y"],
+            x=x,
+            y=y,
             mode="markers",
             name=f"level {level}",
             customdata=frame["key"],
@@ -87,6 +140,7 @@ def scatter_figure(
             hoverinfo="text",
             marker={
                 "size": marker_sizes(frame["size"].to_numpy(), size_mode),
+                "symbol": symbols,
                 "color": [colour(g) for g in frame["group"]],
                 "opacity": opacity,
                 "line": {"width": line_width, "color": "#222"},
@@ -94,7 +148,7 @@ def scatter_figure(
         )
     )
     if selected and view.has(selected):
-        _add_path_trace(fig, view, selected, reduction)
+        _add_path_trace(fig, view, selected, reduction, xaxis, yaxis)
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         title={
@@ -105,15 +159,22 @@ def scatter_figure(
         showlegend=False,
         clickmode="event",
         dragmode="pan",
-        xaxis={"showticklabels": False, "zeroline": False, "title": None},
-        yaxis={"showticklabels": False, "zeroline": False, "title": None},
+        xaxis={"showticklabels": False, "zeroline": False, "title": None, **xaxis},
+        yaxis={"showticklabels": False, "zeroline": False, "title": None, **yaxis},
         plot_bgcolor="#fafafa",
         uirevision=f"{view.source}:{level}:{reduction}",
     )
     return fig
 
 
-def _add_path_trace(fig: go.Figure, view: RunView, key: str, reduction: str) -> None:
+def _add_path_trace(
+    fig: go.Figure,
+    view: RunView,
+    key: str,
+    reduction: str,
+    xaxis: dict[str, Any],
+    yaxis: dict[str, Any],
+) -> None:
     """The selected node and its ancestors, drawn as a path of diamonds across levels."""
     node = view.node(key)
     chain = [node, *view.ancestors(node)]
@@ -125,6 +186,9 @@ def _add_path_trace(fig: go.Figure, view: RunView, key: str, reduction: str) -> 
         xs.append(float(xy[0]))
         ys.append(float(xy[1]) if len(xy) > 1 else 0.0)
         text.append(f"L{n.level} #{plain(n.id, 40)}<br>{plain(n.title)}")
+    # Kept inside the scatter's window, like the nodes themselves.
+    xs = _clip(xs, xaxis)
+    ys = _clip(ys, yaxis)
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -137,6 +201,13 @@ def _add_path_trace(fig: go.Figure, view: RunView, key: str, reduction: str) -> 
             line={"color": "#111", "width": 1, "dash": "dot"},
         )
     )
+
+
+def _clip(values: list[float], axis: dict[str, Any]) -> list[float]:
+    if "range" not in axis:
+        return values
+    lo, hi = axis["range"]
+    return [min(max(v, lo), hi) for v in values]
 
 
 def hierarchy_frame(view: RunView, *, include_items: bool = False) -> dict[str, list[Any]]:
