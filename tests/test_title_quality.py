@@ -137,6 +137,8 @@ def test_a_generic_title_is_flagged() -> None:
     ("title", "reason"),
     [
         ("Hockey Playoffs", "copies a sub-group's title"),
+        ("Hockey", "copies a sub-group's title"),  # says no more than "Hockey playoffs"
+        ("Hockey and Skiing", ""),
         ("World News", "generic"),
         ("Russia-Russia Cooperation", "repeats a word"),
         ("Posts about hockey", "names the container, not the subject"),

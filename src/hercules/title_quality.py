@@ -14,8 +14,9 @@ Two competitor sets are scored:
 Members are a fixed, seeded sample of at most ``sample`` level-0 items per cluster, so the
 score costs no model call and is the same on every rerun.
 
-The title checks are plain string rules: a **copy** is a parent whose title equals one of its
-children's titles (case, punctuation and spacing ignored; single-child parents excepted);
+The title checks are plain string rules: a **copy** is a parent whose title says no more than
+one of its children's titles: all its content words (case, punctuation and plural "s" ignored)
+come from that child's title (single-child parents excepted);
 a **duplicate** is a title that appears on more than one node of the tree (levels >= 1); a
 **generic** title names no subject ("World News", "General Discussion", "Miscellaneous").
 """
@@ -87,9 +88,20 @@ def has_repeated_word(title: str) -> bool:
     return len(words) != len(set(words))
 
 
+def _stems(title: str) -> set[str]:
+    """Content words with a plural "s" cut: "SCSI Card Sales" and "SCSI card sale" match."""
+    return {
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in title_words(title)
+        if w not in _STOP
+    }
+
+
 def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
-    norm = normalize_title(title)
-    return any(norm == normalize_title(child) for child in child_titles)
+    """True when ``title`` says no more than one child's title: its content words (plurals
+    aside) all come from that one child ("Disk Performance" over "Disk Performance Issues")."""
+    words = _stems(title)
+    return bool(words) and any(words <= _stems(child) for child in child_titles)
 
 
 def _unit(X: np.ndarray) -> np.ndarray:

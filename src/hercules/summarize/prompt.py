@@ -71,7 +71,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
     verb = "discuss" if modality == "text" else "have in common"
     label = (
         f'"titles": [{CANDIDATES} different titles of 1-5 words naming the {what}], '
-        f'"description": "one sentence, at most 20 words, on what the members {verb}"'
+        f'"description": "one sentence of at most 12 words on what the members {verb}"'
     )
     if many:
         lines.append(
@@ -79,7 +79,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
             f"for each id in {ids}."
         )
     else:
-        lines.append(f"Answer JSON {{{label}}}.")
+        lines.append(f"Answer JSON on one line: {{{label}}}.")
     lines.append(
         "Avoid words like posts, texts, group, discussion, topics, news, general, various."
     )
