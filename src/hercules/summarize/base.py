@@ -3,10 +3,13 @@
 A summarizer sees one level at a time, so it can batch, contrast siblings, or compute
 corpus-wide statistics (c-TF-IDF) as it likes. It must return one :class:`Summary` per brief,
 in order, and must not raise for a single bad cluster: it marks that summary ``failed``.
+A summarizer that answers cluster by cluster may call ``request.progress(done, total)`` as
+answers arrive (an exception raised there, e.g. a cancelled job, must propagate).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -41,6 +44,7 @@ class LevelRequest:
     clusters: list[ClusterBrief]
     corpus: Corpus
     topic_seed: str | None = None
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
