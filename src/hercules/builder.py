@@ -312,7 +312,10 @@ def summarise_clusters(
     stage = f"Summarising level {level}"
     _report(progress, stage, 0, len(briefs))
 
+    reported = [0]
+
     def advance(done: int, total: int) -> None:
+        reported[0] = done
         _report(progress, stage, done, total)
 
     request = LevelRequest(
@@ -332,7 +335,8 @@ def summarise_clusters(
         data.summary_failed[c] = summary.failed
     if data.summary_stale is not None:
         data.summary_stale[indices] = False
-    _report(progress, f"Summarising level {level}", len(briefs), len(briefs))
+    if reported[0] != len(briefs):  # a summarizer that does not report per cluster
+        _report(progress, stage, len(briefs), len(briefs))
     if describe is not None:
         texts = [f"{s.title}. {s.description}" for s in summaries]
         vectors = np.asarray(describe(texts), dtype=np.float32)
