@@ -100,10 +100,10 @@ def build_tree(
                 describe=None,
             )
         if tree.top_level > labelled:
+            if on_level is not None:  # saved first, so the draft can be opened from disk
+                on_level(tree, labelled)
             if on_draft is not None:
                 on_draft(tree)
-            if on_level is not None:
-                on_level(tree, labelled)
         for level in range(labelled + 1, tree.top_level + 1):
             _summarise(tree, level, corpus, summarizer, settings, topic_seed, describe, progress)
             labelled = level

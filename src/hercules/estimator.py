@@ -179,10 +179,12 @@ class Hercules:
         save, start, labelled = self._checkpointing(checkpoint, corpus, level0, topic_seed)
         views: dict[str, Any] = {}
 
-        def draft(tree: ClusterTree) -> None:
-            views.update(add_reductions(tree, seed=self.random_state))  # an openable draft
-            if on_draft is not None:
-                on_draft(tree)
+        def on_level(tree: ClusterTree, titled: int) -> None:
+            if save is None:
+                return
+            if not views and tree.top_level > titled:  # the draft: views make it openable
+                views.update(add_reductions(tree, seed=self.random_state))
+            save(tree, titled, views)
 
         tree = build_tree(
             level0,
@@ -192,8 +194,8 @@ class Hercules:
             describe=describe,
             topic_seed=topic_seed,
             progress=self.progress,
-            on_level=None if save is None else lambda t, titled: save(t, titled, views),
-            on_draft=draft,
+            on_level=on_level,
+            on_draft=on_draft,
             start=start,
             start_labelled=labelled,
         )
