@@ -20,6 +20,7 @@ from bench import (
     bench_llm_20ng,
     bench_llm_batch,
     bench_llm_contrast,
+    bench_llm_slots,
     bench_pyhercules,
     bench_ray,
     bench_scale,
@@ -174,6 +175,19 @@ def test_llm_batch_smoke(tmp_path, monkeypatch):
     assert [r["batch_size"] for r in runs] == [1, 4]
     assert [r["calls"] for r in runs] == [6, 2]  # 6 clusters, one or four per call
     assert all(r["failed_clusters"] == 0 for r in runs)
+
+
+def test_llm_slots_smoke(tmp_path):
+    out = tmp_path / "slots.json"
+    bench_llm_slots.main(["--smoke", "--prompts", "4", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert [r["slots"] for r in data["runs"]] == [1, 2, 4]
+    assert all(r["requests"] == 4 for r in data["runs"])  # the same recorded prompts each time
+    assert data["runs"][0]["speedup"] == 1.0
+    tokens = {r["prompt_tokens"] for r in data["runs"]}
+    assert len(tokens) == 1
+    assert tokens.pop() > 0
+    assert data["mean_prompt_chars"] > 200  # real summary prompts, not placeholders
 
 
 def test_llm_20ng_smoke(tmp_path, monkeypatch):
