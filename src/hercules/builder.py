@@ -85,6 +85,7 @@ def build_tree(
     )
     if not draft_first and labelled < tree.top_level:
         tree.levels[labelled + 1 :] = []  # built with draft titles by another order; redo
+        tree.levels[labelled].parent = None
         tree._labels.clear()
     if draft_first:
         keywords = KeywordSummarizer()
