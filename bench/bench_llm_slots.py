@@ -143,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             threads, model_id = llm.threads, llm.model_id
             call(llm, prompts[-1][0], schema=prompts[-1][1], max_tokens=8)  # load, warm the header
         run = {"slots": slots, "concurrency": slots, **replay(llm, prompts, slots)}
+        run["load_average_1min"] = round(os.getloadavg()[0], 2)  # other work on the machine
         print(run, flush=True)
         runs.append(run)
         if not args.smoke and slots == 1:
