@@ -16,6 +16,7 @@ import pytest
 
 from bench import (
     bench_20ng,
+    bench_estimate,
     bench_ablation,
     bench_llm_20ng,
     bench_llm_batch,
@@ -188,6 +189,17 @@ def test_llm_slots_smoke(tmp_path):
     assert len(tokens) == 1
     assert tokens.pop() > 0
     assert data["mean_prompt_chars"] > 200  # real summary prompts, not placeholders
+
+
+def test_estimate_smoke(tmp_path):
+    out = tmp_path / "estimate.json"
+    bench_estimate.main(["--smoke", "--out", str(out)])
+    data = json.loads(out.read_text())
+    # The fake reports exactly 100 prompt and 25 generated tokens/s: both calibrations see it.
+    assert data["measured_speed"] == {"prompt_per_s": 100.0, "generated_per_s": 25.0}
+    assert abs(data["from_this_log"]["over_real"] - 1.0) < 0.01
+    assert data["real"]["calls"] == data["estimate"]["calls"] == 6 + 2
+    assert 0 < data["real"]["draft_tree_after_seconds"] <= data["real"]["fit_seconds"]
 
 
 def test_llm_20ng_smoke(tmp_path, monkeypatch):
