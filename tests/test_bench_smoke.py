@@ -16,8 +16,8 @@ import pytest
 
 from bench import (
     bench_20ng,
-    bench_estimate,
     bench_ablation,
+    bench_estimate,
     bench_llm_20ng,
     bench_llm_batch,
     bench_llm_contrast,
