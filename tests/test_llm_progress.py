@@ -219,6 +219,11 @@ def test_rates_are_recovered_from_exact_calls() -> None:
 class TimedLLM:
     """Reports the time a model reading 80 and writing 20 tokens/s would take (no sleeping)."""
 
+    model_id = "timed"
+
+    def complete(self, prompt: str, *, schema: Any = None, max_tokens: int = 256) -> str:
+        return self.complete_with_usage(prompt, schema=schema, max_tokens=max_tokens).text
+
     def complete_with_usage(self, prompt: str, *, schema: Any, max_tokens: int) -> Completion:
         prompt_tokens = len(prompt.split())
         generated = max_tokens
@@ -244,3 +249,19 @@ def test_plan_uses_the_calibration() -> None:
     assert plan["prompt_tokens"] == sum(r["prompt_tokens"] for r in records)
     generic = plan_run(corpus, [8, 4], labeller="m", batch_size=1)
     assert generic["speed_source"] == "built-in defaults"
+
+
+def test_dry_run_calibrates_from_the_log_in_out_else_by_measuring(tmp_path: Path) -> None:
+    from hercules.checkpoint import write_log
+    from hercules.cli import _calibrate
+
+    summarizer = LLMSummarizer(TimedLLM(), cache=None)
+    measured = _calibrate(summarizer, tmp_path / "missing")
+    assert measured.source == "measured (2 short calls)"
+    assert measured.prompt_per_s == pytest.approx(80.0)
+    records = json.loads(LOG.read_text())
+    for record in records:
+        record["model"] = summarizer.model_id
+    write_log(tmp_path, records + [{**records[0], "model": "another model", "seconds": 1e6}])
+    logged = _calibrate(summarizer, tmp_path)
+    assert logged.source == "call log (12 calls)"  # only this model's calls
