@@ -262,6 +262,6 @@ def test_dry_run_calibrates_from_the_log_in_out_else_by_measuring(tmp_path: Path
     records = json.loads(LOG.read_text())
     for record in records:
         record["model"] = summarizer.model_id
-    write_log(tmp_path, records + [{**records[0], "model": "another model", "seconds": 1e6}])
+    write_log(tmp_path, [*records, {**records[0], "model": "another model", "seconds": 1e6}])
     logged = _calibrate(summarizer, tmp_path)
     assert logged.source == "call log (12 calls)"  # only this model's calls
