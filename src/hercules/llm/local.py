@@ -32,8 +32,10 @@ XLLAMACPP_PIP = "xllamacpp==2026.10.11549"
 class LocalLLM:
     """A GGUF model run in-process. ``model`` is a known name or a ``.gguf`` path.
 
-    Decoding is greedy (temperature 0) with a fixed seed, so the same prompt gives the same
-    answer, which is what makes the call cache and checkpoint resume exact.
+    Decoding is greedy (temperature 0) with a fixed seed, so with one slot the same prompt
+    gives the same answer. With ``parallel`` > 1, sequences decoded in one batch can round
+    differently, so an uncached rerun may word a few answers differently; the call cache keeps
+    reruns and checkpoint resumes exact either way.
     """
 
     supports_schema = True

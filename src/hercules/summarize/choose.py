@@ -20,7 +20,10 @@ from hercules.summarize.keywords import KeywordSummarizer
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1  # chosen from bench/results/llm_batch.json
-DEFAULT_PARALLEL = 1  # llama.cpp slots; chosen from bench/results/llm_slots.json
+# llama.cpp slots (requests decoded together). bench/results/llm_slots.json, 6 summary prompts,
+# 2 threads: 9.1 tokens/s with 1 slot, 16.2 with 2 (1.78x), 18.5 with 4 (2.03x) on a busy
+# machine; 4 slots double each call's latency and the KV memory for 14% more than 2.
+DEFAULT_PARALLEL = 2
 
 
 def resolve_labeller(
