@@ -86,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     fit_seconds = time.perf_counter() - start
     log = summarizer.call_log
     llm_seconds = sum(r["seconds"] for r in log if not r["cached"])
+    if args.smoke:  # the fake's seconds are made up: its call times say nothing of overlap
+        log = [{k: v for k, v in r.items() if k != "time"} for r in log]
     recalibrated = speed.from_log(log)
     again = plan_run(
         load_corpus(texts), levels, labeller="llm", batch_size=1, calibration=recalibrated

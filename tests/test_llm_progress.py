@@ -200,6 +200,22 @@ def test_estimate_from_a_recorded_call_log_is_within_25_percent() -> None:
     assert abs(default["seconds"] - real) > 0.25 * real
 
 
+def test_overlapping_calls_shrink_the_wall_time() -> None:
+    records = json.loads(LOG.read_text())
+    alone = speed.from_log(records)
+    assert alone is not None
+    assert alone.wall_factor == pytest.approx(1.0, abs=0.01)  # one call after another
+    # The same calls two at a time: each pair ends together, after the longer of the two.
+    paired, clock = [], 0.0
+    for first, second in zip(records[::2], records[1::2], strict=True):
+        clock += max(first["seconds"], second["seconds"])
+        paired += [{**first, "time": clock}, {**second, "time": clock}]
+    overlapped = speed.from_log(paired)
+    assert overlapped is not None
+    assert overlapped.wall_factor == pytest.approx(clock / sum(r["seconds"] for r in records))
+    assert 0.5 < overlapped.wall_factor < 0.6
+
+
 def test_rates_are_recovered_from_exact_calls() -> None:
     # seconds = prompt / 50 + generated / 10, worked out by hand for each row
     records = [
@@ -220,6 +236,7 @@ class TimedLLM:
     """Reports the time a model reading 80 and writing 20 tokens/s would take (no sleeping)."""
 
     model_id = "timed"
+    max_concurrency = 1
 
     def complete(self, prompt: str, *, schema: Any = None, max_tokens: int = 256) -> str:
         return self.complete_with_usage(prompt, schema=schema, max_tokens=max_tokens).text
@@ -235,6 +252,10 @@ def test_measure_calls_the_model_twice() -> None:
     assert calibration.prompt_per_s == pytest.approx(80.0)
     assert calibration.generated_per_s == pytest.approx(20.0)
     assert calibration.source.startswith("measured")
+    assert calibration.wall_factor == 1.0  # one slot
+    two = TimedLLM()
+    two.max_concurrency = 2
+    assert speed.measure(two).wall_factor == pytest.approx(1 / speed.SLOT_SPEEDUP[2])
 
 
 def test_plan_uses_the_calibration() -> None:

@@ -388,7 +388,7 @@ def estimate_cost(
     generated_per_cluster: float = 60,
     prompt_per_s: float = PROMPT_TOKENS_PER_S,
     generated_per_s: float = GENERATED_TOKENS_PER_S,
-    concurrency: int = 1,
+    wall_factor: float = 1.0,
 ) -> dict[str, float]:
     """Calls/tokens/seconds for a run with these level sizes (for ``--dry-run``); the rates
     are best calibrated on the model itself (:mod:`hercules.summarize.speed`)."""
@@ -396,7 +396,8 @@ def estimate_cost(
     clusters = sum(level_sizes)
     prompt_tokens = round(clusters * tokens_per_cluster + calls * header_tokens)
     generated = round(clusters * generated_per_cluster)
-    seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) / max(1, concurrency)
+    # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
+    seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) * wall_factor
     return {
         "calls": calls,
         "clusters": clusters,

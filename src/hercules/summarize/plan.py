@@ -61,9 +61,11 @@ def plan_run(
     header_tokens = 220.0
     generated_per_cluster = 60.0
     prompt_rate, generated_rate = PROMPT_TOKENS_PER_S, GENERATED_TOKENS_PER_S
+    wall_factor = 1.0
     source = "built-in defaults"
     if calibration is not None:
         prompt_rate, generated_rate = calibration.prompt_per_s, calibration.generated_per_s
+        wall_factor = calibration.wall_factor
         source = calibration.source
         if calibration.prompt_per_cluster is not None:  # measured on this prompt format
             prompt_per_cluster, header_tokens = calibration.prompt_per_cluster, 0.0
@@ -77,6 +79,7 @@ def plan_run(
         generated_per_cluster=generated_per_cluster,
         prompt_per_s=prompt_rate,
         generated_per_s=generated_rate,
+        wall_factor=wall_factor,
     )
     return {
         "levels": sizes,

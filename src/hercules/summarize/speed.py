@@ -4,6 +4,10 @@ A call's time is close to ``prompt_tokens / prompt_per_s + generated_tokens / ge
 (on a CPU the prompt dominates). Both rates are fitted by least squares to a recorded call log
 (``llm_log.jsonl`` of an earlier run: the best source, since it also gives the tokens per
 cluster of this very prompt format), or measured with two short calls to the model.
+
+Calls that overlap (llama.cpp slots, ``concurrency`` > 1) each take longer but finish sooner
+together: ``wall_factor`` turns summed call seconds into wall time. A log gives it from its
+timestamps; a measurement uses the slot speed-ups of ``bench/results/llm_slots.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from hercules.llm.base import call
 
 logger = logging.getLogger(__name__)
 
+# Tokens/s relative to one slot, 6 summary prompts on 2 threads (bench/results/llm_slots.json).
+SLOT_SPEEDUP = {1: 1.0, 2: 1.78, 4: 2.03}
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -26,6 +33,7 @@ class Calibration:
     source: str
     prompt_per_cluster: float | None = None  # known from a call log only
     generated_per_cluster: float | None = None
+    wall_factor: float = 1.0  # wall seconds per summed call second
 
 
 def from_log(records: list[dict[str, Any]]) -> Calibration | None:
@@ -47,12 +55,23 @@ def from_log(records: list[dict[str, Any]]) -> Calibration | None:
     prompt_rate, generated_rate = _fit_rates(tokens, seconds)
     clusters = sum(len(r.get("cluster_ids") or [0]) for r in live)
     return Calibration(
+        wall_factor=_wall_factor(live, float(seconds.sum())),
         prompt_per_s=prompt_rate,
         generated_per_s=generated_rate,
         source=f"call log ({len(live)} calls)",
         prompt_per_cluster=float(tokens[:, 0].sum()) / clusters,
         generated_per_cluster=float(tokens[:, 1].sum()) / clusters,
     )
+
+
+def _wall_factor(live: list[dict[str, Any]], summed: float) -> float:
+    """Wall time the calls spanned (``time`` is when each ended) over their summed seconds:
+    1 for calls one after another, about 1/1.8 for two slots."""
+    if not all(isinstance(r.get("time"), int | float) for r in live):
+        return 1.0
+    start = min(r["time"] - r["seconds"] for r in live)
+    span = max(r["time"] for r in live) - start
+    return float(min(1.5, max(0.2, span / summed)))
 
 
 def _fit_rates(tokens: np.ndarray, seconds: np.ndarray) -> tuple[float, float]:
@@ -83,4 +102,11 @@ def measure(llm: Any, *, prompt_words: int = 240, answer_tokens: int = 40) -> Ca
     found = from_log(records)
     if found is None:
         raise ValueError(f"{type(llm).__name__} reports no token counts; cannot measure its speed")
-    return Calibration(found.prompt_per_s, found.generated_per_s, "measured (2 short calls)")
+    slots = int(getattr(llm, "max_concurrency", 1) or 1)
+    speedup = SLOT_SPEEDUP.get(slots, max(SLOT_SPEEDUP.values()) if slots > 1 else 1.0)
+    return Calibration(
+        found.prompt_per_s,
+        found.generated_per_s,
+        "measured (2 short calls)",
+        wall_factor=1.0 / speedup,
+    )
