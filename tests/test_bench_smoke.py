@@ -18,9 +18,11 @@ from bench import (
     bench_20ng,
     bench_ablation,
     bench_auto_k,
+    bench_estimate,
     bench_llm_20ng,
     bench_llm_batch,
     bench_llm_contrast,
+    bench_llm_slots,
     bench_pyhercules,
     bench_ray,
     bench_scale,
@@ -175,6 +177,30 @@ def test_llm_batch_smoke(tmp_path, monkeypatch):
     assert [r["batch_size"] for r in runs] == [1, 4]
     assert [r["calls"] for r in runs] == [6, 2]  # 6 clusters, one or four per call
     assert all(r["failed_clusters"] == 0 for r in runs)
+
+
+def test_llm_slots_smoke(tmp_path):
+    out = tmp_path / "slots.json"
+    bench_llm_slots.main(["--smoke", "--prompts", "4", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert [r["slots"] for r in data["runs"]] == [1, 2, 4]
+    assert all(r["requests"] == 4 for r in data["runs"])  # the same recorded prompts each time
+    assert data["runs"][0]["speedup"] == 1.0
+    tokens = {r["prompt_tokens"] for r in data["runs"]}
+    assert len(tokens) == 1
+    assert tokens.pop() > 0
+    assert data["mean_prompt_chars"] > 200  # real summary prompts, not placeholders
+
+
+def test_estimate_smoke(tmp_path):
+    out = tmp_path / "estimate.json"
+    bench_estimate.main(["--smoke", "--out", str(out)])
+    data = json.loads(out.read_text())
+    # The fake reports exactly 100 prompt and 25 generated tokens/s: both calibrations see it.
+    assert data["measured_speed"] == {"prompt_per_s": 100.0, "generated_per_s": 25.0}
+    assert abs(data["from_this_log"]["over_real"] - 1.0) < 0.01
+    assert data["real"]["calls"] == data["estimate"]["calls"] == 6 + 2
+    assert 0 < data["real"]["draft_tree_after_seconds"] <= data["real"]["fit_seconds"]
 
 
 def test_llm_20ng_smoke(tmp_path, monkeypatch):

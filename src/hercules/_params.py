@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 from hercules.errors import ParameterError
@@ -47,6 +47,10 @@ CONSTRAINTS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "normalize_centroids": (lambda v: v is None or isinstance(v, bool), "None (auto) or a bool"),
     "use_llm_for_l0_descriptions": (lambda v: isinstance(v, bool), "a bool"),
     "clean_email": (lambda v: isinstance(v, bool), "a bool"),
+    "llm_timeout": (
+        lambda v: v is None or (isinstance(v, Real) and not isinstance(v, bool) and float(v) > 0),
+        "None (no limit) or a number of seconds > 0",
+    ),
 }
 
 

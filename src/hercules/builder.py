@@ -1,4 +1,7 @@
-"""Bottom-up construction of the hierarchy: cluster a level, summarise it, repeat."""
+"""Bottom-up construction of the hierarchy: cluster a level, summarise it, repeat.
+
+In ``direct`` mode all levels are clustered first (keyword titles), then summarised bottom-up.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from hercules.engine import (
 from hercules.engine.base import group_means, nearest_per_group
 from hercules.errors import ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
+from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.stats import index_clusters
 from hercules.title_quality import member_space, normalize_title
 from hercules.tree import ClusterTree, Level
@@ -28,6 +32,7 @@ from hercules.tree import ClusterTree, Level
 logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int, int], None]
+LevelFn = Callable[[ClusterTree, int], None]
 DescribeFn = Callable[[list[str]], np.ndarray]
 
 
@@ -57,68 +62,124 @@ def build_tree(
     describe: DescribeFn | None,
     topic_seed: str | None = None,
     progress: ProgressFn | None = None,
-    on_level: Callable[[ClusterTree], None] | None = None,
+    on_level: LevelFn | None = None,
+    on_draft: Callable[[ClusterTree], None] | None = None,
     start: ClusterTree | None = None,
+    start_labelled: int | None = None,
 ) -> ClusterTree:
-    """Grow levels on top of ``level0`` (or on top of a checkpointed ``start`` tree)."""
+    """Grow levels on top of ``level0`` (or on top of a checkpointed ``start`` tree).
+
+    In ``direct`` mode the levels do not depend on their titles, so every level is built first
+    with keyword titles; ``on_draft(tree)`` then sees the whole hierarchy, seconds after the
+    vectors exist, before ``summarizer`` rewrites the titles level by level, bottom-up (a
+    parent is named from its children). ``description`` mode clusters the written summaries,
+    so each level is summarised before the next is built. ``on_level(tree, labelled)`` runs
+    after every level built or labelled; ``labelled`` levels (from 1) have their final titles.
+    ``start_labelled`` says how many levels of ``start`` have them (default: all).
+    """
     tree = start if start is not None else ClusterTree([level0], corpus.modality)
+    labelled = tree.top_level if start_labelled is None else min(start_labelled, tree.top_level)
+    if describe is None and settings.representation_mode == "description":
+        raise ParameterError("representation_mode='description' needs a text embedder.")
+    draft_first = settings.representation_mode == "direct" and not isinstance(
+        summarizer, KeywordSummarizer
+    )
+    if not draft_first and labelled < tree.top_level:
+        tree.levels[labelled + 1 :] = []  # built with draft titles by another order; redo
+        tree.levels[labelled].parent = None
+        tree._labels.clear()
+    if draft_first:
+        keywords = KeywordSummarizer()
+        while _grow(tree, corpus, settings, progress):
+            summarise_clusters(
+                tree,
+                corpus,
+                keywords,
+                tree.top_level,
+                np.arange(len(tree.levels[-1])),
+                n_representatives=settings.n_representatives,
+                topic_seed=topic_seed,
+                describe=None,
+            )
+        if tree.top_level > labelled:
+            if on_level is not None:  # saved first, so the draft can be opened from disk
+                on_level(tree, labelled)
+            if on_draft is not None:
+                on_draft(tree)
+        for level in range(labelled + 1, tree.top_level + 1):
+            _summarise(tree, level, corpus, summarizer, settings, topic_seed, describe, progress)
+            labelled = level
+            if on_level is not None:
+                on_level(tree, labelled)
+        return tree
+    while _grow(tree, corpus, settings, progress):
+        _summarise(
+            tree, tree.top_level, corpus, summarizer, settings, topic_seed, describe, progress
+        )
+        labelled = tree.top_level
+        if on_level is not None:
+            on_level(tree, labelled)
+    return tree
+
+
+def _grow(
+    tree: ClusterTree, corpus: Corpus, settings: BuildSettings, progress: ProgressFn | None
+) -> bool:
+    """Cluster the top level into a new one (untitled); False when no level is to be added."""
     counts = settings.level_cluster_counts
     planned = len(counts) if counts is not None else settings.max_levels
+    if tree.top_level >= planned:
+        return False
     next_id = sum(len(lvl) for lvl in tree.levels[1:])
-    while tree.top_level < planned:
-        prev = tree.levels[-1]
-        target = tree.top_level + 1
-        X = _clustering_vectors(prev, settings)
-        weights = prev.num_items.astype(np.float64) if settings.weight_by_size else None
-        engine = make_engine(settings.engine, len(prev), on_disk=is_on_disk(X))
-        seed = settings.random_state + target
-        if counts is not None:
-            k = int(counts[target - 1])
-            if k >= len(prev):
-                raise ParameterError(
-                    f"level_cluster_counts asks for k={k} clusters at level {target}, but level "
-                    f"{target - 1} has only {len(prev)} nodes; give a k below {len(prev)} "
-                    f"(counts were {list(counts)})."
-                )
-        else:
-            if len(prev) < max(3, 2 * settings.min_clusters_per_level):
-                logger.info("Stopping: level %d has only %d nodes.", target - 1, len(prev))
-                break
-            k = choose_k(X, engine, sample_weight=weights, seed=seed, k_max=settings.auto_k_max)
-            if k < settings.min_clusters_per_level or k <= 1:
-                logger.info("Stopping: automatic k=%d at level %d is below the minimum.", k, target)
-                break
-        _report(progress, f"Clustering level {target} (k={k})", 0, 1)
-        if settings.use_resampling:
-            result = resampled_kmeans(
-                X,
-                k,
-                engine,
-                sample_weight=weights,
-                seed=seed,
-                steps=settings.resampling_steps,
-                points_per_cluster=settings.resampling_points_per_cluster,
+    prev = tree.levels[-1]
+    target = tree.top_level + 1
+    X = _clustering_vectors(prev, settings)
+    weights = prev.num_items.astype(np.float64) if settings.weight_by_size else None
+    engine = make_engine(settings.engine, len(prev), on_disk=is_on_disk(X))
+    seed = settings.random_state + target
+    if counts is not None:
+        k = int(counts[target - 1])
+        if k >= len(prev):
+            raise ParameterError(
+                f"level_cluster_counts asks for k={k} clusters at level {target}, but level "
+                f"{target - 1} has only {len(prev)} nodes; give a k below {len(prev)} "
+                f"(counts were {list(counts)})."
             )
-        else:
-            result = engine.fit(X, k, sample_weight=weights, seed=seed)
-        # The engine's centroids are the (weighted) member means of X; when X is the level's
-        # own vectors with the same weights, they are the new level's vectors already.
-        same = (
-            isinstance(engine, FaissKMeans | SklearnKMeans)
-            and X is prev.representation
-            and (weights is not None or prev.level == 0)
+    else:
+        if len(prev) < max(3, 2 * settings.min_clusters_per_level):
+            logger.info("Stopping: level %d has only %d nodes.", target - 1, len(prev))
+            return False
+        k = choose_k(X, engine, sample_weight=weights, seed=seed, k_max=settings.auto_k_max)
+        if k < settings.min_clusters_per_level or k <= 1:
+            logger.info("Stopping: automatic k=%d at level %d is below the minimum.", k, target)
+            return False
+    _report(progress, f"Clustering level {target} (k={k})", 0, 1)
+    if settings.use_resampling:
+        result = resampled_kmeans(
+            X,
+            k,
+            engine,
+            sample_weight=weights,
+            seed=seed,
+            steps=settings.resampling_steps,
+            points_per_cluster=settings.resampling_points_per_cluster,
         )
-        new_level = _make_level(
-            tree, result.labels, target, next_id, result.centroids if same else None
-        )
-        next_id += len(new_level)
-        tree.levels.append(new_level)
-        tree._labels.clear()
-        _report(progress, f"Clustering level {target} (k={k})", 1, 1)
-        _summarise(tree, corpus, summarizer, settings, topic_seed, describe, progress)
-        if on_level is not None:
-            on_level(tree)
-    return tree
+    else:
+        result = engine.fit(X, k, sample_weight=weights, seed=seed)
+    # The engine's centroids are the (weighted) member means of X; when X is the level's
+    # own vectors with the same weights, they are the new level's vectors already.
+    same = (
+        isinstance(engine, FaissKMeans | SklearnKMeans)
+        and X is prev.representation
+        and (weights is not None or prev.level == 0)
+    )
+    new_level = _make_level(
+        tree, result.labels, target, next_id, result.centroids if same else None
+    )
+    tree.levels.append(new_level)
+    tree._labels.clear()
+    _report(progress, f"Clustering level {target} (k={k})", 1, 1)
+    return True
 
 
 def _clustering_vectors(level: Level, settings: BuildSettings) -> np.ndarray:
@@ -183,6 +244,7 @@ def _representatives(tree: ClusterTree, level: int, count: int) -> list[list[int
 
 def _summarise(
     tree: ClusterTree,
+    level: int,
     corpus: Corpus,
     summarizer: Summarizer,
     settings: BuildSettings,
@@ -190,9 +252,6 @@ def _summarise(
     describe: DescribeFn | None,
     progress: ProgressFn | None,
 ) -> None:
-    level = tree.top_level
-    if describe is None and settings.representation_mode == "description":
-        raise ParameterError("representation_mode='description' needs a text embedder.")
     summarise_clusters(
         tree,
         corpus,
@@ -257,7 +316,15 @@ def summarise_clusters(
                 children=children,
             )
         )
-    _report(progress, f"Summarising level {level}", 0, len(briefs))
+    stage = f"Summarising level {level}"
+    _report(progress, stage, 0, len(briefs))
+
+    reported = [0]
+
+    def advance(done: int, total: int) -> None:
+        reported[0] = done
+        _report(progress, stage, done, total)
+
     taken = frozenset(normalize_title(t) for lvl in tree.levels[1:level] for t in lvl.titles if t)
     request = LevelRequest(
         level,
@@ -267,6 +334,7 @@ def summarise_clusters(
         embed=describe,
         member_vectors=member_space(tree, describe),
         taken_titles=taken,
+        progress=advance if progress is not None else None,
     )
     summaries = summarizer.summarize_level(request)
     if len(summaries) != len(briefs):
@@ -285,7 +353,8 @@ def summarise_clusters(
         data.title_notes[c] = summary.note
     if data.summary_stale is not None:
         data.summary_stale[indices] = False
-    _report(progress, f"Summarising level {level}", len(briefs), len(briefs))
+    if reported[0] != len(briefs):  # a summarizer that does not report per cluster
+        _report(progress, stage, len(briefs), len(briefs))
     if describe is not None:
         texts = [f"{s.title}. {s.description}" for s in summaries]
         vectors = np.asarray(describe(texts), dtype=np.float32)

@@ -5,7 +5,10 @@ whose ``run.json`` carries ``checkpoint.fingerprint``: a hash of the data, the l
 the parameters, the topic seed and the labeller. A rerun with the same fingerprint continues
 from the last finished level; anything else starts over. k-means seeds depend only on the level
 number and the LLM answers come from the call cache, so a resumed run equals an uninterrupted one.
-Beside it, ``llm_log.jsonl`` holds every model call of the run so far.
+``checkpoint.labelled`` counts the levels (from 1) whose titles are final: in ``direct`` mode the
+whole hierarchy is saved first with keyword titles, then again after each level the LLM titles
+(so the saved run is a readable draft from the start). Beside it, ``llm_log.jsonl`` holds every
+model call of the run so far.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,21 +52,28 @@ class Checkpoint:
         self.path = Path(path)
         self.fingerprint = fingerprint
 
-    def load(self) -> tuple[ClusterTree | None, list[dict[str, Any]]]:
-        """The last checkpointed tree of this very run, and its call log; else ``(None, [])``."""
+    def load(self) -> tuple[ClusterTree | None, list[dict[str, Any]], int]:
+        """The last checkpointed tree of this very run, its call log and its count of levels
+        with final titles; else ``(None, [], 0)``."""
         if not (self.path / "manifest.json").is_file():
-            return None, []
+            return None, [], 0
         try:
             tree, _, info = load_run(self.path)
         except RunDirectoryError as exc:
             logger.warning("Ignoring unreadable checkpoint in %s: %s", self.path, exc)
-            return None, []
-        saved = (info.get("checkpoint") or {}).get("fingerprint")
-        if saved != self.fingerprint:
+            return None, [], 0
+        state = info.get("checkpoint") or {}
+        if state.get("fingerprint") != self.fingerprint:
             logger.info("Checkpoint in %s is for another run; starting over.", self.path)
-            return None, []
-        logger.info("Resuming from the checkpoint in %s at level %d", self.path, tree.top_level)
-        return tree, read_log(self.path)
+            return None, [], 0
+        labelled = int(state.get("labelled", tree.top_level))
+        logger.info(
+            "Resuming from the checkpoint in %s at level %d (%d titled)",
+            self.path,
+            tree.top_level,
+            labelled,
+        )
+        return tree, read_log(self.path), labelled
 
     def save(
         self,
@@ -71,10 +82,53 @@ class Checkpoint:
         params: dict[str, Any],
         extra: dict[str, Any],
         log: list[dict[str, Any]],
+        labelled: int | None = None,
+        projections: dict[str, Any] | None = None,
     ) -> None:
-        extra = extra | {"checkpoint": {"fingerprint": self.fingerprint, "level": tree.top_level}}
-        save_run(self.path, tree, corpus, params=params, extra=extra, projections={})
-        write_log(self.path, log)
+        state = {
+            "fingerprint": self.fingerprint,
+            "level": tree.top_level,
+            "labelled": tree.top_level if labelled is None else labelled,
+        }
+        # The log first (once the folder is a run), so a checkpoint never claims calls its
+        # log lacks; save_run checks a new folder before anything is written into it.
+        is_run = (self.path / "manifest.json").is_file()
+        if is_run:
+            write_log(self.path, log)
+        save_run(
+            self.path,
+            tree,
+            corpus,
+            params=params,
+            extra=extra | {"checkpoint": state},
+            projections=projections or {},
+        )
+        if not is_run:
+            write_log(self.path, log)
+
+
+def checkpointing(
+    path: str | os.PathLike[str],
+    corpus: Corpus,
+    level0: Level,
+    params: dict[str, Any],
+    topic_seed: str | None,
+    summarizer: Any,
+) -> tuple[Checkpoint, Callable[[ClusterTree, int, dict[str, Any]], None], ClusterTree | None, int]:
+    """Open the checkpoint of this run: (checkpoint, save-after-a-level, tree to resume, its
+    count of titled levels). The old call log is put back in front of ``summarizer.call_log``."""
+    label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
+    point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
+    start, old_log, labelled = point.load()
+    log = getattr(summarizer, "call_log", None)
+    if isinstance(log, list) and old_log:
+        log[:0] = old_log
+
+    def save(tree: ClusterTree, titled: int, projections: dict[str, Any]) -> None:
+        extra = {"topic_seed": topic_seed}
+        point.save(tree, corpus, params, extra, list(log or []), titled, projections)
+
+    return point, save, start, labelled
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:

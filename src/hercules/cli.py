@@ -20,11 +20,19 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.tree import Tree
 
 from hercules.errors import HerculesError, InputError
 from hercules.estimator import Hercules
+from hercules.tree import ClusterTree
 
 # Plain (click) help: rich's option tables truncate long option names at 80 columns and print
 # a <bool> type for flags such as --help.
@@ -88,16 +96,25 @@ def parse_levels(text: str | None) -> list[int] | None:
 
 
 def _fit(model: Hercules, data: Any, **kwargs: Any) -> None:
+    """Fit with one bar per stage (each level's summaries advance per cluster, with an ETA);
+    in direct mode the keyword-titled tree is printed as soon as it exists."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=console,
         transient=False,
     ) as bar:
         model.progress = _RichProgress(bar)
-        model.fit(data, **kwargs)
+
+        def draft(tree: ClusterTree) -> None:
+            bar.console.print("Hierarchy with keyword titles (LLM titles follow):")
+            bar.console.print(_tree_view(tree, max_level0=0))
+
+        model.fit(data, on_draft=draft, **kwargs)
     model.progress = None
 
 
@@ -149,9 +166,10 @@ def run(
         ),
     ] = "local",
     labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
-    llm_threads: Annotated[
-        int, typer.Option(metavar="N", help="CPU threads for the local LLM.")
-    ] = 2,
+    llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
+    llm_timeout: Annotated[
+        float | None, typer.Option(metavar="SECONDS", help=_TIMEOUT_HELP)
+    ] = None,
     llm_item_descriptions: Annotated[
         bool,
         typer.Option(
@@ -183,7 +201,7 @@ def run(
     """
     _llm_env(llm_threads)
     if dry_run:
-        _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality)
+        _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality, out=out)
         return
     vectors = None
     if embeddings is not None:
@@ -200,6 +218,7 @@ def run(
         backend=backend,
         labeller=labeller,
         use_llm_for_l0_descriptions=llm_item_descriptions,
+        llm_timeout=llm_timeout,
     )
     _fit(
         model,
@@ -343,9 +362,10 @@ def demo(
         typer.Option(metavar="K,K,...|auto", help="Clusters per level, bottom-up (as for run)."),
     ] = "40,10,4",
     labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
-    llm_threads: Annotated[
-        int, typer.Option(metavar="N", help="CPU threads for the local LLM.")
-    ] = 2,
+    llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
+    llm_timeout: Annotated[
+        float | None, typer.Option(metavar="SECONDS", help=_TIMEOUT_HELP)
+    ] = None,
 ) -> None:
     """Cluster a 20 Newsgroups sample end to end on the default models.
 
@@ -367,8 +387,8 @@ def demo(
         f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
         f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
     )
-    model = Hercules(parse_levels(levels), labeller=labeller)
-    _fit(model, texts)
+    model = Hercules(parse_levels(levels), labeller=labeller, llm_timeout=llm_timeout)
+    _fit(model, texts, checkpoint=out)
     model.save_model(out)
     _print_tree(model, max_level0=0)
     _report_labels(model)
@@ -393,16 +413,30 @@ def demo_sample(corpus: Any, n: int, seed: int = 0) -> tuple[list[str], list[str
     return texts, [corpus.categories[i] for i in kept], len(keep) - len(kept)
 
 
-def _llm_env(threads: int) -> None:
+_THREADS_HELP = (
+    "CPU threads for the local LLM (default: all cores; give fewer on a shared machine)."
+)
+_TIMEOUT_HELP = "Seconds to wait for one LLM answer before retrying it (default: no limit)."
+
+
+def _llm_env(threads: int | None) -> None:
     import os
 
+    if threads is None:
+        return
     if threads < 1:
         raise typer.BadParameter(f"--llm-threads must be >= 1; got {threads}")
     os.environ["HERCULES_LLM_THREADS"] = str(threads)
 
 
 def _dry_run(
-    data: str, levels: list[int] | None, labeller: str, *, column: str | None, modality: str | None
+    data: str,
+    levels: list[int] | None,
+    labeller: str,
+    *,
+    column: str | None,
+    modality: str | None,
+    out: Path | None = None,
 ) -> None:
     import json
 
@@ -414,15 +448,36 @@ def _dry_run(
     corpus = load_corpus(data, modality=modality, column=column)
     chosen = resolve_labeller(labeller, cache=False)
     name = "keywords" if isinstance(chosen, KeywordSummarizer) else chosen_name(chosen)
-    plan = plan_run(corpus, levels, labeller=name, batch_size=DEFAULT_BATCH_SIZE)
+    calibration = None if name == "keywords" else _calibrate(chosen, out)
+    plan = plan_run(
+        corpus, levels, labeller=name, batch_size=DEFAULT_BATCH_SIZE, calibration=calibration
+    )
     console.print(
         f"{len(corpus)} items; levels {plan['levels']}"
         + (" (guessed; automatic k)" if plan["levels_guessed"] else "")
         + f"; labeller {name}: {plan['calls']} LLM calls, ~{plan['prompt_tokens']:,} prompt "
         f"and ~{plan['generated_tokens']:,} generated tokens, ~{plan['seconds'] / 60:.1f} min "
-        "on 2 CPU threads (uncached)"
+        f"(uncached; speed from {plan.get('speed_source', 'defaults')})"
     )
     typer.echo(json.dumps(plan))
+
+
+def _calibrate(summarizer: Any, out: Path | None) -> Any:
+    """The model's speed: from the call log of an earlier run in --out if it has one, else
+    measured with two short calls; ``None`` (built-in rates) if neither works."""
+    from hercules.checkpoint import read_log
+    from hercules.summarize import speed
+
+    if out is not None and out.is_dir():
+        model = getattr(summarizer, "model_id", None)
+        found = speed.from_log([r for r in read_log(out) if r.get("model") == model])
+        if found is not None:
+            return found
+    try:
+        return speed.measure(summarizer.llm)
+    except Exception as exc:  # a dry run must still answer; say why the rates are generic
+        console.print(f"[yellow]Could not measure the model's speed ({exc}); using defaults.")
+        return None
 
 
 def _report_labels(model: Hercules) -> None:
@@ -479,8 +534,12 @@ def _sizes(model: Hercules) -> list[int]:
 
 
 def _print_tree(model: Hercules, *, max_level0: int) -> None:
-    tree = model.tree_
-    root = Tree(f"[bold]{tree.n_items} items[/bold], levels {_sizes(model)}")
+    Console().print(_tree_view(model.tree_, max_level0=max_level0))
+
+
+def _tree_view(tree: ClusterTree, *, max_level0: int) -> Tree:
+    sizes = [len(level) for level in tree.levels[1:]]
+    root = Tree(f"[bold]{tree.n_items} items[/bold], levels {sizes}")
     stack = [(node, root) for node in reversed(tree.nodes(tree.top_level))]
     while stack:
         node, parent = stack.pop()
@@ -489,7 +548,7 @@ def _print_tree(model: Hercules, *, max_level0: int) -> None:
         branch = parent.add(label + _escape(node.title))
         kids = node.children if node.level > 1 else node.children[:max_level0]
         stack.extend((child, branch) for child in reversed(kids))
-    Console().print(root)
+    return root
 
 
 def _escape(text: str) -> str:

@@ -98,6 +98,7 @@ class Hercules:
         clean_email: bool = False,
         labeller: str = "auto",
         cache: bool = True,
+        llm_timeout: float | None = None,
         progress: ProgressFn | None = None,
     ) -> None:
         self.level_cluster_counts = level_cluster_counts
@@ -124,6 +125,7 @@ class Hercules:
         self.clean_email = clean_email
         self.labeller = labeller
         self.cache = cache
+        self.llm_timeout = llm_timeout
         self.progress = progress
 
     # ------------------------------------------------------------------ fitting
@@ -138,18 +140,22 @@ class Hercules:
         modality: str | None = None,
         column: str | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
+        on_draft: Callable[[ClusterTree], None] | None = None,
     ) -> Hercules:
         """Build the hierarchy. Sets ``tree_``, ``labels_``, ``corpus_``; returns ``self``.
 
         With ``checkpoint=DIR`` the tree is saved there after every level, and a rerun with the
-        same data and parameters resumes from the last finished level.
+        same data and parameters resumes from the last finished level. In ``direct`` mode with
+        a language model, the whole hierarchy is built first with keyword titles:
+        ``on_draft(tree)`` is called with it (and it is saved to ``checkpoint``) before the
+        model rewrites the titles level by level, saving after each.
 
         ``embeddings`` may be an array, a ``np.memmap`` or the path of a ``.npy`` file (opened
         memory-mapped): vectors on disk stay there, and every pass over them reads row blocks
         (out of core; docs/architecture.md). With ``X=None`` the items are the vectors
         themselves (a numeric table, not standardised).
         """
-        validate_params(type(self).__name__, self.get_params())
+        validate_params(type(self).__name__, self.get_params() | {"llm_timeout": self.llm_timeout})
         if embeddings is not None:
             embeddings = open_vectors(embeddings)
         if X is None:
@@ -180,7 +186,16 @@ class Hercules:
             ),
         )
         describe = self._describe_fn()
-        on_level, start = self._checkpointing(checkpoint, corpus, level0, topic_seed, summarizer)
+        save, start, labelled = self._checkpointing(checkpoint, corpus, level0, topic_seed)
+        views: dict[str, Any] = {}
+
+        def on_level(tree: ClusterTree, titled: int) -> None:
+            if save is None:
+                return
+            if not views and tree.top_level > titled:  # the draft: views make it openable
+                views.update(add_reductions(tree, seed=self.random_state))
+            save(tree, titled, views)
+
         tree = build_tree(
             level0,
             corpus,
@@ -190,7 +205,9 @@ class Hercules:
             topic_seed=topic_seed,
             progress=self.progress,
             on_level=on_level,
+            on_draft=on_draft,
             start=start,
+            start_labelled=labelled,
         )
         if tree.top_level == 0:
             raise InputError(
@@ -318,7 +335,9 @@ class Hercules:
             return self.summarizer
         from hercules.summarize.choose import resolve_labeller
 
-        labeller = resolve_labeller(self.labeller, llm_client=self.llm_client, cache=self.cache)
+        labeller = resolve_labeller(
+            self.labeller, llm_client=self.llm_client, cache=self.cache, timeout=self.llm_timeout
+        )
         return distribute_summarizer(labeller, _executor(self.backend))
 
     def _checkpointing(
@@ -327,25 +346,17 @@ class Hercules:
         corpus: Corpus,
         level0: Level,
         topic_seed: str | None,
-        summarizer: Summarizer,
-    ) -> tuple[Callable[[ClusterTree], None] | None, ClusterTree | None]:
+    ) -> tuple[Callable[..., None] | None, ClusterTree | None, int | None]:
         if path is None:
-            return None, None
-        from hercules.checkpoint import Checkpoint, fingerprint
+            return None, None, None
+        from hercules.checkpoint import checkpointing
 
         params = self.get_params() | {"engine": str(self.engine)}
-        label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
-        point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
+        point, save, start, labelled = checkpointing(
+            path, corpus, level0, params, topic_seed, self.summarizer_
+        )
         self.checkpoint_fingerprint_ = point.fingerprint
-        start, old_log = point.load()
-        log = getattr(summarizer, "call_log", None)
-        if isinstance(log, list) and old_log:
-            log[:0] = old_log
-
-        def save(tree: ClusterTree) -> None:
-            point.save(tree, corpus, params, {"topic_seed": topic_seed}, list(log or []))
-
-        return save, start
+        return save, start, labelled
 
     # ------------------------------------------------------------------ results
     def get_params(self) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Background clustering runs for the app: one thread per run, live progress, cancellation.
 
-A run executes ``Hercules(...).fit`` in a worker thread; the page polls :meth:`Job.snapshot`.
-Cancelling sets a flag that the progress callback checks, so the fit stops at its next
-progress report (between batches and levels), never mid-write.
+A run executes ``Hercules(...).fit`` in a worker thread; the page polls :meth:`Job.snapshot`
+(per stage: done/total and an ETA from the stage's pace so far; LLM summaries advance per
+cluster). Cancelling sets a flag that the progress callback checks, so the fit stops at its
+next progress report (between clusters and levels), never mid-write. ``draft_run_id`` is the
+explorer's id of the run while the LLM still writes its titles (direct mode).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class Job:
     started: float = field(default_factory=time.time)
     state: str = "queued"  # queued | running | done | failed | cancelled
     stages: dict[str, tuple[int, int]] = field(default_factory=dict)
+    stage_started: dict[str, float] = field(default_factory=dict)
+    draft_run_id: str | None = None
+    draft_shown: bool = False  # the page has switched to the draft run
     log: list[str] = field(default_factory=list)
     error: str | None = None
     run_id: str | None = None
@@ -46,6 +51,7 @@ class Job:
         with self.lock:
             if stage not in self.stages:
                 self._append(f"{stage} …")
+                self.stage_started[stage] = time.time()
             self.stages[stage] = (int(done), int(total))
 
     def note(self, message: str) -> None:
@@ -72,10 +78,20 @@ class Job:
                 "state": self.state,
                 "elapsed": round(time.time() - self.started, 1),
                 "stages": dict(self.stages),
+                "eta": {stage: self._eta(stage) for stage in self.stages},
+                "draft_run_id": self.draft_run_id,
                 "log": list(self.log),
                 "error": self.error,
                 "run_id": self.run_id,
             }
+
+    def _eta(self, stage: str) -> float | None:
+        """Seconds left in ``stage`` at its pace so far; None before its first step or after."""
+        done, total = self.stages[stage]
+        if done <= 0 or done >= total:
+            return None
+        spent = time.time() - self.stage_started.get(stage, self.started)
+        return round(spent / done * (total - done), 1)
 
 
 class _JobLogHandler(logging.Handler):

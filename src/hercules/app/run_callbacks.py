@@ -229,19 +229,35 @@ def register(app: Dash, explorer: Explorer) -> None:
             return status, log, True, explorer.options(), snap["run_id"]
         if snap["state"] in {"failed", "cancelled"}:
             return status, log, True, no_update, no_update
+        if live_update(explorer, job):  # show the draft, then each level's new titles
+            return status, log, False, explorer.options(), snap["draft_run_id"]
         return status, log, False, no_update, no_update
+
+
+def live_update(explorer: Explorer, job: Job) -> bool:
+    """True when the page should (re)show the job's draft run: the first time it exists, and
+    each time the run folder was saved again with new titles."""
+    run_id = job.draft_run_id
+    view = explorer.get(run_id)
+    if view is None:
+        return False
+    first = not job.draft_shown
+    job.draft_shown = True
+    return view.refresh() or first
 
 
 def _status(snap: dict[str, Any]) -> html.Div:
     rows = []
     for stage, (done, total) in snap["stages"].items():
         pct = 100 * done / total if total else 100
+        eta = snap.get("eta", {}).get(stage)
+        left = f", about {_duration(eta)} left" if eta is not None else ""
         rows.append(
             html.Div(
                 [
                     html.Span(stage, className="stage"),
                     html.Progress(value=str(done), max=str(max(total, 1))),
-                    html.Span(f"{done}/{total} ({pct:.0f}%)"),
+                    html.Span(f"{done}/{total} ({pct:.0f}%{left})"),
                 ],
                 className="stage-row",
             )
@@ -252,6 +268,11 @@ def _status(snap: dict[str, Any]) -> html.Div:
     if snap["error"]:
         children.append(html.Div(snap["error"], className="error", id="job-error"))
     return html.Div(children + rows)
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
@@ -303,11 +324,22 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
         params = {"labeller": "keywords", **kwargs["params"], **options}
         model = Hercules(**params, progress=job.progress)
         job.progress("Reading data", 0, 1)
+        out = folder / "run"
+
+        def show_draft(_tree: Any) -> None:
+            # Saved already (checkpoint): open it now; the page reloads it as titles land.
+            job.draft_run_id = explorer.add_path(
+                out, ground_truth=truth, label=f"new run {job.job_id}"
+            )
+            job.note("hierarchy ready with keyword titles; the LLM's titles follow level by level")
+
         model.fit(
             str(data_path),
             column=kwargs["column"],
             topic_seed=kwargs["topic_seed"],
             embeddings=embeddings,
+            checkpoint=out,
+            on_draft=show_draft,
         )
         if truth is not None and len(truth) != model.tree_.n_items:
             raise InputError(
@@ -315,7 +347,6 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
                 f"{model.tree_.n_items} items; give one label per item, in input order."
             )
         job.progress("Saving", 0, 1)
-        out = folder / "run"
         model.progress = None
         model.save_model(out)
         job.progress("Saving", 1, 1)
@@ -325,4 +356,8 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
         raise
     finally:
         shutil.rmtree(folder / "upload", ignore_errors=True)
+    view = explorer.get(job.draft_run_id)
+    if view is not None and job.draft_run_id is not None:
+        view.refresh()  # the draft's entry becomes the finished run
+        return job.draft_run_id
     return explorer.add_path(out, ground_truth=truth, label=f"new run {job.job_id}")

@@ -55,6 +55,7 @@ class RunView:
     _metrics: list[dict[str, Any]] | None = field(default=None, repr=False)
     _metrics_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _item_index: dict[str, int] | None = field(default=None, repr=False)
+    _payload: str | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -71,7 +72,22 @@ class RunView:
             ) from exc
         if model.tree_.top_level < 1:
             raise RunDirectoryError(f"{path} holds no cluster level above the items; re-run it.")
-        return cls(model=model, source=str(path))
+        return cls(model=model, source=str(path), _payload=_saved_payload(path))
+
+    def refresh(self) -> bool:
+        """Reload the run if its folder was saved again since it was opened (a run whose
+        titles the LLM is still writing); True when it changed. The structure of such a run
+        stays the same, so cached metrics are kept."""
+        payload = _saved_payload(self.source)
+        if payload is None or payload == self._payload:
+            return False
+        try:
+            model = Hercules.load_model(self.source)
+        except Exception as exc:  # mid-write or damaged: keep showing what we have
+            logger.info("Could not reload %s yet: %s", self.source, exc)
+            return False
+        self.model, self._payload, self._item_index = model, payload, None
+        return True
 
     @property
     def tree(self) -> ClusterTree:
@@ -275,6 +291,14 @@ class RunView:
                     if path.is_file():
                         archive.write(path, Path("run") / path.relative_to(out))
         return buffer.getvalue()
+
+
+def _saved_payload(path: str | Path) -> str | None:
+    """The payload folder the run's manifest points at (it changes on every save)."""
+    try:
+        return str(json.loads((Path(path) / "manifest.json").read_text())["payload"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def level_frame(view: RunView, level: int, reduction: str = "representation_pca") -> pd.DataFrame:

@@ -1,7 +1,12 @@
 """Local GGUF models through ``xllamacpp`` (prebuilt llama.cpp wheels), JSON-schema constrained.
 
-Generation on a small CPU is the bottleneck of a run, so the thread count is explicit
-(default 2): two busy processes sharing two cores slow generation down more than twentyfold.
+Generation on a small CPU is the bottleneck of a run. ``threads=None`` (the default) uses every
+core this process may run on; on a machine shared with other busy processes give fewer
+(``--llm-threads``): two busy processes sharing two cores slow generation down more than
+twentyfold. ``parallel`` slots let llama.cpp batch that many requests at once (continuous
+batching); :class:`~hercules.summarize.llm.LLMSummarizer` then sends as many calls at a time
+(``max_concurrency``). Every request asks for ``cache_prompt``, so the prompt prefix a slot
+already holds (the chat template and the shared instructions) is not computed again.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ XLLAMACPP_PIP = "xllamacpp==2026.10.11549"
 class LocalLLM:
     """A GGUF model run in-process. ``model`` is a known name or a ``.gguf`` path.
 
-    Decoding is greedy (temperature 0) with a fixed seed, so the same prompt gives the same
-    answer, which is what makes the call cache and checkpoint resume exact.
+    Decoding is greedy (temperature 0) with a fixed seed, so with one slot the same prompt
+    gives the same answer. With ``parallel`` > 1, sequences decoded in one batch can round
+    differently, so an uncached rerun may word a few answers differently; the call cache keeps
+    reruns and checkpoint resumes exact either way.
     """
 
     supports_schema = True
@@ -37,18 +44,25 @@ class LocalLLM:
         self,
         model: str | os.PathLike[str] = DEFAULT_MODEL,
         *,
-        threads: int = 2,
+        threads: int | None = None,
         context: int = 4096,
+        parallel: int = 1,
         temperature: float = 0.0,
         seed: int = 42,
     ) -> None:
-        if not isinstance(threads, int) or threads < 1:
-            raise ParameterError(f"threads must be an int >= 1; got {threads!r}.")
+        if threads is not None and (not isinstance(threads, int) or threads < 1):
+            raise ParameterError(
+                f"threads must be None (all cores) or an int >= 1; got {threads!r}."
+            )
+        if not isinstance(parallel, int) or not 1 <= parallel <= 16:
+            raise ParameterError(f"parallel must be an int from 1 to 16; got {parallel!r}.")
         if not isinstance(context, int) or context < 512:
             raise ParameterError(f"context must be an int >= 512 tokens; got {context!r}.")
         self.spec = resolve_model(model)
-        self.threads = threads
+        self.threads = threads if threads is not None else available_cores()
         self.context = context
+        self.parallel = parallel
+        self.max_concurrency = parallel
         self.temperature = temperature
         self.seed = seed
         self.model_id = f"gguf:{self.spec.name}:t{temperature}:s{seed}"
@@ -60,18 +74,21 @@ class LocalLLM:
             xl = require("xllamacpp", "The local LLM backend", XLLAMACPP_PIP)
             params = xl.CommonParams()
             params.model.path = str(self.spec.path)
-            params.n_ctx = self.context
-            params.n_parallel = 1
+            params.n_ctx = self.context * self.parallel  # split evenly between the slots
+            params.n_parallel = self.parallel
+            params.cont_batching = True
+            params.cache_prompt = True
             params.cpuparams.n_threads = self.threads
             params.cpuparams_batch.n_threads = self.threads
             params.verbosity = -1
             start = time.perf_counter()
             self._server = xl.Server(params)
             logger.info(
-                "Loaded %s in %.1fs (%d threads)",
+                "Loaded %s in %.1fs (%d threads, %d slots)",
                 self.spec.path,
                 time.perf_counter() - start,
                 self.threads,
+                self.parallel,
             )
         return self._server
 
@@ -102,14 +119,29 @@ class LocalLLM:
             max_tokens=max_tokens,
             temperature=self.temperature,
             seed=self.seed,
+            cache_prompt=True,
         )
         with self._lock:
             server = self._load()
+        # The server queues requests itself: with several slots, concurrent calls are batched.
+        if self.parallel == 1:
+            with self._lock:
+                start = time.perf_counter()
+                result = server.handle_chat_completions(request)
+        else:
             start = time.perf_counter()
             result = server.handle_chat_completions(request)
-            seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start
         return parse_chat_response(result, seconds, self.model_id)
 
     def close(self) -> None:
         with self._lock:
             self._server = None
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)

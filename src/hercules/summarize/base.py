@@ -3,6 +3,8 @@
 A summarizer sees one level at a time, so it can batch, contrast siblings, or compute
 corpus-wide statistics (c-TF-IDF) as it likes. It must return one :class:`Summary` per brief,
 in order, and must not raise for a single bad cluster: it marks that summary ``failed``.
+A summarizer that answers cluster by cluster may call ``request.progress(done, total)`` as
+answers arrive (an exception raised there, e.g. a cancelled job, must propagate).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class LevelRequest:
     embed: Callable[[list[str]], np.ndarray] | None = None
     member_vectors: np.ndarray | None = None
     taken_titles: frozenset[str] = frozenset()
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -115,7 +115,6 @@ class LLMSummarizer:
         self.contrast_neighbours = contrast_neighbours
         self.call_log: list[dict[str, Any]] = []
         self.on_call: Callable[[dict[str, Any]], None] | None = None
-        self._pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ protocol
     def summarize_level(self, request: LevelRequest) -> list[Summary]:
@@ -133,10 +132,16 @@ class LLMSummarizer:
         single = {i for i, b in enumerate(briefs) if b.level >= 2 and len(b.children) == 1}
         asked = [i for i in range(len(briefs)) if i not in single]
         outcome = _Outcome()
-        outcome.summaries.update(self._run_batches(request, blocks, asked, head_tokens))
         for i in single:
             child = briefs[i].children[0]
             outcome.summaries[i] = Summary(child.title, child.description, note=SINGLE_CHILD)
+
+        def landed(part: dict[int, Summary]) -> None:
+            outcome.summaries.update(part)
+            if request.progress is not None:  # may raise (a cancelled job): stop asking
+                request.progress(len(outcome.summaries), len(briefs))
+
+        self._run_batches(request, blocks, asked, head_tokens, landed)
         summaries = [outcome.summaries[i] for i in range(len(briefs))]
         summaries = self._select(request, blocks, summaries, single)
         failed = [i for i, s in enumerate(summaries) if s.failed]
@@ -150,22 +155,26 @@ class LLMSummarizer:
         blocks: list[tuple[str, int]],
         indices: list[int],
         head_tokens: int,
+        landed: Callable[[dict[int, Summary]], None],
         feedback: dict[int, str] | None = None,
-    ) -> dict[int, Summary]:
+    ) -> None:
+        """Ask for ``indices`` in batches; ``landed`` gets each batch's summaries as it ends."""
         batches = self._batches(blocks, head_tokens, indices)
-        done: dict[int, Summary] = {}
 
         def work(batch: list[int]) -> dict[int, Summary]:
             return self._solve(request, blocks, batch, feedback)
 
         if self.concurrency > 1 and len(batches) > 1:
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                for part in pool.map(work, batches):
-                    done.update(part)
+            pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="llm-batch")
+            futures = [pool.submit(work, batch) for batch in batches]
+            try:
+                for future in as_completed(futures):
+                    landed(future.result())
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         else:
             for batch in batches:
-                done.update(work(batch))
-        return done
+                landed(work(batch))
 
     def _select(
         self,
@@ -189,8 +198,9 @@ class LLMSummarizer:
                 + "; ".join(f'"{v.title}" ({v.reason})' for v in verdicts[pos])
                 for pos in retry
             }
-            again = self._run_batches(
-                request, blocks, [open_[pos] for pos in retry], 0, feedback=feedback
+            again: dict[int, Summary] = {}
+            self._run_batches(
+                request, blocks, [open_[pos] for pos in retry], 0, again.update, feedback
             )
             for pos in retry:
                 first = summaries[open_[pos]]
@@ -339,14 +349,28 @@ class LLMSummarizer:
     def _call(self, prompt: str, schema: dict[str, Any] | None, max_tokens: int) -> Completion:
         if self.timeout is None:
             return call(self.llm, prompt, schema=schema, max_tokens=max_tokens)
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max(2, self.concurrency), thread_name_prefix="llm")
-        future = self._pool.submit(call, self.llm, prompt, schema=schema, max_tokens=max_tokens)
-        try:
-            return future.result(timeout=self.timeout)
-        except FutureTimeout:
-            future.cancel()
-            raise TimeoutError(f"no answer within timeout={self.timeout}s") from None
+        # A daemon thread per call: a call abandoned at the timeout cannot keep the process
+        # alive after fit returns (a pool's worker threads are joined at exit).
+        box: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def run() -> None:
+            try:
+                box["value"] = call(self.llm, prompt, schema=schema, max_tokens=max_tokens)
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=run, name="llm-call", daemon=True).start()
+        if not finished.wait(self.timeout):
+            raise TimeoutError(
+                f"no answer within timeout={self.timeout}s; raise llm_timeout (--llm-timeout) "
+                "for a slow model"
+            )
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
     @staticmethod
     def _to_summaries(
@@ -427,16 +451,21 @@ def estimate_cost(
     level_sizes: list[int],
     *,
     batch_size: int = 1,
-    tokens_per_cluster: int = 600,
-    header_tokens: int = 220,
-    generated_per_cluster: int = 60,
+    tokens_per_cluster: float = 600,
+    header_tokens: float = 220,
+    generated_per_cluster: float = 60,
+    prompt_per_s: float = PROMPT_TOKENS_PER_S,
+    generated_per_s: float = GENERATED_TOKENS_PER_S,
+    wall_factor: float = 1.0,
 ) -> dict[str, float]:
-    """Rough calls/tokens/seconds for a run with these level sizes (for ``--dry-run``)."""
+    """Calls/tokens/seconds for a run with these level sizes (for ``--dry-run``); the rates
+    are best calibrated on the model itself (:mod:`hercules.summarize.speed`)."""
     calls = sum(math.ceil(k / batch_size) for k in level_sizes)
     clusters = sum(level_sizes)
-    prompt_tokens = clusters * tokens_per_cluster + calls * header_tokens
-    generated = clusters * generated_per_cluster
-    seconds = prompt_tokens / PROMPT_TOKENS_PER_S + generated / GENERATED_TOKENS_PER_S
+    prompt_tokens = round(clusters * tokens_per_cluster + calls * header_tokens)
+    generated = round(clusters * generated_per_cluster)
+    # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
+    seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) * wall_factor
     return {
         "calls": calls,
         "clusters": clusters,

@@ -6,8 +6,14 @@ import math
 from typing import Any
 
 from hercules.data.dataset import Corpus
-from hercules.summarize.llm import CHARS_PER_TOKEN, estimate_cost
+from hercules.summarize.llm import (
+    CHARS_PER_TOKEN,
+    GENERATED_TOKENS_PER_S,
+    PROMPT_TOKENS_PER_S,
+    estimate_cost,
+)
 from hercules.summarize.prompt import PromptOptions
+from hercules.summarize.speed import Calibration
 
 
 def planned_levels(n_items: int, levels: list[int] | None, max_levels: int = 6) -> list[int]:
@@ -29,7 +35,10 @@ def plan_run(
     labeller: str,
     batch_size: int,
     options: PromptOptions | None = None,
+    calibration: Calibration | None = None,
 ) -> dict[str, Any]:
+    """Calls, tokens and seconds the run would take. ``calibration`` gives the model's measured
+    speed and, from a call log, its real tokens per cluster."""
     options = options or PromptOptions()
     sizes = planned_levels(len(corpus), levels)
     if labeller == "keywords":
@@ -48,5 +57,34 @@ def plan_run(
     ]
     mean_chars = sum(lengths) / max(1, len(lengths))
     per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 25
-    cost = estimate_cost(sizes, batch_size=batch_size, tokens_per_cluster=per_cluster)
-    return {"levels": sizes, "labeller": labeller, "levels_guessed": levels is None, **cost}
+    prompt_per_cluster: float = per_cluster
+    header_tokens = 220.0
+    generated_per_cluster = 60.0
+    prompt_rate, generated_rate = PROMPT_TOKENS_PER_S, GENERATED_TOKENS_PER_S
+    wall_factor = 1.0
+    source = "built-in defaults"
+    if calibration is not None:
+        prompt_rate, generated_rate = calibration.prompt_per_s, calibration.generated_per_s
+        wall_factor = calibration.wall_factor
+        source = calibration.source
+        if calibration.prompt_per_cluster is not None:  # measured on this prompt format
+            prompt_per_cluster, header_tokens = calibration.prompt_per_cluster, 0.0
+        if calibration.generated_per_cluster is not None:
+            generated_per_cluster = calibration.generated_per_cluster
+    cost = estimate_cost(
+        sizes,
+        batch_size=batch_size,
+        tokens_per_cluster=prompt_per_cluster,
+        header_tokens=header_tokens,
+        generated_per_cluster=generated_per_cluster,
+        prompt_per_s=prompt_rate,
+        generated_per_s=generated_rate,
+        wall_factor=wall_factor,
+    )
+    return {
+        "levels": sizes,
+        "labeller": labeller,
+        "levels_guessed": levels is None,
+        "speed_source": source,
+        **cost,
+    }

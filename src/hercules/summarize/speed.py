@@ -1,0 +1,112 @@
+"""How fast a model reads prompts and writes answers, for the dry run's time estimate.
+
+A call's time is close to ``prompt_tokens / prompt_per_s + generated_tokens / generated_per_s``
+(on a CPU the prompt dominates). Both rates are fitted by least squares to a recorded call log
+(``llm_log.jsonl`` of an earlier run: the best source, since it also gives the tokens per
+cluster of this very prompt format), or measured with two short calls to the model.
+
+Calls that overlap (llama.cpp slots, ``concurrency`` > 1) each take longer but finish sooner
+together: ``wall_factor`` turns summed call seconds into wall time. A log gives it from its
+timestamps; a measurement uses the slot speed-ups of ``bench/results/llm_slots.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from hercules.llm.base import call
+
+logger = logging.getLogger(__name__)
+
+# Tokens/s relative to one slot, 6 summary prompts on 2 threads (bench/results/llm_slots.json).
+SLOT_SPEEDUP = {1: 1.0, 2: 1.78, 4: 2.03}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    prompt_per_s: float
+    generated_per_s: float
+    source: str
+    prompt_per_cluster: float | None = None  # known from a call log only
+    generated_per_cluster: float | None = None
+    wall_factor: float = 1.0  # wall seconds per summed call second
+
+
+def from_log(records: list[dict[str, Any]]) -> Calibration | None:
+    """Rates and tokens per cluster from the live (uncached, answered) calls of a call log;
+    ``None`` with fewer than two usable calls."""
+    live = [
+        r
+        for r in records
+        if not r.get("cached")
+        and not r.get("error")
+        and r.get("prompt_tokens")
+        and r.get("completion_tokens") is not None
+        and (r.get("seconds") or 0) > 0
+    ]
+    if len(live) < 2:
+        return None
+    tokens = np.array([[r["prompt_tokens"], r["completion_tokens"]] for r in live], float)
+    seconds = np.array([r["seconds"] for r in live], float)
+    prompt_rate, generated_rate = _fit_rates(tokens, seconds)
+    clusters = sum(len(r.get("cluster_ids") or [0]) for r in live)
+    return Calibration(
+        wall_factor=_wall_factor(live, float(seconds.sum())),
+        prompt_per_s=prompt_rate,
+        generated_per_s=generated_rate,
+        source=f"call log ({len(live)} calls)",
+        prompt_per_cluster=float(tokens[:, 0].sum()) / clusters,
+        generated_per_cluster=float(tokens[:, 1].sum()) / clusters,
+    )
+
+
+def _wall_factor(live: list[dict[str, Any]], summed: float) -> float:
+    """Wall time the calls spanned (``time`` is when each ended) over their summed seconds:
+    1 for calls one after another, about 1/1.8 for two slots."""
+    if not all(isinstance(r.get("time"), int | float) for r in live):
+        return 1.0
+    start = min(r["time"] - r["seconds"] for r in live)
+    span = max(r["time"] for r in live) - start
+    return float(min(1.5, max(0.2, span / summed)))
+
+
+def _fit_rates(tokens: np.ndarray, seconds: np.ndarray) -> tuple[float, float]:
+    """Least-squares seconds-per-token for prompt and answer; when the calls are too alike to
+    tell them apart, one shared scale on the default ratio of the two rates."""
+    from hercules.summarize.llm import GENERATED_TOKENS_PER_S, PROMPT_TOKENS_PER_S
+
+    coef, *_ = np.linalg.lstsq(tokens, seconds, rcond=None)
+    if np.all(coef > 0) and np.all(np.isfinite(coef)):
+        return float(1.0 / coef[0]), float(1.0 / coef[1])
+    default = tokens @ np.array([1 / PROMPT_TOKENS_PER_S, 1 / GENERATED_TOKENS_PER_S])
+    scale = float(seconds.sum() / max(default.sum(), 1e-9))
+    return PROMPT_TOKENS_PER_S / scale, GENERATED_TOKENS_PER_S / scale
+
+
+def measure(llm: Any, *, prompt_words: int = 240, answer_tokens: int = 40) -> Calibration:
+    """Two short calls: a long prompt with a one-token answer (reading speed), then a short
+    prompt with a longer answer (writing speed). A few seconds on a small CPU."""
+    text = " ".join(f"w{i % 97}x{i}" for i in range(prompt_words))
+    read = call(llm, f"Reply with one word. {text}", schema=None, max_tokens=1)
+    write = call(
+        llm, "Count from 1 to 100, separated by spaces.", schema=None, max_tokens=answer_tokens
+    )
+    records = [
+        {"prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens, "seconds": s}
+        for c, s in ((read, read.seconds), (write, write.seconds))
+    ]
+    found = from_log(records)
+    if found is None:
+        raise ValueError(f"{type(llm).__name__} reports no token counts; cannot measure its speed")
+    slots = int(getattr(llm, "max_concurrency", 1) or 1)
+    speedup = SLOT_SPEEDUP.get(slots, max(SLOT_SPEEDUP.values()) if slots > 1 else 1.0)
+    return Calibration(
+        found.prompt_per_s,
+        found.generated_per_s,
+        "measured (2 short calls)",
+        wall_factor=1.0 / speedup,
+    )
