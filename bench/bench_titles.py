@@ -140,9 +140,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     else:
         from hercules.embed import MiniLMEmbedder
         from hercules.llm import LocalLLM
+        from hercules.summarize.choose import DEFAULT_PARALLEL
 
         texts, labels, vectors, info = load(args.corpus, args.n, args.seed)
-        llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads)
+        llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads, parallel=DEFAULT_PARALLEL)
         embedder = MiniLMEmbedder()
     levels = [int(k) for k in args.levels.split(",")]
     truth = np.asarray(labels)
@@ -169,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "levels": levels,
         "model": getattr(llm, "model_id", str(llm)),
         "threads": args.threads,
+        "parallel": getattr(llm, "parallel", None),
         "same_clusters": all(same),
         "results": results,
         "machine": machine(),
