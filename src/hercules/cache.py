@@ -17,7 +17,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +115,29 @@ class Cache:
 
 
 class CachedEmbedder:
-    """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded."""
+    """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded.
 
-    def __init__(self, embedder: Any, cache: Cache) -> None:
+    New texts are embedded and stored ``chunk_size`` at a time, each chunk committed before the
+    next starts, so a crash or ``kill -9`` in the middle of a long embedding pass loses at most
+    the chunk in flight: the rerun finds the rest in the cache. ``progress(done, total)``, when
+    given, counts cached items as done and is called after every chunk.
+    """
+
+    def __init__(
+        self,
+        embedder: Any,
+        cache: Cache,
+        *,
+        chunk_size: int = 512,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self.embedder = embedder
         self.cache = cache
         self.model_id = str(embedder.model_id)
+        self.chunk_size = chunk_size
+        self.progress = progress
         self.hits = 0
         self.misses = 0
 
@@ -130,11 +148,17 @@ class CachedEmbedder:
         keys = [cache_key(self.model_id, item) for item in items]
         found = self.cache.get_vectors(sorted(set(keys)))
         todo = sorted({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())
-        if todo:
-            fresh = np.asarray(self.embedder.embed([items[i] for i in todo]), dtype=np.float32)
-            new = {keys[i]: fresh[row] for row, i in enumerate(todo)}
-            self.cache.put_vectors(self.model_id, new)
+        copies = Counter(keys)
+        done = len(items) - sum(copies[keys[i]] for i in todo)
+        for start in range(0, len(todo), self.chunk_size):
+            chunk = todo[start : start + self.chunk_size]
+            fresh = np.asarray(self.embedder.embed([items[i] for i in chunk]), dtype=np.float32)
+            new = {keys[i]: fresh[row] for row, i in enumerate(chunk)}
+            self.cache.put_vectors(self.model_id, new)  # committed: a kill keeps this chunk
             found.update(new)
+            done += sum(copies[keys[i]] for i in chunk)
+            if self.progress is not None:
+                self.progress(done, len(items))
         self.hits += len(items) - len(todo)
         self.misses += len(todo)
         logger.info("Embedding cache: %d hits, %d computed", len(items) - len(todo), len(todo))

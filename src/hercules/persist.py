@@ -15,6 +15,7 @@ old run or the new one readable, never a mix.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -52,10 +53,13 @@ def save_run(
             f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
             "it. Choose a new or empty directory."
         )
-    root.mkdir(parents=True, exist_ok=True)
-    payload = f"data-{uuid.uuid4().hex[:12]}"
-    staging = root / f".staging-{payload}"
-    staging.mkdir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        payload = f"data-{uuid.uuid4().hex[:12]}"
+        staging = root / f".staging-{payload}"
+        staging.mkdir()
+    except OSError as exc:
+        raise _unwritable(root, exc) from exc
     try:
         _write_payload(staging, tree, corpus, params, extra, projections)
         _fsync_dir(staging)
@@ -70,14 +74,48 @@ def save_run(
         _write_bytes(tmp, json.dumps(manifest, indent=2).encode())
         os.replace(tmp, root / "manifest.json")
         _fsync_dir(root)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(root, exc) from exc
         raise
     for old in root.iterdir():
         if old.name != payload and (
             old.name.startswith("data-") or old.name.startswith(".staging-")
         ):
             shutil.rmtree(old, ignore_errors=True)
+    return root
+
+
+def _unwritable(root: Path, exc: OSError) -> RunDirectoryError:
+    return RunDirectoryError(
+        f"Cannot write the run to {str(root)!r}: {exc.strerror or exc}. Choose a folder you can "
+        "write to (with free space), e.g. --out ./runs/NAME."
+    )
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Fail now, before any work, if a run cannot be saved at ``path``.
+
+    Creates the folder (and parents) when missing and writes a probe file in it; a folder
+    made here is left in place, empty.
+    """
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
+    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
+        raise RunDirectoryError(
+            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
+            "it. Choose a new or empty directory."
+        )
+    probe = root / f".write-test-{uuid.uuid4().hex[:8]}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _write_bytes(probe, b"hercules")
+    except OSError as exc:
+        raise _unwritable(root, exc) from exc
+    finally:
+        probe.unlink(missing_ok=True)
     return root
 
 
@@ -117,13 +155,48 @@ def load_run(path: str | os.PathLike[str]) -> tuple[ClusterTree, Corpus, dict[st
         for lvl in range(info["n_levels"]):
             rows = nodes[nodes["level"] == lvl].sort_values("index")
             levels.append(_read_level(payload, lvl, rows, info, items))
-    except (OSError, KeyError, ValueError) as exc:
+        corpus = _read_corpus(items, info)
+        _check_consistent(levels, corpus)
+        tree = ClusterTree(levels, info["modality"])
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise RunDirectoryError(
-            f"{path} is damaged or incomplete ({exc!r}); re-run or restore it."
+            f"{path} is damaged or incomplete ({exc!r:.300}); re-run or restore it."
         ) from exc
-    corpus = _read_corpus(items, info)
-    tree = ClusterTree(levels, info["modality"])
     return tree, corpus, info
+
+
+def read_items(path: str | os.PathLike[str]) -> Corpus:
+    """Only the level-0 items of a saved run (to compare data without loading the tree)."""
+    payload, _ = read_manifest(path)
+    try:
+        info = json.loads((payload / "run.json").read_text())
+        return _read_corpus(pd.read_parquet(payload / "items.parquet"), info)
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise RunDirectoryError(
+            f"{path} is damaged or incomplete ({exc!r:.300}); re-run or restore it."
+        ) from exc
+
+
+def _check_consistent(levels: list[Level], corpus: Corpus) -> None:
+    """Sizes and parent links agree across files: a hand-edited run fails here, by name."""
+    if not levels or len(levels[0]) != len(corpus):
+        raise ValueError(f"items.parquet has {len(corpus)} rows but level 0 has a different size")
+    for below, above in itertools.pairwise(levels):
+        parent = below.parent
+        if parent is None or len(parent) != len(below) or len(parent) == 0:
+            raise ValueError(f"level {below.level} has no parent link for every node")
+        if parent.min() < 0 or parent.max() >= len(above):
+            raise ValueError(f"level {below.level} names parents outside level {above.level}")
+    for level in levels:
+        n = len(level.ids)
+        sizes = [len(level.representation), len(level.num_items), len(level.titles)]
+        if (
+            any(size != n for size in [*sizes, len(level.descriptions)])
+            or level.representation.ndim != 2
+        ):
+            raise ValueError(f"level {level.level}: vectors, sizes and titles disagree in length")
+        if level.description_embedding is not None and len(level.description_embedding) != n:
+            raise ValueError(f"level {level.level}: description vectors have the wrong length")
 
 
 def _write_payload(
