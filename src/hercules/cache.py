@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from hercules.errors import CacheError
+
 logger = logging.getLogger(__name__)
 
 _SCHEMA = """
@@ -59,14 +61,21 @@ class Cache:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_cache_dir() / "cache.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout = 60000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False)
+            self._conn.execute("PRAGMA busy_timeout = 60000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            with self._conn:
+                self._conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(
+                f"Cannot use the cache file {str(self.path)!r} ({exc}). Set HERCULES_CACHE_DIR "
+                "to a writable folder, delete a damaged cache file (it only saves time), or "
+                "pass cache=False (CLI: HERCULES_CACHE_DIR=...)."
+            ) from exc
 
     # ------------------------------------------------------------------ LLM answers
     def get_text(self, key: str) -> str | None:

@@ -15,9 +15,11 @@ old run or the new one readable, never a mix.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from hercules._version import __version__
-from hercules.data.dataset import Corpus
+from hercules.data.dataset import MODALITIES, Corpus
 from hercules.errors import RunDirectoryError
 from hercules.reduce import PCAProjection
 from hercules.tree import ClusterTree, Level
@@ -115,7 +117,8 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         raise _unwritable(root, exc) from exc
     finally:
-        probe.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
     return root
 
 
@@ -139,7 +142,13 @@ def read_manifest(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
             f"{root} uses schema version {version!r}; this HERCULES {__version__} reads version "
             f"{SCHEMA_VERSION}. Upgrade hercules-cluster or re-run the clustering."
         )
-    payload = root / str(manifest.get("payload", ""))
+    name = str(manifest.get("payload", ""))
+    if not re.fullmatch(r"data-[0-9a-f]{12}", name):  # never a path out of the run folder
+        raise RunDirectoryError(
+            f"{manifest_path} names {name!r} as its payload folder, which is not a data-<id> "
+            "name; the file was edited or damaged. Re-run or restore it."
+        )
+    payload = root / name
     if not payload.is_dir():
         raise RunDirectoryError(f"{root}: the payload folder {payload.name!r} is missing.")
     return payload, manifest
@@ -179,8 +188,10 @@ def read_items(path: str | os.PathLike[str]) -> Corpus:
 
 def _check_consistent(levels: list[Level], corpus: Corpus) -> None:
     """Sizes and parent links agree across files: a hand-edited run fails here, by name."""
-    if not levels or len(levels[0]) != len(corpus):
-        raise ValueError(f"items.parquet has {len(corpus)} rows but level 0 has a different size")
+    if not levels or len(levels[0].representation) != len(corpus):
+        raise ValueError(
+            f"items.parquet has {len(corpus)} rows but level 0 has a different number of vectors"
+        )
     for below, above in itertools.pairwise(levels):
         parent = below.parent
         if parent is None or len(parent) != len(below) or len(parent) == 0:
@@ -268,6 +279,8 @@ def _items_frame(corpus: Corpus) -> pd.DataFrame:
 def _read_corpus(items: pd.DataFrame, info: dict[str, Any]) -> Corpus:
     ids = _restore_ids(items["item_id"].tolist(), info["item_id_type"])
     modality = info["modality"]
+    if modality not in MODALITIES:
+        raise ValueError(f"unknown modality {modality!r} in run.json")
     if modality == "text":
         return Corpus("text", ids, texts=items["text"].tolist())
     if modality == "image":

@@ -371,14 +371,15 @@ def _validate(corpus: Corpus) -> None:
     n = len(corpus)
     if n < 2:
         raise InputError(f"Got {n} item(s); clustering needs at least 2.")
-    seen: dict[str, Any] = {}
+    seen: set[str] = set()
     for item_id in corpus.ids:  # ids are saved as text: 1 and "1" would collide
-        if seen.setdefault(str(item_id), item_id) is not item_id:
+        if str(item_id) in seen:
             raise InputError(
                 f"Item id {item_id!r} appears more than once (ids are compared as text, so 1 "
                 "and '1' are the same); give unique ids, e.g. reset the index of a DataFrame "
                 "with .reset_index(drop=True)."
             )
+        seen.add(str(item_id))
     if corpus.texts is not None:
         distinct = len(set(corpus.texts))
         empty = sum(1 for t in corpus.texts if not t.strip())
