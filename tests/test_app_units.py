@@ -400,7 +400,7 @@ def test_app_rejects_oversized_upload(tmp_path: Path) -> None:
     from hercules.app import make_app
 
     app = make_app(None, workdir=tmp_path, limits=UploadLimits(max_bytes=100))
-    with pytest.raises(InputError, match="over the 0.0 MiB limit of this app"):
+    with pytest.raises(InputError, match=r"over the 0\.0 MiB limit of this app"):
         app.explorer.start_run(
             [_data_url(b"x" * 1000)],
             ["a.txt"],

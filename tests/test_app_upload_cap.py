@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("dash", reason="the app extra is not installed")
 
-from hercules.app import make_app  # noqa: E402
-from hercules.app.uploads import MIB, UploadLimits, mib, request_limit  # noqa: E402
+from hercules.app import make_app
+from hercules.app.uploads import MIB, UploadLimits, mib, request_limit
 
 
 class _UnreadableBody(io.RawIOBase):
