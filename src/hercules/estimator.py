@@ -25,7 +25,12 @@ from hercules.embed.base import Embedder, as_embedder
 from hercules.errors import InputError, ParameterError
 from hercules.evaluate import evaluate_tree_level
 from hercules.incremental import append_items, route
-from hercules.parallel import distribute_embedder, distribute_engine, distribute_summarizer
+from hercules.parallel import (
+    LocalExecutor,
+    distribute_embedder,
+    distribute_engine,
+    distribute_summarizer,
+)
 from hercules.parallel import make_executor as _executor
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
@@ -278,8 +283,13 @@ class Hercules:
                     from hercules.cache import Cache, CachedEmbedder
 
                     # Stored chunk by chunk: a kill during embedding loses one chunk at most.
+                    # Distributed passes start their workers per call: larger chunks there.
+                    local = isinstance(_executor(self.backend), LocalExecutor)
                     self._text_embedder_cache = CachedEmbedder(
-                        self._text_embedder_cache, Cache(), progress=self._embed_progress
+                        self._text_embedder_cache,
+                        Cache(),
+                        chunk_size=512 if local else 16_384,
+                        progress=self._embed_progress,
                     )
         return self._text_embedder_cache
 

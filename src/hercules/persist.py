@@ -48,13 +48,7 @@ def save_run(
     projections: dict[str, PCAProjection],
 ) -> Path:
     root = Path(path)
-    if root.exists() and not root.is_dir():
-        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
-    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
-        raise RunDirectoryError(
-            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
-            "it. Choose a new or empty directory."
-        )
+    _check_target(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         payload = f"data-{uuid.uuid4().hex[:12]}"
@@ -89,6 +83,17 @@ def save_run(
     return root
 
 
+def _check_target(root: Path) -> None:
+    """A run goes into a new folder, an empty one or an earlier run, never anywhere else."""
+    if root.exists() and not root.is_dir():
+        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
+    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
+        raise RunDirectoryError(
+            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
+            "it. Choose a new or empty directory."
+        )
+
+
 def _unwritable(root: Path, exc: OSError) -> RunDirectoryError:
     return RunDirectoryError(
         f"Cannot write the run to {str(root)!r}: {exc.strerror or exc}. Choose a folder you can "
@@ -103,13 +108,7 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     made here is left in place, empty.
     """
     root = Path(path)
-    if root.exists() and not root.is_dir():
-        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
-    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
-        raise RunDirectoryError(
-            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
-            "it. Choose a new or empty directory."
-        )
+    _check_target(root)
     probe = root / f".write-test-{uuid.uuid4().hex[:8]}"
     try:
         root.mkdir(parents=True, exist_ok=True)
