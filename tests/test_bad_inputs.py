@@ -564,3 +564,15 @@ def test_cache_file_that_is_not_sqlite(tmp_path: Path) -> None:
     path = _write(tmp_path, "cache.sqlite3", b"junk" * 2000)
     with pytest.raises(CacheError, match=r"cache\.sqlite3.*delete a damaged cache file"):
         Cache(path)
+
+
+def test_output_check_leaves_nothing_behind(tmp_path: Path) -> None:
+    from hercules.persist import check_writable
+
+    target = tmp_path / "new" / "deep" / "run"
+    assert check_writable(target) == target
+    assert list(tmp_path.iterdir()) == []  # the folders it made to probe are gone again
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    with pytest.raises(RunDirectoryError, match="not a HERCULES run"):
+        check_writable(tmp_path / "mine")

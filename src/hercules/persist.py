@@ -104,11 +104,12 @@ def _unwritable(root: Path, exc: OSError) -> RunDirectoryError:
 def check_writable(path: str | os.PathLike[str]) -> Path:
     """Fail now, before any work, if a run cannot be saved at ``path``.
 
-    Creates the folder (and parents) when missing and writes a probe file in it; a folder
-    made here is left in place, empty.
+    Creates the missing folders, writes a probe file in the last one, then removes all that it
+    made: nothing is left behind when the run later fails for another reason.
     """
     root = Path(path)
     _check_target(root)
+    made = [p for p in (root, *root.parents) if not p.exists()]
     probe = root / f".write-test-{uuid.uuid4().hex[:8]}"
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -118,6 +119,9 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     finally:
         with contextlib.suppress(OSError):
             probe.unlink(missing_ok=True)
+        for folder in made:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return root
 
 
