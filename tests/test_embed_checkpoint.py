@@ -40,7 +40,7 @@ class WordEmbedder:
 def test_rerun_after_a_failure_embeds_only_the_rest(
     tmp_path: Path, chunk: int, fail_on: int
 ) -> None:
-    texts = [f"text number {i} of a long pass" for i in range(23)]
+    texts = [f"text number {i:02d} of a long pass" for i in range(23)]  # one length: one order
     cache = Cache(tmp_path / "cache.sqlite3")
     first = WordEmbedder(fail_on=fail_on)
     with pytest.raises(RuntimeError, match="went away"):
@@ -57,6 +57,22 @@ def test_rerun_after_a_failure_embeds_only_the_rest(
     np.testing.assert_array_equal(out, WordEmbedder().embed(texts))
     assert seen[-1] == (len(texts), len(texts))
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_chunks_form_the_batches_of_one_call(tmp_path: Path) -> None:
+    texts = [f"{i:02d}" + " word" * (i * 7 % 23 + 1) for i in range(40)]  # distinct
+    batches: list[list[str]] = []
+
+    class Batching(WordEmbedder):
+        def embed(self, items: Sequence[str]) -> np.ndarray:
+            ordered = sorted(items, key=len)  # as MiniLM: length order, batches of 4
+            batches.extend(ordered[i : i + 4] for i in range(0, len(ordered), 4))
+            return super().embed(items)
+
+    CachedEmbedder(Batching(), Cache(tmp_path / "a.sqlite3"), chunk_size=8).embed(texts)
+    chunked, batches[:] = list(batches), []
+    Batching().embed(texts)
+    assert chunked == batches
 
 
 def test_duplicates_are_embedded_once_and_counted_done(tmp_path: Path) -> None:

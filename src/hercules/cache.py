@@ -126,8 +126,8 @@ class Cache:
 class CachedEmbedder:
     """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded.
 
-    New texts are embedded and stored ``chunk_size`` at a time, each chunk committed before the
-    next starts, so a crash or ``kill -9`` in the middle of a long embedding pass loses at most
+    New texts are embedded and stored ``chunk_size`` at a time (shortest first), each chunk
+    committed before the next starts, so a crash or ``kill -9`` in the middle of a long embedding pass loses at most
     the chunk in flight: the rerun finds the rest in the cache. ``progress(done, total)``, when
     given, counts cached items as done and is called after every chunk.
     """
@@ -157,6 +157,9 @@ class CachedEmbedder:
         keys = [cache_key(self.model_id, item) for item in items]
         found = self.cache.get_vectors(sorted(set(keys)))
         todo = sorted({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())
+        # Length order, as the default embedder batches: chunks cut at multiples of its batch
+        # size then form exactly the batches one call would (int8 vectors depend on batch mates).
+        todo.sort(key=lambda i: len(items[i]))
         copies = Counter(keys)
         done = len(items) - sum(copies[keys[i]] for i in todo)
         for start in range(0, len(todo), self.chunk_size):
