@@ -127,8 +127,9 @@ class CachedEmbedder:
     """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded.
 
     New texts are embedded and stored ``chunk_size`` at a time (shortest first), each chunk
-    committed before the next starts, so a crash or ``kill -9`` in the middle of a long embedding pass loses at most
-    the chunk in flight: the rerun finds the rest in the cache. ``progress(done, total)``, when
+    committed before the next starts, so a crash or ``kill -9`` in the middle of a long
+    embedding pass loses at most the chunk in flight: the rerun finds the rest in the cache.
+    ``progress(done, total)``, when
     given, counts cached items as done and is called after every chunk.
     """
 
