@@ -129,8 +129,8 @@ class CachedEmbedder:
     New texts are embedded and stored ``chunk_size`` at a time (shortest first), each chunk
     committed before the next starts, so a crash or ``kill -9`` in the middle of a long
     embedding pass loses at most the chunk in flight: the rerun finds the rest in the cache.
-    ``progress(done, total)``, when
-    given, counts cached items as done and is called after every chunk.
+    ``progress(done, total)``, when given, counts cached items as done and is called after
+    every chunk.
     """
 
     def __init__(
