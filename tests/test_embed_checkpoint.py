@@ -130,3 +130,13 @@ def test_kill_9_during_embedding_repeats_at_most_one_chunk(tmp_path: Path) -> No
     texts, _ = topic_texts(per_topic=400)
     rest = [int(n) for n in log.read_text().split()]
     assert sum(rest) == len(set(texts)) - 1024  # the two stored chunks were not redone
+
+
+def test_real_default_embedder_chunked_equals_one_call(tmp_path: Path) -> None:
+    from hercules.embed.onnx_minilm import MiniLMEmbedder
+
+    texts, _ = topic_texts(per_topic=40)
+    texts = [t * (1 + i % 5) for i, t in enumerate(texts)]  # mixed lengths
+    one_call = MiniLMEmbedder().embed(texts)
+    chunked = CachedEmbedder(MiniLMEmbedder(), Cache(tmp_path / "c.sqlite3"), chunk_size=64)
+    np.testing.assert_array_equal(chunked.embed(texts), one_call)  # bit for bit
