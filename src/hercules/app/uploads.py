@@ -194,10 +194,8 @@ def count_items(path: Path) -> int:
 
         return int(pq.ParquetFile(path).metadata.num_rows)
     if suffix in {".csv", ".tsv"}:
-        from hercules.data.inputs import sniff_delimiter
-
-        sep = "\t" if suffix == ".tsv" else sniff_delimiter(path)
-        return len(pd.read_csv(path, sep=sep, usecols=[0]))
+        # Rows only: the delimiter does not change the count (the app imports no core module).
+        return len(pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", usecols=[0]))
     if suffix in {".jsonl", ".ndjson"}:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return sum(1 for line in handle if line.strip())
