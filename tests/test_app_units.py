@@ -23,6 +23,7 @@ from hercules.app.report import render_report, write_report
 from hercules.app.run_callbacks import parse_levels
 from hercules.app.runview import RunView, parse_key
 from hercules.app.uploads import (
+    MIB,
     UploadLimits,
     count_items,
     extract_zip,
@@ -306,8 +307,9 @@ def test_zip_caps(tmp_path: Path) -> None:
 
 def test_save_uploads_size_cap_and_kinds(tmp_path: Path) -> None:
     text = "\n".join(corpus(2)).encode()
-    with pytest.raises(InputError, match="over the 0 MB limit"):
-        save_uploads([_data_url(text)], ["a.txt"], tmp_path / "x", UploadLimits(max_bytes=10))
+    big = b"word " * (MIB * 3 // 10)  # 1.5 MiB
+    with pytest.raises(InputError, match=r"about 1\.5 MiB, over the 1 MiB limit"):
+        save_uploads([_data_url(big)], ["a.txt"], tmp_path / "x", UploadLimits(max_bytes=MIB))
     with pytest.raises(InputError, match="unsupported type"):
         save_uploads([_data_url(b"MZ")], ["evil.exe"], tmp_path / "y", UploadLimits())
     path = save_uploads([_data_url(text)], ["../notes.txt"], tmp_path / "z", UploadLimits())
@@ -398,7 +400,7 @@ def test_app_rejects_oversized_upload(tmp_path: Path) -> None:
     from hercules.app import make_app
 
     app = make_app(None, workdir=tmp_path, limits=UploadLimits(max_bytes=100))
-    with pytest.raises(InputError, match="over this app's"):
+    with pytest.raises(InputError, match=r"over the 0\.0 MiB limit of this app"):
         app.explorer.start_run(
             [_data_url(b"x" * 1000)],
             ["a.txt"],

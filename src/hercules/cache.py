@@ -17,11 +17,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hercules.errors import CacheError
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +61,21 @@ class Cache:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_cache_dir() / "cache.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout = 60000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=60.0, check_same_thread=False)
+            self._conn.execute("PRAGMA busy_timeout = 60000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            with self._conn:
+                self._conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(
+                f"Cannot use the cache file {str(self.path)!r} ({exc}). Set HERCULES_CACHE_DIR "
+                "to a writable folder, delete a damaged cache file (it only saves time), or "
+                "pass cache=False (CLI: HERCULES_CACHE_DIR=...)."
+            ) from exc
 
     # ------------------------------------------------------------------ LLM answers
     def get_text(self, key: str) -> str | None:
@@ -114,12 +124,30 @@ class Cache:
 
 
 class CachedEmbedder:
-    """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded."""
+    """Wraps an embedder that has a ``model_id``; only texts not seen before are embedded.
 
-    def __init__(self, embedder: Any, cache: Cache) -> None:
+    New texts are embedded and stored ``chunk_size`` at a time (shortest first), each chunk
+    committed before the next starts, so a crash or ``kill -9`` in the middle of a long
+    embedding pass loses at most the chunk in flight: the rerun finds the rest in the cache.
+    ``progress(done, total)``, when given, counts cached items as done and is called after
+    every chunk.
+    """
+
+    def __init__(
+        self,
+        embedder: Any,
+        cache: Cache,
+        *,
+        chunk_size: int = 512,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self.embedder = embedder
         self.cache = cache
         self.model_id = str(embedder.model_id)
+        self.chunk_size = chunk_size
+        self.progress = progress
         self.hits = 0
         self.misses = 0
 
@@ -130,11 +158,20 @@ class CachedEmbedder:
         keys = [cache_key(self.model_id, item) for item in items]
         found = self.cache.get_vectors(sorted(set(keys)))
         todo = sorted({k: i for i, k in reversed(list(enumerate(keys))) if k not in found}.values())
-        if todo:
-            fresh = np.asarray(self.embedder.embed([items[i] for i in todo]), dtype=np.float32)
-            new = {keys[i]: fresh[row] for row, i in enumerate(todo)}
-            self.cache.put_vectors(self.model_id, new)
+        # Length order, as the default embedder batches: chunks cut at multiples of its batch
+        # size then form exactly the batches one call would (int8 vectors depend on batch mates).
+        todo.sort(key=lambda i: len(items[i]))
+        copies = Counter(keys)
+        done = len(items) - sum(copies[keys[i]] for i in todo)
+        for start in range(0, len(todo), self.chunk_size):
+            chunk = todo[start : start + self.chunk_size]
+            fresh = np.asarray(self.embedder.embed([items[i] for i in chunk]), dtype=np.float32)
+            new = {keys[i]: fresh[row] for row, i in enumerate(chunk)}
+            self.cache.put_vectors(self.model_id, new)  # committed: a kill keeps this chunk
             found.update(new)
+            done += sum(copies[keys[i]] for i in chunk)
+            if self.progress is not None:
+                self.progress(done, len(items))
         self.hits += len(items) - len(todo)
         self.misses += len(todo)
         logger.info("Embedding cache: %d hits, %d computed", len(items) - len(todo), len(todo))

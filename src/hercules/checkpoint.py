@@ -38,13 +38,41 @@ def fingerprint(
 ) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
-    digest.update(json.dumps([topic_seed, labeller, corpus.modality]).encode())
+    digest.update(json.dumps([topic_seed, labeller]).encode())
+    digest.update(data_digest(corpus).encode())
+    digest.update(np.ascontiguousarray(level0.representation).tobytes())
+    return digest.hexdigest()
+
+
+def data_digest(corpus: Corpus) -> str:
+    """A hash of the items alone (modality, ids, contents): "is this run of the same data?"."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(corpus.modality).encode())
     digest.update(json.dumps([str(i) for i in corpus.ids]).encode())
     for i in range(len(corpus)):
         digest.update(corpus.item_text(i).encode("utf-8", errors="surrogatepass"))
         digest.update(b"\x00")
-    digest.update(np.ascontiguousarray(level0.representation).tobytes())
     return digest.hexdigest()
+
+
+def refuse_other_data(path: str | os.PathLike[str], corpus: Corpus, what: str = "--out") -> None:
+    """Raise if ``path`` holds a saved run of other items (pass ``--overwrite`` to replace it)."""
+    from hercules.persist import read_items
+
+    root = Path(path)
+    if not (root / "manifest.json").is_file():
+        return
+    try:
+        saved = read_items(root)
+    except RunDirectoryError:
+        saved = None
+    if saved is not None and data_digest(saved) == data_digest(corpus):
+        return
+    held = "a damaged run" if saved is None else f"a run of other data ({len(saved)} items)"
+    raise RunDirectoryError(
+        f"{what} {str(root)!r} already holds {held}; pass --overwrite to replace it, or choose "
+        f"another {what}."
+    )
 
 
 class Checkpoint:

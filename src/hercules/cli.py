@@ -189,6 +189,9 @@ def run(
             help="Checkpoint every level in --out; rerunning the same command resumes there."
         ),
     ] = True,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a run of other data already saved in --out")
+    ] = False,
 ) -> None:
     """Cluster INPUT into a labelled hierarchy and save it to --out.
 
@@ -199,16 +202,21 @@ def run(
       hercules run posts.csv --column body --out runs/posts
       hercules run posts.csv --column body --levels 100,20,5 --out runs/posts
     """
+    from hercules.checkpoint import refuse_other_data
+    from hercules.data.chunks import open_vectors
+    from hercules.data.inputs import load_corpus
+    from hercules.persist import check_writable
+
     _llm_env(llm_threads)
     if dry_run:
         _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality, out=out)
         return
-    vectors = None
-    if embeddings is not None:
-        if not embeddings.is_file():
-            raise InputError(f"--embeddings file {embeddings} not found; give a .npy file.")
-        # Memory-mapped: large vector files are read in row blocks, never loaded whole.
-        vectors = np.load(embeddings, mmap_mode="r", allow_pickle=False)
+    check_writable(out)  # before any work: a bad --out must not cost an embedding pass
+    corpus = load_corpus(input, modality=modality, column=column)
+    if not overwrite:
+        refuse_other_data(out, corpus)
+    # Memory-mapped: large vector files are read in row blocks, never loaded whole.
+    vectors = None if embeddings is None else open_vectors(embeddings)
     model = Hercules(
         parse_levels(levels),
         clean_email=clean_email,
@@ -222,7 +230,7 @@ def run(
     )
     _fit(
         model,
-        input,
+        corpus,
         topic_seed=topic_seed,
         column=column,
         modality=modality,
@@ -375,6 +383,9 @@ def demo(
     """
     _llm_env(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
+    from hercules.persist import check_writable
+
+    check_writable(out)
 
     try:
         corpus = load_newsgroups()
@@ -500,33 +511,32 @@ def chosen_name(summarizer: Any) -> str:
 
 
 def _read_labels(labels: str, source: Path | None, n: int) -> list[str]:
+    from hercules.data.inputs import read_table
+
     path = Path(labels)
     if source is None and path.is_file():
-        values = [line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines()]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"--labels {labels!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                "re-save it as UTF-8."
+            ) from None
+        values = [line.rstrip("\n") for line in text.splitlines()]
     else:
         if source is None:
             raise InputError(
                 f"--labels {labels!r} is not a file; to use a column, also pass --source TABLE."
             )
-
-        frame = _read_table(source)
+        if not source.is_file():
+            raise InputError(f"No such file: --source {str(source)!r}; give the table file.")
+        frame = read_table(source)
         if labels not in frame.columns:
             raise InputError(f"Column {labels!r} not in {source}; columns: {list(frame.columns)}.")
         values = frame[labels].astype(str).tolist()
     if len(values) != n:
         raise InputError(f"--labels gives {len(values)} labels but the run has {n} items.")
     return values
-
-
-def _read_table(path: Path) -> Any:
-    import pandas as pd
-
-    suffix = path.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
-        return pd.read_parquet(path)
-    if suffix in {".jsonl", ".ndjson"}:
-        return pd.read_json(path, lines=True)
-    return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
 
 
 def _sizes(model: Hercules) -> list[int]:

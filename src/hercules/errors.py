@@ -28,6 +28,14 @@ class MissingDependencyError(HerculesError, ImportError):
         self.pip_spec = pip_spec
 
 
+class EmbeddingError(HerculesError, RuntimeError):
+    """A user-given embedding client raised; the message names the client and the batch."""
+
+
+class CacheError(HerculesError, OSError):
+    """The answer/embedding cache file cannot be opened or created."""
+
+
 class RunDirectoryError(HerculesError, OSError):
     """A saved run directory is missing, foreign or damaged."""
 

@@ -26,7 +26,12 @@ from hercules.embed.base import Embedder, as_embedder
 from hercules.errors import InputError, ParameterError
 from hercules.evaluate import evaluate_tree_level
 from hercules.incremental import append_items, route
-from hercules.parallel import distribute_embedder, distribute_engine, distribute_summarizer
+from hercules.parallel import (
+    LocalExecutor,
+    distribute_embedder,
+    distribute_engine,
+    distribute_summarizer,
+)
 from hercules.parallel import make_executor as _executor
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
@@ -35,7 +40,7 @@ from hercules.summarize.items import image_captions
 from hercules.summarize.level0 import level0_summaries
 from hercules.title_quality import annotate_tree, tree_quality
 from hercules.tree import Cluster, ClusterTree, Level
-from hercules.vectors import check_embeddings, resolve_unit_norm, standardize
+from hercules.vectors import apply_scaling, check_embeddings, resolve_unit_norm, standardize
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +161,10 @@ class Hercules:
         themselves (a numeric table, not standardised).
         """
         validate_params(type(self).__name__, self.get_params() | {"llm_timeout": self.llm_timeout})
+        if checkpoint is not None:  # before any work: an unwritable folder fails now
+            from hercules.persist import check_writable
+
+            check_writable(checkpoint)
         if embeddings is not None:
             embeddings = open_vectors(embeddings)
         if X is None:
@@ -295,12 +304,21 @@ class Hercules:
                 from hercules.embed.onnx_minilm import MiniLMEmbedder
 
                 self._text_embedder_cache = distribute_embedder(
-                    MiniLMEmbedder(progress=self._embed_progress), _executor(self.backend)
+                    MiniLMEmbedder(progress=None if self.cache else self._embed_progress),
+                    _executor(self.backend),
                 )
                 if self.cache:  # our own model has a known identity; user clients may not
                     from hercules.cache import Cache, CachedEmbedder
 
-                    self._text_embedder_cache = CachedEmbedder(self._text_embedder_cache, Cache())
+                    # Stored chunk by chunk: a kill during embedding loses one chunk at most.
+                    # Distributed passes start their workers per call: larger chunks there.
+                    local = isinstance(_executor(self.backend), LocalExecutor)
+                    self._text_embedder_cache = CachedEmbedder(
+                        self._text_embedder_cache,
+                        Cache(),
+                        chunk_size=512 if local else 16_384,
+                        progress=self._embed_progress,
+                    )
         return self._text_embedder_cache
 
     def _embed_progress(self, done: int, total: int) -> None:
@@ -516,7 +534,7 @@ class Hercules:
         if scaler is None:
             raise InputError("This run has no saved numeric scaling; refit it to route items.")
         mean, scale = scaler
-        return ((corpus.numeric.to_numpy(dtype=np.float64) - mean) / scale).astype(np.float32)
+        return apply_scaling(corpus.numeric.to_numpy(dtype=np.float64), mean, scale)
 
     def _scaler_json(self) -> dict[str, list[float]] | None:
         scaler = getattr(self, "numeric_scaler_", None)

@@ -10,6 +10,7 @@ description embeddings.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -62,8 +63,14 @@ def evaluate_tree_level(
     embed: Callable[[list[str]], np.ndarray] | None = None,
     seed: int = 0,
 ) -> dict[str, float | int]:
+    if not isinstance(level, Integral) or isinstance(level, bool):
+        raise InputError(
+            f"level must be an int in 1..{tree.top_level}, got {level!r} "
+            f"({type(level).__name__}); pass e.g. level=1."
+        )
     if not 1 <= level <= tree.top_level:
         raise InputError(f"level must be in 1..{tree.top_level}, got {level}.")
+    level = int(level)
     labels = tree.labels(level)
     result: dict[str, float | int] = {"level": level, "n_clusters": len(tree.levels[level])}
     result.update(internal_metrics(tree.levels[0].representation, labels, seed=seed))
@@ -74,7 +81,7 @@ def evaluate_tree_level(
                 f"ground_truth_labels has {len(truth)} entries but the model holds "
                 f"{tree.n_items} items; give one label per item, in input order."
             )
-        result.update(external_metrics(truth, labels))
+        result.update(external_metrics(label_codes(truth), labels))
     below = tree.levels[level - 1]
     if llm_metrics and below.description_embedding is not None and below.parent is not None:
         result.update(
@@ -111,6 +118,27 @@ def title_metrics(tree: ClusterTree, level: int, *, seed: int = 0) -> dict[str, 
     for key in ("faithfulness_siblings", "faithfulness_level"):
         if report.get(key) is not None:
             out[key] = report[key]
+    return out
+
+
+def label_codes(truth: list[Any]) -> np.ndarray:
+    """Ground-truth labels of any hashable kinds (None, ints and strings mixed) as class codes.
+
+    Equal values share a class (1 and 1.0 are equal in Python; 1 and '1' are not); None and
+    NaN are one class, "no label".
+    """
+    codes: dict[Any, int] = {}
+    out = np.empty(len(truth), dtype=np.int64)
+    for i, value in enumerate(truth):
+        if value is None or (isinstance(value, float | np.floating) and value != value):
+            value = None
+        try:
+            out[i] = codes.setdefault(value, len(codes))
+        except TypeError:
+            raise InputError(
+                f"ground_truth_labels[{i}] is {value!r:.60} ({type(value).__name__}), which "
+                "cannot be a class label; give one hashable label (str or int) per item."
+            ) from None
     return out
 
 

@@ -16,8 +16,11 @@ old run or the new one readable, never a mix.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -27,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from hercules._version import __version__
-from hercules.data.dataset import Corpus
+from hercules.data.dataset import MODALITIES, Corpus
 from hercules.errors import RunDirectoryError
 from hercules.reduce import PCAProjection
 from hercules.tree import ClusterTree, Level
@@ -46,17 +49,14 @@ def save_run(
     projections: dict[str, PCAProjection],
 ) -> Path:
     root = Path(path)
-    if root.exists() and not root.is_dir():
-        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
-    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
-        raise RunDirectoryError(
-            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
-            "it. Choose a new or empty directory."
-        )
-    root.mkdir(parents=True, exist_ok=True)
-    payload = f"data-{uuid.uuid4().hex[:12]}"
-    staging = root / f".staging-{payload}"
-    staging.mkdir()
+    _check_target(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        payload = f"data-{uuid.uuid4().hex[:12]}"
+        staging = root / f".staging-{payload}"
+        staging.mkdir()
+    except OSError as exc:
+        raise _unwritable(root, exc) from exc
     try:
         _write_payload(staging, tree, corpus, params, extra, projections)
         _fsync_dir(staging)
@@ -71,14 +71,58 @@ def save_run(
         _write_bytes(tmp, json.dumps(manifest, indent=2).encode())
         os.replace(tmp, root / "manifest.json")
         _fsync_dir(root)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(root, exc) from exc
         raise
     for old in root.iterdir():
         if old.name != payload and (
             old.name.startswith("data-") or old.name.startswith(".staging-")
         ):
             shutil.rmtree(old, ignore_errors=True)
+    return root
+
+
+def _check_target(root: Path) -> None:
+    """A run goes into a new folder, an empty one or an earlier run, never anywhere else."""
+    if root.exists() and not root.is_dir():
+        raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
+    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
+        raise RunDirectoryError(
+            f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
+            "it. Choose a new or empty directory."
+        )
+
+
+def _unwritable(root: Path, exc: OSError) -> RunDirectoryError:
+    return RunDirectoryError(
+        f"Cannot write the run to {str(root)!r}: {exc.strerror or exc}. Choose a folder you can "
+        "write to (with free space), e.g. --out ./runs/NAME."
+    )
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Fail now, before any work, if a run cannot be saved at ``path``.
+
+    Creates the missing folders, writes a probe file in the last one, then removes all that it
+    made: nothing is left behind when the run later fails for another reason.
+    """
+    root = Path(path)
+    _check_target(root)
+    made = [p for p in (root, *root.parents) if not p.exists()]
+    probe = root / f".write-test-{uuid.uuid4().hex[:8]}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _write_bytes(probe, b"hercules")
+    except OSError as exc:
+        raise _unwritable(root, exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
+        for folder in made:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return root
 
 
@@ -102,7 +146,13 @@ def read_manifest(path: str | os.PathLike[str]) -> tuple[Path, dict[str, Any]]:
             f"{root} uses schema version {version!r}; this HERCULES {__version__} reads version "
             f"{SCHEMA_VERSION}. Upgrade hercules-cluster or re-run the clustering."
         )
-    payload = root / str(manifest.get("payload", ""))
+    name = str(manifest.get("payload", ""))
+    if not re.fullmatch(r"data-[0-9a-f]{12}", name):  # never a path out of the run folder
+        raise RunDirectoryError(
+            f"{manifest_path} names {name!r} as its payload folder, which is not a data-<id> "
+            "name; the file was edited or damaged. Re-run or restore it."
+        )
+    payload = root / name
     if not payload.is_dir():
         raise RunDirectoryError(f"{root}: the payload folder {payload.name!r} is missing.")
     return payload, manifest
@@ -118,13 +168,50 @@ def load_run(path: str | os.PathLike[str]) -> tuple[ClusterTree, Corpus, dict[st
         for lvl in range(info["n_levels"]):
             rows = nodes[nodes["level"] == lvl].sort_values("index")
             levels.append(_read_level(payload, lvl, rows, info, items))
-    except (OSError, KeyError, ValueError) as exc:
+        corpus = _read_corpus(items, info)
+        _check_consistent(levels, corpus)
+        tree = ClusterTree(levels, info["modality"])
+    except (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise RunDirectoryError(
-            f"{path} is damaged or incomplete ({exc!r}); re-run or restore it."
+            f"{path} is damaged or incomplete ({exc!r:.300}); re-run or restore it."
         ) from exc
-    corpus = _read_corpus(items, info)
-    tree = ClusterTree(levels, info["modality"])
     return tree, corpus, info
+
+
+def read_items(path: str | os.PathLike[str]) -> Corpus:
+    """Only the level-0 items of a saved run (to compare data without loading the tree)."""
+    payload, _ = read_manifest(path)
+    try:
+        info = json.loads((payload / "run.json").read_text())
+        return _read_corpus(pd.read_parquet(payload / "items.parquet"), info)
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise RunDirectoryError(
+            f"{path} is damaged or incomplete ({exc!r:.300}); re-run or restore it."
+        ) from exc
+
+
+def _check_consistent(levels: list[Level], corpus: Corpus) -> None:
+    """Sizes and parent links agree across files: a hand-edited run fails here, by name."""
+    if not levels or len(levels[0].representation) != len(corpus):
+        raise ValueError(
+            f"items.parquet has {len(corpus)} rows but level 0 has a different number of vectors"
+        )
+    for below, above in itertools.pairwise(levels):
+        parent = below.parent
+        if parent is None or len(parent) != len(below) or len(parent) == 0:
+            raise ValueError(f"level {below.level} has no parent link for every node")
+        if parent.min() < 0 or parent.max() >= len(above):
+            raise ValueError(f"level {below.level} names parents outside level {above.level}")
+    for level in levels:
+        n = len(level.ids)
+        sizes = [len(level.representation), len(level.num_items), len(level.titles)]
+        if (
+            any(size != n for size in [*sizes, len(level.descriptions)])
+            or level.representation.ndim != 2
+        ):
+            raise ValueError(f"level {level.level}: vectors, sizes and titles disagree in length")
+        if level.description_embedding is not None and len(level.description_embedding) != n:
+            raise ValueError(f"level {level.level}: description vectors have the wrong length")
 
 
 def _write_payload(
@@ -198,6 +285,8 @@ def _items_frame(corpus: Corpus) -> pd.DataFrame:
 def _read_corpus(items: pd.DataFrame, info: dict[str, Any]) -> Corpus:
     ids = _restore_ids(items["item_id"].tolist(), info["item_id_type"])
     modality = info["modality"]
+    if modality not in MODALITIES:
+        raise ValueError(f"unknown modality {modality!r} in run.json")
     if modality == "text":
         return Corpus("text", ids, texts=items["text"].tolist())
     if modality == "image":

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from hercules.app.backends import embedder_options
 from hercules.app.figures import SIZE_MODES
+from hercules.app.uploads import mib
 
 GRAPH_CONFIG: Any = {"displaylogo": False, "scrollZoom": True}
 NPY_PROMPT = "Precomputed embeddings (.npy, one row per item in input order)"
@@ -165,13 +166,14 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
         [
             html.P(
                 "Upload .txt (one item per line), .csv/.tsv/.parquet/.jsonl, text or image files, "
-                f"or a .zip of them (at most {max_upload_bytes // (1024 * 1024)} MB). "
+                f"or a .zip of them (at most {mib(max_upload_bytes)} in all). "
                 "Titles come from the keyword labeller unless you pick the LLM below.",
                 className="hint",
             ),
             dcc.Upload(
                 html.Div("Drop data files here or click to choose", id="upload-data-text"),
                 id="upload-data",
+                max_size=max_upload_bytes,  # the browser refuses larger files
                 multiple=True,
                 className="upload",
             ),
@@ -180,6 +182,7 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
                     "Optional ground-truth labels (.txt, one per line)", id="upload-labels-text"
                 ),
                 id="upload-labels",
+                max_size=max_upload_bytes,  # the browser refuses larger files
                 multiple=False,
                 className="upload",
             ),
@@ -247,6 +250,7 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
                                 dcc.Upload(
                                     html.Div(NPY_PROMPT, id="upload-embeddings-text"),
                                     id="upload-embeddings",
+                                    max_size=max_upload_bytes,  # the browser refuses larger files
                                     multiple=False,
                                     accept=".npy",
                                     className="upload",

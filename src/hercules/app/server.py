@@ -20,7 +20,7 @@ from hercules.app.thumbnails import (
     pillow_available,
     thumbnail_url,
 )
-from hercules.app.uploads import UploadLimits
+from hercules.app.uploads import UploadLimits, mib, request_limit, too_large
 from hercules.errors import HerculesError, InputError, require
 
 logger = logging.getLogger(__name__)
@@ -124,11 +124,7 @@ class Explorer:
             )
         approx = sum(len(c) * 3 // 4 for c in [*contents, *(embeddings or ())[:1]])
         if approx > self.limits.max_bytes:
-            raise InputError(
-                f"The upload is about {approx / 1e6:.1f} MB, over this app's "
-                f"{self.limits.max_bytes / 1e6:.0f} MB limit; upload a sample, or use the "
-                "`hercules run` CLI for large data."
-            )
+            raise too_large(approx, self.limits)
         return self.jobs.start(
             lambda job: run_job(
                 self,
@@ -203,8 +199,26 @@ def make_app(
     callbacks.register(app, explorer)
     run_callbacks.register(app, explorer)
     _register_thumbnails(app.server, explorer, str(app.config.routes_pathname_prefix or "/"))
+    _limit_requests(app.server, explorer.limits)
     app.explorer = explorer  # for tests and embedding; not read by the callbacks
     return app
+
+
+def _limit_requests(server: Any, limits: UploadLimits) -> None:
+    """Refuse oversized requests (uploads arrive inside callback requests) before reading them:
+    Flask answers 413 from the Content-Length header alone, so the body is never buffered."""
+    from flask import Response
+
+    server.config["MAX_CONTENT_LENGTH"] = request_limit(limits)
+
+    def refuse(_error: Exception) -> Response:
+        message = (
+            f"Upload refused: over this app's {mib(limits.max_bytes)} limit. Upload a sample, "
+            "or use the `hercules run` CLI for large data."
+        )
+        return Response(message, 413, mimetype="text/plain")
+
+    server.register_error_handler(413, refuse)
 
 
 def _register_thumbnails(server: Any, explorer: Explorer, prefix: str) -> None:

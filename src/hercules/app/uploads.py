@@ -27,11 +27,33 @@ DATA_SUFFIXES = frozenset(
 )
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+MIB = 1024 * 1024
+# A browser upload travels base64-encoded (4/3 of its size) inside a JSON callback request.
+_REQUEST_OVERHEAD = 4 * MIB
+
+
+def mib(n_bytes: float) -> str:
+    """A size in MiB, the one unit of every upload limit the app shows."""
+    value = n_bytes / MIB
+    return f"{value:.0f} MiB" if value >= 10 or value == int(value) else f"{value:.1f} MiB"
+
+
+def request_limit(limits: UploadLimits) -> int:
+    """The largest HTTP request the server reads: the decoded cap, base64-encoded, plus room
+    for the labels file and the JSON around them. Larger requests get 413 unread."""
+    return limits.max_bytes * 4 // 3 + _REQUEST_OVERHEAD
+
+
+def too_large(approx_bytes: float, limits: UploadLimits) -> InputError:
+    return InputError(
+        f"The upload is about {mib(approx_bytes)}, over the {mib(limits.max_bytes)} limit of "
+        "this app; upload a sample, or use the `hercules run` CLI for large data."
+    )
 
 
 @dataclass(frozen=True)
 class UploadLimits:
-    max_bytes: int = 50 * 1024 * 1024  # decoded bytes over all uploaded files
+    max_bytes: int = 50 * MIB  # decoded bytes over all uploaded files (and per file)
     max_items: int = 20_000
     max_zip_members: int = 20_000
     max_unzipped_bytes: int = 200 * 1024 * 1024
@@ -63,10 +85,7 @@ def save_uploads(
         raise InputError("No data uploaded: drop a .txt/.csv/.parquet file, text files or a zip.")
     total = sum(len(c) * 3 // 4 for c in contents)
     if total > limits.max_bytes:
-        raise InputError(
-            f"The upload is about {total / 1e6:.1f} MB, over the {limits.max_bytes / 1e6:.0f} MB "
-            "limit of this app; upload a sample, or use the `hercules run` CLI for large data."
-        )
+        raise too_large(total, limits)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for content, name in zip(contents, filenames, strict=True):
@@ -117,7 +136,7 @@ def extract_zip(data: bytes, dest: Path, limits: UploadLimits, name: str = "uplo
             total += member.file_size
             if total > limits.max_unzipped_bytes:
                 raise InputError(
-                    f"{name!r} unpacks to more than {limits.max_unzipped_bytes / 1e6:.0f} MB; "
+                    f"{name!r} unpacks to more than {mib(limits.max_unzipped_bytes)}; "
                     "upload a smaller archive."
                 )
         dest.mkdir(parents=True, exist_ok=True)
@@ -175,6 +194,7 @@ def count_items(path: Path) -> int:
 
         return int(pq.ParquetFile(path).metadata.num_rows)
     if suffix in {".csv", ".tsv"}:
+        # Rows only: the delimiter does not change the count (the app imports no core module).
         return len(pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", usecols=[0]))
     if suffix in {".jsonl", ".ndjson"}:
         with open(path, encoding="utf-8", errors="replace") as handle:

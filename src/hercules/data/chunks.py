@@ -33,9 +33,18 @@ def open_vectors(source: Any) -> np.ndarray:
                 f"{str(path)!r}."
             )
         try:
-            return np.load(path, mmap_mode="r", allow_pickle=False)
-        except ValueError as exc:
-            raise InputError(f"Could not open {str(path)!r} as a .npy array: {exc}.") from exc
+            array = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise InputError(
+                f"Could not open {str(path)!r} as a .npy array ({exc}); give a numeric array "
+                "saved with np.save(path, vectors.astype(np.float32))."
+            ) from exc
+        if not isinstance(array, np.ndarray):  # np.load of an .npz archive
+            raise InputError(
+                f"{str(path)!r} is an .npz archive, not one .npy array; save the vectors alone "
+                "with np.save."
+            )
+        return array
     return source
 
 
@@ -102,14 +111,27 @@ def column_moments(values: np.ndarray, chunk: int = 65_536) -> tuple[np.ndarray,
     """Mean and population std per column (float64) in two passes over row blocks.
 
     The second pass sums squares of centred values, so a large mean cannot cancel the spread,
-    and no (n, d) float64 temporary is made.
+    and no (n, d) float64 temporary is made. Columns are first divided by a power of two near
+    their largest magnitude (exact in floating point), so values near the float limits (1e308)
+    cannot overflow the sums.
     """
+    power = power_of_two_scale(values, chunk)
     total = np.zeros(values.shape[1])
     for _, block in row_blocks(values, chunk):
-        total += block.sum(axis=0, dtype=np.float64)
+        total += (block / power).sum(axis=0, dtype=np.float64)
     mean = total / len(values)
     square = np.zeros(values.shape[1])
     for _, block in row_blocks(values, chunk):
-        centred = block - mean
+        centred = block / power - mean
         square += np.einsum("ij,ij->j", centred, centred)
-    return mean, np.sqrt(square / len(values))
+    return mean * power, np.sqrt(square / len(values)) * power
+
+
+def power_of_two_scale(values: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """Per column, a power of two of the order of its largest |value| (1 when that is small)."""
+    peak = np.zeros(values.shape[1])
+    for _, block in row_blocks(values, chunk):
+        if len(block):
+            peak = np.maximum(peak, np.abs(block).max(axis=0))
+    exponent = np.frexp(peak)[1]
+    return np.where(peak > 1e100, np.ldexp(1.0, exponent - 1), 1.0)

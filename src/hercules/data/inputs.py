@@ -39,8 +39,21 @@ def load_corpus(
         raise InputError(
             f"modality must be one of {', '.join(MODALITIES)} or None (auto), got {modality!r}."
         )
-    if isinstance(data, str | os.PathLike) and _looks_like_path(data):
-        corpus = _from_path(Path(data), modality=modality, column=column)
+    if isinstance(data, Corpus):  # already read (the CLI reads once to check --out)
+        corpus = data
+    elif isinstance(data, os.PathLike) or (isinstance(data, str) and _looks_like_path(data)):
+        path = Path(data)
+        if not path.exists():
+            raise InputError(
+                f"No such file or folder: {str(path)!r}. Check the path, or pass the texts "
+                "themselves as a list."
+            )
+        corpus = _from_path(path, modality=modality, column=column)
+    elif isinstance(data, str):
+        raise InputError(
+            f"Got one string ({data!r:.60}), which is neither an existing file nor a list of "
+            "items; pass a list of texts, or the path of a data file."
+        )
     elif isinstance(data, pd.DataFrame):
         corpus = _from_frame(data, modality=modality, column=column, source="DataFrame")
     elif isinstance(data, pd.Series):
@@ -57,6 +70,8 @@ def load_corpus(
             "paths or numbers, a DataFrame, a NumPy array, or a path to a CSV/Parquet/JSONL "
             "file or a folder of .txt or image files."
         )
+    if numeric_metadata is not None:
+        numeric_metadata = _check_metadata(numeric_metadata)
     if numeric_metadata:
         if corpus.numeric is None:
             raise InputError("numeric_metadata was given but the data is not numeric; drop it.")
@@ -67,15 +82,112 @@ def load_corpus(
                 f"{list(corpus.numeric.columns)}."
             )
         corpus.numeric_metadata = {k: dict(v) for k, v in numeric_metadata.items()}
+    if corpus.texts is not None:
+        _check_unicode(corpus.texts, corpus.ids)
     if validate:
         _validate(corpus)
     return corpus
 
 
-def _looks_like_path(data: str | os.PathLike[str]) -> bool:
-    if isinstance(data, os.PathLike):
-        return True
-    return "\n" not in data and len(data) < 4096 and Path(data).exists()
+def _looks_like_path(data: str) -> bool:
+    """A single short line: a path (there or not). Texts come as lists, never one string."""
+    return bool(data) and "\n" not in data and len(data) < 4096
+
+
+METADATA_KEYS = ("name", "unit", "description")
+
+
+def _check_metadata(metadata: Any) -> Mapping[str, Mapping[str, str]]:
+    """``{'column': {'name': ..., 'unit': ..., 'description': ...}}``, or say what is wrong."""
+    example = "numeric_metadata={'x0': {'name': 'weight', 'unit': 'kg'}}"
+    if not isinstance(metadata, Mapping):
+        raise InputError(
+            f"numeric_metadata must be a dict of column -> dict, got {type(metadata).__name__} "
+            f"{metadata!r:.80}; for example {example}."
+        )
+    for col, meta in metadata.items():
+        if not isinstance(meta, Mapping):
+            raise InputError(
+                f"numeric_metadata[{col!r}] must be a dict with keys {METADATA_KEYS}, got "
+                f"{meta!r:.80}; for example {example}."
+            )
+        for key, value in meta.items():
+            if key not in METADATA_KEYS or not isinstance(value, str):
+                raise InputError(
+                    f"numeric_metadata[{col!r}] has {key!r}: {value!r:.60}; the keys may be "
+                    f"{METADATA_KEYS} and the values must be strings; for example {example}."
+                )
+    return metadata
+
+
+def _check_unicode(texts: list[str], ids: list[Any]) -> None:
+    """Lone surrogates (from bad decoding) cannot be written as UTF-8: refuse them now."""
+    for i, text in enumerate(texts):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                f"Item {ids[i]!r} holds {text[exc.start : exc.end]!r} at position {exc.start}, "
+                "which is not valid Unicode (a lone surrogate, from decoding bytes wrongly). "
+                "Decode the data as UTF-8, or clean it with "
+                "text.encode('utf-8', 'replace').decode()."
+            ) from None
+
+
+def _decode(value: bytes | bytearray | memoryview, index: int) -> str:
+    """Bytes items (a Parquet binary column, a list of bytes) are UTF-8 text."""
+    raw = bytes(value)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"Item {index} is bytes that are not UTF-8 "
+            f"({raw[max(exc.start - 10, 0) : exc.end + 10]!r} at byte {exc.start}); decode "
+            "the items to str yourself (e.g. b.decode('latin-1')) before clustering."
+        ) from None
+
+
+def sniff_delimiter(path: Path, default: str = ",") -> str:
+    """The delimiter of a CSV: ``,`` unless another of ``;``, tab or ``|`` splits every sampled
+    line into the header's number of fields (more than one) while ``,`` does not."""
+    import csv
+    import io
+
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        sample = handle.read(65_536)
+    lines = sample.splitlines()
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut
+    sample = "\n".join(lines[:200])
+
+    def consistent(sep: str) -> bool:
+        try:
+            counts = {len(row) for row in csv.reader(io.StringIO(sample), delimiter=sep) if row}
+        except csv.Error:
+            return False
+        return len(counts) == 1 and counts.pop() > 1
+
+    if consistent(default):
+        return default
+    return next((sep for sep in (";", "\t", "|") if consistent(sep)), default)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A table file (.csv with its delimiter sniffed, .tsv, .parquet, .jsonl, .json)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return pd.read_csv(path, sep=sniff_delimiter(path))
+    if suffix == ".tsv":
+        return pd.read_csv(path, sep="\t")
+    if suffix in {".parquet", ".pq"}:
+        return pd.read_parquet(path)
+    if suffix in {".jsonl", ".ndjson"}:
+        return pd.read_json(path, lines=True)
+    if suffix == ".json":
+        return pd.read_json(path)
+    raise InputError(
+        f"Unsupported table type {suffix!r} for {path}. Use .csv, .tsv, .parquet, .jsonl or .json."
+    )
 
 
 def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpus:
@@ -83,14 +195,8 @@ def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpu
         return _from_folder(path, modality)
     suffix = path.suffix.lower()
     try:
-        if suffix in {".csv", ".tsv"}:
-            frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        elif suffix in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
-        elif suffix in {".jsonl", ".ndjson"}:
-            frame = pd.read_json(path, lines=True)
-        elif suffix == ".json":
-            frame = pd.read_json(path)
+        if suffix in TABLE_SUFFIXES:
+            frame = read_table(path)
         elif suffix == ".txt":
             lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
             texts = [ln for ln in lines if ln]
@@ -104,7 +210,12 @@ def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpu
                 f"Unsupported file type {suffix!r} for {path}. Use .csv, .tsv, .parquet, "
                 ".jsonl, .json, .npy, .txt (one item per line) or a folder."
             )
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at "
+            f"offset {exc.start}); re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)."
+        ) from None
+    except (OSError, ValueError) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"Could not read {path}: {exc}. Check that the file is valid.") from exc
@@ -198,7 +309,10 @@ def _from_sequence(values: list[Any], ids: list[Any], modality: str | None) -> C
         corpus = _numeric(frame, "list")
         corpus.ids = ids
         return corpus
-    texts = ["" if v is None else str(v) for v in values]
+    texts = [
+        "" if v is None else _decode(v, i) if isinstance(v, _BYTES) else str(v)
+        for i, v in enumerate(values)
+    ]
     if modality == "image" or (modality is None and _all_image_paths(texts)):
         paths = [Path(t) for t in texts]
         missing = [str(p) for p in paths if not p.is_file()]
@@ -210,8 +324,11 @@ def _from_sequence(values: list[Any], ids: list[Any], modality: str | None) -> C
     return Corpus("text", ids, texts=texts)
 
 
+_BYTES = (bytes, bytearray, memoryview)
+
+
 def _kind(value: Any) -> str:
-    if value is None or isinstance(value, str):
+    if value is None or isinstance(value, str | bytes | bytearray | memoryview):
         return "text"
     if isinstance(value, os.PathLike):
         return "text"
@@ -254,6 +371,15 @@ def _validate(corpus: Corpus) -> None:
     n = len(corpus)
     if n < 2:
         raise InputError(f"Got {n} item(s); clustering needs at least 2.")
+    seen: set[str] = set()
+    for item_id in corpus.ids:  # ids are saved as text: 1 and "1" would collide
+        if str(item_id) in seen:
+            raise InputError(
+                f"Item id {item_id!r} appears more than once (ids are compared as text, so 1 "
+                "and '1' are the same); give unique ids, e.g. reset the index of a DataFrame "
+                "with .reset_index(drop=True)."
+            )
+        seen.add(str(item_id))
     if corpus.texts is not None:
         distinct = len(set(corpus.texts))
         empty = sum(1 for t in corpus.texts if not t.strip())

@@ -32,9 +32,17 @@ class Newsgroups:
 
 
 def default_path() -> Path | None:
-    """Where the shared corpus lies: $HERCULES_20NG, else ../shared/data beside the checkout."""
+    """Where the shared corpus lies: $HERCULES_20NG (an error if it names no file), else
+    ../shared/data beside the checkout; None when there is none."""
     env = os.environ.get("HERCULES_20NG")
-    candidates = [Path(env)] if env else []
+    if env:
+        if not Path(env).is_file():
+            raise InputError(
+                f"HERCULES_20NG is set to {env!r}, which is not a file; point it at "
+                f"{FILE_NAME} or unset it to use ../shared/data."
+            )
+        return Path(env)
+    candidates: list[Path] = []
     here = Path(__file__).resolve()
     candidates += [p / "shared" / "data" / FILE_NAME for p in here.parents]
     candidates += [Path.cwd() / ".." / "shared" / "data" / FILE_NAME]

@@ -1,7 +1,14 @@
 """Embedding backends: anything with ``embed(texts) -> (n, d) float32 array``."""
 
-from hercules.embed.base import CallableEmbedder, Embedder, as_embedder
+from hercules.embed.base import CallableEmbedder, CheckedEmbedder, Embedder, as_embedder
 from hercules.embed.onnx_minilm import MiniLMEmbedder
 from hercules.embed.openai_http import OpenAIEmbedder
 
-__all__ = ["CallableEmbedder", "Embedder", "MiniLMEmbedder", "OpenAIEmbedder", "as_embedder"]
+__all__ = [
+    "CallableEmbedder",
+    "CheckedEmbedder",
+    "Embedder",
+    "MiniLMEmbedder",
+    "OpenAIEmbedder",
+    "as_embedder",
+]

@@ -95,7 +95,8 @@ def load_image(path: PathLike) -> Any:
             opened.draft("RGB", (RESIZE_TO, RESIZE_TO))
             image = image_ops.exif_transpose(opened)
             image.load()
-    except (OSError, ValueError, SyntaxError) as exc:  # PIL raises all three for bad files
+    except (OSError, ValueError, SyntaxError, image_module.DecompressionBombError) as exc:
+        # PIL raises the first three for bad files, the last for absurd pixel counts
         raise InputError(
             f"Cannot read image file {str(path)!r}: {exc}. Check that it exists and is a "
             "PNG, JPEG, GIF, BMP, WebP or TIFF image, or remove it from the input."
