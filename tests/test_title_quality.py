@@ -248,3 +248,21 @@ def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
     assert loaded.tree_.levels[2].title_notes == model.tree_.levels[2].title_notes
     node = loaded.tree_.node(1, 0)
     assert node.faithfulness == pytest.approx(float(level1.faithfulness[0]))
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("Hockey News", "Hockey"), ("Gun Discussion", "Gun"), ("News", "News"), ("Car Talk", "Car")],
+)
+def test_container_words_at_the_end_of_a_title_are_dropped(raw: str, clean: str) -> None:
+    from hercules.summarize.schema import clean_title
+
+    assert clean_title(raw) == clean
+
+
+def test_conjunctions_do_not_nest() -> None:
+    from hercules.summarize.verify import conjunction
+
+    titles = ["Sale Items, Jesus and more", "Vehicle Buying and Bikes", "Space"]
+    assert conjunction(titles, [50, 40, 10]) == "Sale Items, Vehicle Buying and more"
+    assert conjunction(["Cars", "Space"], [1, 2]) == "Space and Cars"

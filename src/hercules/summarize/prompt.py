@@ -70,7 +70,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
         lines.append(f"Focus titles and descriptions on this aspect: {topic_seed}.")
     verb = "discuss" if modality == "text" else "have in common"
     label = (
-        f'"titles": [{CANDIDATES} different titles of 1-5 words naming the {what}], '
+        f'"titles": [{CANDIDATES} different titles of 1-4 words naming the {what}], '
         f'"description": "one sentence of at most 12 words on what the members {verb}"'
     )
     if many:

@@ -194,6 +194,13 @@ _META = re.compile(
 )
 
 
+# "Hockey News", "Gun Discussion", "Bike Talk": the last word names the container, not the topic.
+_CONTAINER_TAIL = re.compile(
+    r"\s+(?:discussions?|news|talk|posts?|threads?|topics?|messages?|chatter|forum)\s*$",
+    re.IGNORECASE,
+)
+
+
 _LEVEL_PREFIX = re.compile(
     r"^\s*(?:level|group|cluster)\s+\d+\s*(?:[:\-\u2013]\s*|$)", re.IGNORECASE
 )
@@ -216,6 +223,9 @@ def clean_title(title: str) -> str:
         if not match or match.end() >= len(text):
             break
         text = text[match.end() :]
+    tail = _CONTAINER_TAIL.search(text)
+    if tail and tail.start() > 0:
+        text = text[: tail.start()]
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if len(text) > TITLE_MAX:

@@ -4,15 +4,16 @@ The model offers a few candidate titles per cluster in one answer. A candidate i
 when it names a container ("Posts about ..."), copies one of the cluster's children, names no
 subject ("World News"), repeats a word ("Russia-Russia Cooperation") or is already a title
 elsewhere in the tree. Among the rest the **most faithful** wins: the one whose embedding is
-closest to its own cluster's members relative to the closest other cluster of the level
-(the margin ``cos(title, own centroid) - max cos(title, other centroid)``), so the text
-embedder acts as a verifier at no extra model call. Duplicates inside a level are settled by
+close to its own cluster's members and closer than to any other cluster of the level
+(``cos(title, own) + [cos(title, own) - max cos(title, other)]``, centroids of the members),
+so the text embedder acts as a verifier at no extra model call. Duplicates inside a level are settled by
 giving the title to the cluster it fits best; the other takes its next candidate.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,7 +86,9 @@ def fit_scores(request: LevelRequest, candidates: list[list[str]]) -> list[np.nd
         block = sims[start : start + len(titles)]
         start += len(titles)
         others = np.delete(block, c, axis=1)
-        out.append(block[:, c] - others.max(axis=1))
+        # How well it fits its own members plus how much better than the closest rival: the
+        # margin alone favours idiosyncratic words ("Zipper") over the subject ("Hockey").
+        out.append(block[:, c] + (block[:, c] - others.max(axis=1)))
     return out
 
 
@@ -133,10 +136,18 @@ def choose_titles(
 
 
 def conjunction(child_titles: list[str], sizes: list[int]) -> str:
-    """An honest name for a parent whose children share no theme: its two largest subjects."""
+    """An honest name for a parent whose children share no theme: its two largest subjects.
+
+    A child that is itself a conjunction lends its first subject only, so names do not nest.
+    """
     order = sorted(range(len(child_titles)), key=lambda i: -sizes[i])
-    names = [child_titles[i] for i in order[:2]]
-    text = " and ".join(names)
-    if len(child_titles) > 2:
-        text += " and more"
-    return text
+    names: list[str] = []
+    for i in order:
+        name = re.split(r",| and ", child_titles[i])[0].strip()
+        if name and name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+        if len(names) == 2:
+            break
+    if len(child_titles) > 2 and len(names) == 2:
+        return f"{names[0]}, {names[1]} and more"
+    return " and ".join(names)
