@@ -6,8 +6,8 @@ subject ("World News"), repeats a word ("Russia-Russia Cooperation") or is alrea
 elsewhere in the tree. Among the rest the **most faithful** wins: the one whose embedding is
 close to its own cluster's members and closer than to any other cluster of the level
 (``cos(title, own) + [cos(title, own) - max cos(title, other)]``, centroids of the members),
-so the text embedder acts as a verifier at no extra model call. Duplicates inside a level are settled by
-giving the title to the cluster it fits best; the other takes its next candidate.
+so the text embedder acts as a verifier at no extra model call. Duplicates inside a level are
+settled by giving the title to the cluster it fits best; the other takes its next candidate.
 """
 
 from __future__ import annotations
