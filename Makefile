@@ -25,6 +25,10 @@ bench-fast:
 
 # Local LLM (Qwen2.5-Coder-1.5B); pyhercules last, in its own venv (created on first use).
 bench-llm:
+	$(RUN) bench.bench_titles --corpus 20ng --levels 100,20,5
+	$(RUN) bench.bench_titles --corpus bbc --levels 20,5
+	$(RUN) bench.bench_llm_slots
+	$(RUN) bench.bench_estimate
 	$(RUN) bench.bench_llm_batch --sizes 1,4 --n 1000 --k 12 --threads 1
 	$(RUN) bench.bench_llm_20ng --threads 1
 	$(RUN) bench.bench_llm_contrast --arms baseline,contrast,lean --seeds 0

@@ -119,8 +119,9 @@ def test_tree_quality_counts_copies_duplicates_generic_and_single_children() -> 
     assert level2["copied_parent_titles"] == 1  # case and punctuation ignored
     assert level2["single_child_parents"] == 1  # "Space" over "Space" is not a copy
     assert level2["notes"] == ["copied child title", "single child"]
-    # "baseball" twice and "space" twice in the tree: four nodes hold a repeated title.
-    assert report["duplicate_titles"] == 4
+    # "baseball" twice: two nodes hold a repeated title; "Space" over "Space" is one cluster.
+    assert report["duplicate_titles"] == 2
+    assert level2["duplicate_titles"] == 1
     assert level1["faithfulness_level"] == 1.0
     assert level1["faithfulness_siblings"] == 1.0  # clusters 0 and 1 are siblings
     assert level1["clusters_without_siblings"] == 1  # cluster 2 is alone under parent 1

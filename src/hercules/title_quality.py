@@ -17,7 +17,8 @@ score costs no model call and is the same on every rerun.
 The title checks are plain string rules: a **copy** is a parent whose title says no more than
 one of its children's titles: all its content words (case, punctuation and plural "s" ignored)
 come from that child's title (single-child parents excepted);
-a **duplicate** is a title that appears on more than one node of the tree (levels >= 1); a
+a **duplicate** is a title that appears on more than one node of the tree (levels >= 1; a
+single-child parent, the same cluster as its child, is not counted); a
 **generic** title names no subject ("World News", "General Discussion", "Miscellaneous").
 """
 
@@ -243,12 +244,18 @@ def tree_quality(
         level_quality(tree, lvl, vectors, sample=sample, seed=seed)
         for lvl in range(1, tree.top_level + 1)
     ]
-    counts = Counter(
-        normalize_title(t) for lvl in tree.levels[1:] for t in lvl.titles if normalize_title(t)
-    )
+    # A single-child parent is its child under another id: its title is not a second one.
+    counted = [
+        [
+            normalize_title(t) if note != SINGLE_CHILD else ""
+            for t, note in zip(lvl.titles, report["notes"], strict=True)
+        ]
+        for lvl, report in zip(tree.levels[1:], levels, strict=True)
+    ]
+    counts = Counter(t for titles in counted for t in titles if t)
     duplicated = {t for t, n in counts.items() if n > 1}
-    for report, lvl in zip(levels, tree.levels[1:], strict=True):
-        dup = [normalize_title(t) in duplicated for t in lvl.titles]
+    for report, titles in zip(levels, counted, strict=True):
+        dup = [t in duplicated for t in titles]
         report["duplicate_titles"] = int(sum(dup))
         report["notes"] = [
             note or ("duplicate title" if d else "")

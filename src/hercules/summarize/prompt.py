@@ -44,7 +44,7 @@ class PromptOptions:
 # copies the move (a shared category, or an honest conjunction), not the words.
 _PARENT_EXAMPLES = (
     'Sub-groups "Sourdough Bread", "Chocolate Cakes", "Pie Crusts" -> "Home Baking". '
-    'Sub-groups "Jazz Piano", "Guitar Chords" -> "Playing Music". '
+    'Sub-groups "Rose Pruning", "Rose Diseases" -> "Growing Roses" (not "Gardening"). '
     'Sub-groups "Tax Returns", "Hiking Trails" (nothing shared) -> "Taxes and Hiking".'
 )
 
@@ -54,8 +54,8 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
     many = len(ids) > 1
     if level >= 2:
         lines = [
-            f"Name each parent group of {kind} by the theme ALL its sub-groups share: a broader "
-            "category or, if they share none, a short conjunction of the main subjects. Never "
+            f"Name each parent group of {kind} by the most specific theme ALL its sub-groups "
+            "share or, if they share none, a short conjunction of the main subjects. Never "
             "reuse a sub-group's title.",
             "Examples: " + _PARENT_EXAMPLES,
         ]
