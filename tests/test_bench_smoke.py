@@ -275,3 +275,13 @@ def test_auto_k_smoke(tmp_path):
     for run in data["runs"]:
         assert run["sizes"] == sorted(run["sizes"], reverse=True)  # each level smaller
         assert run["nearest_ari"] <= run["best_ari"]
+
+
+def test_demo_smoke(tmp_path):
+    from bench import bench_demo
+
+    out = tmp_path / "demo.json"
+    data = bench_demo.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["seconds"] == data["seconds"]
+    assert 0 < data["first_tree_seconds"] <= data["seconds"]
+    assert any("L2 #" in line for line in data["output"])
