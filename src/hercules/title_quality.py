@@ -14,9 +14,9 @@ Two competitor sets are scored:
 Members are a fixed, seeded sample of at most ``sample`` level-0 items per cluster, so the
 score costs no model call and is the same on every rerun.
 
-The title checks are plain string rules: a **copy** is a parent whose title says no more than
-one of its children's titles: all its content words (case, punctuation and plural "s" ignored)
-come from that child's title (single-child parents excepted);
+The title checks are plain string rules: a **copy** is a parent whose title is one of its
+children's titles word for word (case, punctuation, stop words and plural "s" ignored;
+single-child parents excepted);
 a **duplicate** is a title that appears on more than one node of the tree (levels >= 1; a
 single-child parent, the same cluster as its child, is not counted); a
 **generic** title names no subject ("World News", "General Discussion", "Miscellaneous").
@@ -99,10 +99,11 @@ def _stems(title: str) -> set[str]:
 
 
 def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
-    """True when ``title`` says no more than one child's title: its content words (plurals
-    aside) all come from that one child ("Disk Performance" over "Disk Performance Issues")."""
+    """True when ``title`` is one child's title word for word (case, punctuation, plurals and
+    stop words aside): "SCSI Card Sales" over "SCSI card sale". A shorter, broader title
+    ("Baseball" over "Baseball Statistics" and "Pitching") is a parent's name, not a copy."""
     words = _stems(title)
-    return bool(words) and any(words <= _stems(child) for child in child_titles)
+    return bool(words) and any(words == _stems(child) for child in child_titles)
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
