@@ -71,15 +71,26 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
+        blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))
         if schema is not None and "clusters" not in schema["properties"]:  # one cluster, bare
-            pool = [w for w in _WORD.findall(prompt.lower()) if w in _VOCAB] or ["misc"]
-            titles = [f"{w.title()} themes" for w in dict.fromkeys(pool)][:3]
-            return json.dumps({"titles": titles, "description": label["description"]})
+            return json.dumps(_candidates(next(iter(blocks.values()), prompt)))
         if schema is not None:
             ids = schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"]
         else:
-            ids = [int(x) for x in re.findall(r"id=(\d+)", prompt)]
-        return json.dumps({"clusters": [{"id": i, **label} for i in ids]})
+            ids = [int(x) for x in blocks]
+        return json.dumps(
+            {"clusters": [{"id": i, **_candidates(blocks.get(str(i), ""))} for i in ids]}
+        )
+
+
+def _candidates(block: str) -> dict[str, Any]:
+    """Three titles from the most frequent topic words of one cluster's prompt block."""
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(block.lower()):
+        if word in _VOCAB:
+            counts[word] = counts.get(word, 0) + 1
+    top = sorted(counts, key=lambda w: -counts[w])[:3] or ["misc"]
+    return {"titles": [f"{w.title()} themes" for w in top], "description": f"About {top[0]}."}
 
 
 _VOCAB = {word for vocab in TOPICS.values() for word in vocab.split()}

@@ -199,7 +199,8 @@ def test_estimate_smoke(tmp_path):
     # The fake reports exactly 100 prompt and 25 generated tokens/s: both calibrations see it.
     assert data["measured_speed"] == {"prompt_per_s": 100.0, "generated_per_s": 25.0}
     assert abs(data["from_this_log"]["over_real"] - 1.0) < 0.01
-    assert data["real"]["calls"] == data["estimate"]["calls"] == 6 + 2
+    assert data["estimate"]["calls"] == 6 + 2
+    assert data["real"]["calls"] >= 6 + 2  # plus a re-ask where every candidate title failed
     assert 0 < data["real"]["draft_tree_after_seconds"] <= data["real"]["fit_seconds"]
 
 
@@ -208,9 +209,11 @@ def test_llm_20ng_smoke(tmp_path, monkeypatch):
     out = tmp_path / "llm.json"
     bench_llm_20ng.main(["--smoke", "--out", str(out)])
     data = json.loads(out.read_text())
-    assert data["cold"]["calls"] == 12 + 6 + 3
+    # One call per cluster, plus re-asks where all candidate titles were taken (12 level-1
+    # clusters over 6 topics share words).
+    assert data["cold"]["calls"] >= 12 + 6 + 3
     assert data["warm_rerun"]["calls"] == 0  # every answer from the cache
-    assert data["warm_rerun"]["cached_calls"] == 21
+    assert data["warm_rerun"]["cached_calls"] == data["cold"]["calls"]
     assert 0.0 <= data["title_match_top1_all_levels"] <= 1.0
 
 

@@ -56,10 +56,13 @@ def plan_run(
         min(len(corpus.item_text(i)), options.sample_chars) for i in range(0, len(corpus), step)
     ]
     mean_chars = sum(lengths) / max(1, len(lengths))
-    per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 25
+    # The prompt format of summarize/prompt.py: the samples, ~75 tokens of key words, contrast
+    # and framing per cluster, ~85 of instructions per call; ~50 generated (three short titles
+    # and a sentence). Measured on 20NG and BBC runs (bench/results/titles_*.json).
+    per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 75
     prompt_per_cluster: float = per_cluster
-    header_tokens = 220.0
-    generated_per_cluster = 60.0
+    header_tokens = 85.0
+    generated_per_cluster = 50.0
     prompt_rate, generated_rate = PROMPT_TOKENS_PER_S, GENERATED_TOKENS_PER_S
     wall_factor = 1.0
     source = "built-in defaults"

@@ -53,7 +53,10 @@ def from_log(records: list[dict[str, Any]]) -> Calibration | None:
     tokens = np.array([[r["prompt_tokens"], r["completion_tokens"]] for r in live], float)
     seconds = np.array([r["seconds"] for r in live], float)
     prompt_rate, generated_rate = _fit_rates(tokens, seconds)
-    clusters = sum(len(r.get("cluster_ids") or [0]) for r in live)
+    # Distinct clusters, not asks: a re-ask (every candidate title rejected) is part of what a
+    # cluster costs, and the next run will need about as many.
+    asked = {(r.get("level"), c) for r in live for c in (r.get("cluster_ids") or [id(r)])}
+    clusters = max(1, len(asked))
     return Calibration(
         wall_factor=_wall_factor(live, float(seconds.sum())),
         prompt_per_s=prompt_rate,
