@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from hercules import Hercules
@@ -66,7 +67,8 @@ def test_local_model_end_to_end_on_a_tiny_tree() -> None:
     for lvl in (1, 2):
         assert all(title.strip() for title in tree.levels[lvl].titles)
     live = [r for r in summarizer.call_log if not r["cached"]]
-    assert len(live) >= 5
+    parents = np.bincount(tree.levels[1].parent, minlength=2)
+    assert len(live) >= 3 + int((parents > 1).sum())  # a single-child parent makes no call
     assert all(r["prompt_tokens"] and r["prompt_tokens"] > 50 for r in live)
     # Constrained decoding: most answers parse even from a 135M model.
     failed = sum(int(f) for lvl in (1, 2) for f in tree.levels[lvl].summary_failed)
