@@ -30,6 +30,8 @@ from rich.progress import (
 )
 from rich.tree import Tree
 
+from hercules.cli_explorer import RUN_HELP as _RUN_HELP
+from hercules.cli_explorer import register as register_explorer
 from hercules.errors import HerculesError, InputError
 from hercules.estimator import Hercules
 from hercules.tree import ClusterTree
@@ -49,8 +51,6 @@ _LABELLER_HELP = (
     "Who writes the titles: auto (the local LLM when the llm extra is installed, else "
     "keywords), llm, keywords (fast, no model), smollm2-135m, or the path of a .gguf model."
 )
-_RUN_HELP = "A run directory written by hercules run or hercules demo."
-_HOST_HELP = "Interface to bind; 127.0.0.1 is this machine only."
 _LEVELS_HELP = (
     "Clusters per level, bottom-up: 100,20,5 groups the items into 100 clusters, those into 20, "
     "those into 5. auto (the default) picks k at every level from the data: the best silhouette "
@@ -567,81 +567,8 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-# ---------------------------------------------------------------------- explorer (app extra)
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-def _serve(dash_app: Any, host: str, port: int) -> None:
-    if host not in _LOCAL_HOSTS:
-        console.print(
-            f"[yellow]Warning:[/yellow] binding {_escape(host)}:{port} exposes the explorer (and "
-            "its upload/run form) to other machines; it has no authentication."
-        )
-    console.print(f"Explorer on http://{_escape(host)}:{port}  (Ctrl+C to stop)")
-    dash_app.run(host=host, port=port, debug=False)
-
-
-@app.command()
-def serve(
-    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
-    host: Annotated[str, typer.Option(metavar="HOST", help=_HOST_HELP)] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
-) -> None:
-    """Browse a saved run in the explorer (app extra).
-
-    Scatter, treemap, sunburst, search and a summary pane at http://HOST:PORT.
-    """
-    from hercules.errors import RunDirectoryError, require
-
-    if not run_dir.is_dir():
-        raise RunDirectoryError(f"{run_dir} is not a directory; give a run folder to serve.")
-    require("dash", "hercules serve", "hercules-cluster[app]")
-    from hercules.app import make_app
-
-    _serve(make_app(run_dir), host, port)
-
-
-@app.command("app")
-def app_command(
-    host: Annotated[str, typer.Option(metavar="HOST", help=_HOST_HELP)] = "127.0.0.1",
-    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
-    workdir: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="DIR", help="Where runs made in the app are saved (default: a temp folder)."
-        ),
-    ] = None,
-) -> None:
-    """Start the explorer with an upload and run form (app extra).
-
-    Upload data, pick the embedder and labeller, run and watch it in the browser.
-    """
-    from hercules.errors import require
-
-    require("dash", "hercules app", "hercules-cluster[app]")
-    from hercules.app import make_app
-
-    _serve(make_app(None, workdir=workdir), host, port)
-
-
-@app.command()
-def report(
-    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
-    out: Annotated[
-        Path, typer.Option("--out", "-o", metavar="FILE", help="HTML file to write.")
-    ] = Path("report.html"),
-) -> None:
-    """Write a run as one HTML file that opens offline (app extra).
-
-    The tree, a treemap and a scatter of the clusters, to share without a server.
-    """
-    from hercules.errors import require
-
-    require("plotly", "hercules report", "hercules-cluster[app]")
-    from hercules.app.report import write_report
-
-    path = write_report(run_dir, out)
-    console.print(f"[green]Wrote[/green] {_escape(str(path))}")
+# The explorer's commands (app extra) live in their own module.
+register_explorer(app)
 
 
 def main() -> None:

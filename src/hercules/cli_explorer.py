@@ -1,0 +1,99 @@
+"""The explorer's commands: ``hercules serve``, ``hercules app``, ``hercules report`` (app extra).
+
+Kept apart from :mod:`hercules.cli` (the pipeline's commands); :func:`register` adds them to
+its Typer app. Dash and plotly are imported only when a command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape as _escape
+
+RUN_HELP = "A run directory written by hercules run or hercules demo."
+_HOST_HELP = "Interface to bind; 127.0.0.1 is this machine only."
+
+console = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the explorer's commands to ``app``."""
+    app.command()(serve)
+    app.command("app")(app_command)
+    app.command()(report)
+
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _serve(dash_app: Any, host: str, port: int) -> None:
+    if host not in _LOCAL_HOSTS:
+        console.print(
+            f"[yellow]Warning:[/yellow] binding {_escape(host)}:{port} exposes the explorer (and "
+            "its upload/run form) to other machines; it has no authentication."
+        )
+    console.print(f"Explorer on http://{_escape(host)}:{port}  (Ctrl+C to stop)")
+    dash_app.run(host=host, port=port, debug=False)
+
+
+def serve(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=RUN_HELP)],
+    host: Annotated[str, typer.Option(metavar="HOST", help=_HOST_HELP)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
+) -> None:
+    """Browse a saved run in the explorer (app extra).
+
+    Scatter, treemap, sunburst, search and a summary pane at http://HOST:PORT.
+    """
+    from hercules.errors import RunDirectoryError, require
+
+    if not run_dir.is_dir():
+        raise RunDirectoryError(f"{run_dir} is not a directory; give a run folder to serve.")
+    require("dash", "hercules serve", "hercules-cluster[app]")
+    from hercules.app import make_app
+
+    _serve(make_app(run_dir), host, port)
+
+
+def app_command(
+    host: Annotated[str, typer.Option(metavar="HOST", help=_HOST_HELP)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8050,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR", help="Where runs made in the app are saved (default: a temp folder)."
+        ),
+    ] = None,
+) -> None:
+    """Start the explorer with an upload and run form (app extra).
+
+    Upload data, pick the embedder and labeller, run and watch it in the browser.
+    """
+    from hercules.errors import require
+
+    require("dash", "hercules app", "hercules-cluster[app]")
+    from hercules.app import make_app
+
+    _serve(make_app(None, workdir=workdir), host, port)
+
+
+def report(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=RUN_HELP)],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FILE", help="HTML file to write.")
+    ] = Path("report.html"),
+) -> None:
+    """Write a run as one HTML file that opens offline (app extra).
+
+    The tree, a treemap and a scatter of the clusters, to share without a server.
+    """
+    from hercules.errors import require
+
+    require("plotly", "hercules report", "hercules-cluster[app]")
+    from hercules.app.report import write_report
+
+    path = write_report(run_dir, out)
+    console.print(f"[green]Wrote[/green] {_escape(str(path))}")
