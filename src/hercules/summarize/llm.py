@@ -5,6 +5,10 @@ clusters per call. A call is retried with back-off (one shared :class:`RetryPoli
 that still fails, answers malformed JSON or the wrong id set is split in half and asked again,
 down to single clusters. A cluster that fails alone gets a keyword title with
 ``Summary(failed=True, error=...)``: one bad answer never stops a run.
+
+Each answer offers a few candidate titles; :mod:`hercules.summarize.verify` rejects copies,
+generic and taken titles and keeps the most faithful one. A cluster whose candidates all fail
+is asked once more with the rejected titles named; a parent with one child makes no call.
 """
 
 from __future__ import annotations
