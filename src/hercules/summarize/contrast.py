@@ -23,7 +23,11 @@ def contrast_hints(request: LevelRequest, n_terms: int, n_neighbours: int) -> li
     if request.corpus.numeric is not None or (n_terms <= 0 and n_neighbours <= 0):
         return [ClusterHints([], []) for _ in range(k)]
     scores, vocab = term_scores(request)
-    own = distinctive_terms(request, n_terms) if n_terms > 0 else [[] for _ in scores]
+    own = (
+        distinctive_terms(request, n_terms, (scores, vocab))
+        if n_terms > 0
+        else [[] for _ in scores]
+    )
     if n_neighbours <= 0 or k < 2:
         return [ClusterHints(terms, []) for terms in own]
     # Comma lists, not "a / b / c" titles: a small model copies the style of what it is shown.

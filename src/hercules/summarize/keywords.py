@@ -89,14 +89,19 @@ def term_scores(request: LevelRequest) -> tuple[np.ndarray, np.ndarray]:
     return scores, vocab
 
 
-def distinctive_terms(request: LevelRequest, n_terms: int) -> list[list[str]]:
+def distinctive_terms(
+    request: LevelRequest,
+    n_terms: int,
+    scored: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[list[str]]:
     """The ``n_terms`` best c-TF-IDF terms of each cluster, diversified when it can embed.
 
     With the run's text embedder (``request.embed``) the terms are picked by maximal
     marginal relevance among the top ``MMR_POOL * n_terms``, so "car, cars, auto" does not
-    fill three of the slots.
+    fill three of the slots. ``scored`` is :func:`term_scores` of the request when the caller
+    has it already.
     """
-    scores, vocab = term_scores(request)
+    scores, vocab = scored if scored is not None else term_scores(request)
     if request.embed is None or n_terms <= 1:
         return [top_terms(row, vocab, n_terms) for row in scores]
     pools = [top_terms(row, vocab, MMR_POOL * n_terms) for row in scores]
