@@ -24,6 +24,7 @@ bench-fast:
 	$(RUN) bench.bench_auto_k --seeds 2
 
 # Local LLM (Qwen2.5-Coder-1.5B); pyhercules last, in its own venv (created on first use).
+# bench_titles --corpus bbc needs the bench extra: pip install -e ".[bench]".
 bench-llm:
 	$(RUN) bench.bench_titles --corpus 20ng --levels 100,20,5
 	$(RUN) bench.bench_titles --corpus bbc --levels 20,5
