@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import CACHE_DIR, RESULTS_DIR, machine, newsgroups_with_vectors, save_json
-from bench.llm_common import group_phrase, log_totals
+from bench.llm_common import group_phrase, log_totals, title_match
 from hercules import Hercules
 from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.llm import LLMSummarizer
@@ -66,32 +66,16 @@ def load(corpus: str, n: int | None, seed: int) -> tuple[list[str], list[str], n
     return texts, labels, vectors, {"corpus": "BBC News", **meta}
 
 
-def top1(titles: list[str], members: list[np.ndarray], names: list[str], embed: Any) -> float:
-    """Share of clusters whose title is nearest (cosine) to its members' majority label."""
-    name_vecs = _unit(embed(names))
-    title_vecs = _unit(embed(titles))
-    nearest = (title_vecs @ name_vecs.T).argmax(axis=1)
-    hits = []
-    for i, group in enumerate(members):
-        values, counts = np.unique(group, return_counts=True)
-        hits.append(names[int(nearest[i])] == str(values[counts.argmax()]))
-    return round(float(np.mean(hits)), 4)
-
-
-def _unit(X: Any) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-
-
-def score(model: Hercules, labels: np.ndarray, embed: Any) -> list[dict[str, Any]]:
+def score(model: Hercules, labels: np.ndarray, embedder: Any) -> list[dict[str, Any]]:
     tree = model.tree_
     names = sorted(set(labels.tolist()))
-    rows = summary_table(tree_quality(tree, embed))
+    rows = summary_table(tree_quality(tree, embedder.embed))
     for row in rows:
         level = row["level"]
         groups = tree.labels(level)
         members = [labels[groups == c] for c in range(len(tree.levels[level]))]
-        row["top1"] = top1(list(tree.levels[level].titles), members, names, embed)
+        titles = list(tree.levels[level].titles)
+        row["top1"] = title_match(titles, members, names, embedder)["top1_match"]
         row["failed"] = int(np.asarray(tree.levels[level].summary_failed).sum())
     return rows
 
@@ -152,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for labeller in args.labellers.split(","):
         model, cost = run(labeller, texts, vectors, levels, llm, embedder)
         trees[labeller] = model.tree_
-        results[labeller] = {"cost": cost, "levels": score(model, truth, embedder.embed)}
+        results[labeller] = {"cost": cost, "levels": score(model, truth, embedder)}
         results[labeller]["titles"] = {
             f"L{lvl}": list(model.tree_.levels[lvl].titles)
             for lvl in range(1, model.tree_.top_level + 1)
