@@ -2,14 +2,14 @@
 
 One call describes ``batch_size`` items in one sentence each. This costs one generated
 sentence per item, so it is meant for small corpora or a fast remote server; the snippet
-descriptions of :mod:`hercules.summarize.level0` cost nothing. Answers are validated like
-cluster summaries; a batch that fails is split down to single items, and an item that still
-fails keeps its snippet and is flagged, never stopping the run.
+descriptions of :mod:`hercules.summarize.level0` cost nothing. The calls go through the same
+engine as cluster summaries (:class:`~hercules.summarize.asking.Asker`: cache, retries,
+timeout, concurrency, call log, split in half on failure), with the summarizer's settings;
+an item that still fails alone keeps its snippet and is flagged, never stopping the run.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,11 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hercules.cache import Cache, cache_key
+from hercules.cache import Cache
 from hercules.data.dataset import Corpus
 from hercules.errors import InputError, ParameterError
-from hercules.llm.base import call, model_id, supports_schema
 from hercules.llm.retry import RetryPolicy
+from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.level0 import shorten
 from hercules.summarize.schema import DESCRIPTION_MAX, AnswerError, extract_json
 
@@ -90,7 +90,12 @@ def item_prompt(texts: Sequence[str], ids: list[int], kind: str) -> str:
 
 
 class ItemDescriber:
-    """Writes one-sentence descriptions of level-0 items with ``llm``."""
+    """Writes one-sentence descriptions of level-0 items with ``llm``.
+
+    ``retry``, ``cache``, ``timeout``, ``concurrency`` (default: the backend's
+    ``max_concurrency``), ``call_log`` and ``on_call`` mean what they mean for
+    :class:`~hercules.summarize.llm.LLMSummarizer`; a record's ``items`` are the item indices.
+    """
 
     def __init__(
         self,
@@ -101,15 +106,27 @@ class ItemDescriber:
         cache: Cache | None = None,
         retry: RetryPolicy | None = None,
         max_tokens_per_item: int = 60,
+        timeout: float | None = None,
+        concurrency: int | None = None,
+        call_log: list[dict[str, Any]] | None = None,
+        on_call: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ParameterError(f"batch_size must be an int >= 1; got {batch_size!r}.")
         self.llm = llm
         self.batch_size = batch_size
         self.item_chars = item_chars
-        self.cache = cache
-        self.retry = retry if retry is not None else RetryPolicy()
         self.max_tokens_per_item = max_tokens_per_item
-        self.model_id = model_id(llm)
-        self.calls = 0
+        self.asker = Asker(
+            llm,
+            retry=retry,
+            cache=cache,
+            timeout=timeout,
+            concurrency=concurrency or int(getattr(llm, "max_concurrency", 1) or 1),
+            call_log=call_log,
+            on_call=on_call,
+        )
+        self.call_log = self.asker.call_log
 
     def describe(
         self,
@@ -119,72 +136,50 @@ class ItemDescriber:
         kind: str = "texts",
         progress: ProgressFn | None = None,
     ) -> tuple[list[str], list[bool]]:
-        """(descriptions, failed flags); a failed item keeps its ``fallback`` description."""
+        """(descriptions, failed flags); a failed item keeps its ``fallback`` description.
+        ``progress("Describing items", done, total)`` follows every finished call."""
         shortened = [shorten(t, self.item_chars) for t in texts]
-        out: list[str] = list(fallback)
-        failed = [False] * len(texts)
-        starts = range(0, len(texts), self.batch_size)
-        for done, start in enumerate(starts):
-            batch = list(range(start, min(start + self.batch_size, len(texts))))
-            for index, text in self._solve(shortened, batch, kind).items():
-                if text is None:
-                    failed[index] = True
-                else:
-                    out[index] = text
+        total = len(texts)
+        batches = [
+            list(range(start, min(start + self.batch_size, total)))
+            for start in range(0, total, self.batch_size)
+        ]
+        done = 0
+
+        def landed(part: dict[int, str | None]) -> None:
+            nonlocal done
+            done += len(part)
             if progress is not None:
-                progress(
-                    "Describing items", min(len(texts), (done + 1) * self.batch_size), len(texts)
-                )
-        if any(failed):
-            logger.warning(
-                "%d of %d item descriptions failed; kept snippets", sum(failed), len(texts)
-            )
-        return out, failed
+                progress("Describing items", done, total)
 
-    def _solve(self, texts: list[str], batch: list[int], kind: str) -> dict[int, str | None]:
-        try:
-            return dict(self._ask(texts, batch, kind))
-        except Exception as exc:  # any backend or answer failure; never crash the run
-            if len(batch) > 1:
-                half = len(batch) // 2
-                return {
-                    **self._solve(texts, batch[:half], kind),
-                    **self._solve(texts, batch[half:], kind),
-                }
-            logger.info("Description of item %d failed: %s", batch[0], exc)
-            return {batch[0]: None}
+        def failed(index: int, message: str) -> str | None:
+            logger.info("Description of item %d failed: %s", index, message)
+            return None
 
-    def _ask(self, texts: list[str], batch: list[int], kind: str) -> dict[int, str]:
+        found = self.asker.map(
+            batches, lambda batch: self._ask(shortened, batch, kind), failed, landed
+        )
+        flags = [found[i] is None for i in range(total)]
+        out = [fallback[i] if flags[i] else str(found[i]) for i in range(total)]
+        if any(flags):
+            logger.warning("%d of %d item descriptions failed; kept snippets", sum(flags), total)
+        return out, flags
+
+    def _ask(self, texts: list[str], batch: list[int], kind: str) -> Ask[dict[int, str | None]]:
         # Ids restart at 1 in every prompt: equal texts give equal prompts and share the cache.
         ids = list(range(1, len(batch) + 1))
-        prompt = item_prompt([texts[i] for i in batch], ids, kind)
-        schema = item_schema(ids)
-        max_tokens = self.max_tokens_per_item * len(batch) + 20
-        key = cache_key(self.model_id, json.dumps([prompt, schema, max_tokens], sort_keys=True))
-        cached = self.cache.get_text(key) if self.cache is not None else None
-        if cached is not None:
-            try:
-                answer = parse_items(cached, ids)
-                return {batch[i - 1]: answer[i] for i in ids}
-            except AnswerError:
-                logger.info("Ignoring an unreadable cached item answer")
 
-        def attempt() -> dict[int, str]:
-            self.calls += 1
-            completion = call(
-                self.llm,
-                prompt,
-                schema=schema if supports_schema(self.llm) else None,
-                max_tokens=max_tokens,
-            )
-            answer = parse_items(completion.text, ids)
-            if self.cache is not None:
-                self.cache.put_text(key, self.model_id, completion.text)
+        def parse(text: str) -> dict[int, str | None]:
+            answer = parse_items(text, ids)
             return {batch[i - 1]: answer[i] for i in ids}
 
-        final = (AnswerError,) if supports_schema(self.llm) else ()
-        return self.retry.run(
-            attempt, give_up_on=final, what=f"LLM description of {len(batch)} items"
+        return Ask(
+            item_prompt([texts[i] for i in batch], ids, kind),
+            item_schema(ids),
+            self.max_tokens_per_item * len(batch) + 20,
+            parse,
+            what=f"LLM description of items {batch[0]}-{batch[-1]}",
+            tags={"level": 0, "items": batch},
         )
 
 
@@ -208,7 +203,16 @@ def describe_items(
             "use_llm_for_l0_descriptions=True cannot describe images with a text model; "
             "pass image_captioning_client= instead."
         )
-    describer = ItemDescriber(llm, cache=getattr(summarizer, "cache", None))
+    log = getattr(summarizer, "call_log", None)
+    describer = ItemDescriber(  # the summarizer's settings, and its call log when it keeps one
+        llm,
+        cache=getattr(summarizer, "cache", None),
+        retry=getattr(summarizer, "retry", None),
+        timeout=getattr(summarizer, "timeout", None),
+        concurrency=getattr(summarizer, "concurrency", None),
+        call_log=log if isinstance(log, list) else None,
+        on_call=getattr(summarizer, "on_call", None),
+    )
     texts = [corpus.item_text(i) for i in range(len(corpus))]
     kind = "texts" if corpus.texts is not None else "records of numeric values"
     return describer.describe(texts, snippets, kind=kind, progress=progress)

@@ -1,10 +1,11 @@
 """Cluster titles and descriptions written by a language model, batched, cached and logged.
 
 Per level: one prompt block per cluster (see :mod:`hercules.summarize.prompt`), ``batch_size``
-clusters per call. A call is retried with back-off (one shared :class:`RetryPolicy`); a batch
-that still fails, answers malformed JSON or the wrong id set is split in half and asked again,
-down to single clusters. A cluster that fails alone gets a keyword title with
-``Summary(failed=True, error=...)``: one bad answer never stops a run.
+clusters per call, asked through :class:`~hercules.summarize.asking.Asker` (cache, retries with
+back-off, timeout, concurrency, call log): a batch that still fails, answers malformed JSON or
+the wrong id set is split in half and asked again, down to single clusters. A cluster that
+fails alone gets a keyword title with ``Summary(failed=True, error=...)``: one bad answer never
+stops a run.
 
 Each answer offers a few candidate titles; :mod:`hercules.summarize.verify` rejects copies,
 generic and taken titles and keeps the most faithful one. A cluster whose candidates all fail
@@ -13,20 +14,17 @@ is asked once more with the rejected titles named; a parent with one child makes
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hercules.cache import Cache, cache_key
+from hercules.cache import Cache
 from hercules.errors import ParameterError
-from hercules.llm.base import Completion, call, count_tokens, model_id, supports_schema
+from hercules.llm.base import count_tokens, model_id
 from hercules.llm.retry import RetryPolicy
+from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.contrast import contrast_hints
 from hercules.summarize.prompt import PromptOptions, fit_block, header
@@ -163,22 +161,23 @@ class LLMSummarizer:
         feedback: dict[int, str] | None = None,
     ) -> None:
         """Ask for ``indices`` in batches; ``landed`` gets each batch's summaries as it ends."""
-        batches = self._batches(blocks, head_tokens, indices)
 
-        def work(batch: list[int]) -> dict[int, Summary]:
-            return self._solve(request, blocks, batch, feedback)
+        def failed(index: int, message: str) -> Summary:
+            brief = request.clusters[index]
+            logger.warning(
+                "Summary failed for cluster %s at level %d: %s",
+                brief.cluster_id,
+                brief.level,
+                message,
+            )
+            return Summary("", "", failed=True, error=message)
 
-        if self.concurrency > 1 and len(batches) > 1:
-            pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="llm-batch")
-            futures = [pool.submit(work, batch) for batch in batches]
-            try:
-                for future in as_completed(futures):
-                    landed(future.result())
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
-        else:
-            for batch in batches:
-                landed(work(batch))
+        self._asker().map(
+            self._batches(blocks, head_tokens, indices),
+            lambda batch: self._ask(request, blocks, batch, feedback),
+            failed,
+            landed,
+        )
 
     def _select(
         self,
@@ -259,122 +258,43 @@ class LLMSummarizer:
             batches.append(current)
         return batches
 
-    def _solve(
-        self,
-        request: LevelRequest,
-        blocks: list[tuple[str, int]],
-        batch: list[int],
-        feedback: dict[int, str] | None = None,
-    ) -> dict[int, Summary]:
-        """Ask for ``batch``; on final failure split it, down to single clusters."""
-        try:
-            notes = [feedback[i] for i in batch if i in feedback] if feedback else []
-            return self._ask(request, blocks, batch, feedback="\n".join(notes) or None)
-        except Exception as exc:  # any backend or answer failure; never crash the run
-            if len(batch) > 1:
-                half = len(batch) // 2
-                logger.info(
-                    "Batch of %d failed at level %d (%s); splitting", len(batch), request.level, exc
-                )
-                return {
-                    **self._solve(request, blocks, batch[:half], feedback),
-                    **self._solve(request, blocks, batch[half:], feedback),
-                }
-            brief = request.clusters[batch[0]]
-            message = f"{type(exc).__name__}: {exc}"[:500]
-            logger.warning(
-                "Summary failed for cluster %s at level %d: %s",
-                brief.cluster_id,
-                brief.level,
-                message,
-            )
-            return {batch[0]: Summary("", "", failed=True, error=message)}
+    def _asker(self) -> Asker:
+        # Made per use from the attributes: a parallel backend swaps ``llm`` and raises
+        # ``concurrency`` after construction (hercules.parallel.base.distribute_summarizer).
+        return Asker(
+            self.llm,
+            retry=self.retry,
+            cache=self.cache,
+            timeout=self.timeout,
+            concurrency=self.concurrency,
+            call_log=self.call_log,
+            on_call=self.on_call,
+            model=self.model_id,
+        )
 
     def _ask(
         self,
         request: LevelRequest,
         blocks: list[tuple[str, int]],
         batch: list[int],
-        *,
-        feedback: str | None = None,
-    ) -> dict[int, Summary]:
+        feedback: dict[int, str] | None = None,
+    ) -> Ask[dict[int, Summary]]:
         briefs = [request.clusters[i] for i in batch]
         ids = [int(b.cluster_id) for b in briefs]
+        note = "\n".join(feedback[i] for i in batch if i in feedback) if feedback else ""
         prompt = "\n\n".join(
             [header(request.level, request.corpus.modality, ids, request.topic_seed)]
             + [blocks[i][0] for i in batch]
-            + ([feedback] if feedback else [])
+            + ([note] if note else [])
         )
-        schema = batch_schema(ids)
-        max_tokens = self.max_tokens_per_cluster * len(batch) + 20
-        key = cache_key(self.model_id, json.dumps([prompt, schema, max_tokens], sort_keys=True))
-        if self.cache is not None:
-            cached = self.cache.get_text(key)
-            if cached is not None:
-                try:
-                    labels = parse_labels(cached, ids)
-                    self._record(request, ids, prompt, cached, None, cached=True)
-                    return self._to_summaries(batch, briefs, labels)
-                except AnswerError:
-                    logger.info("Ignoring an unreadable cached answer for ids %s", ids)
-
-        def attempt() -> dict[int, Summary]:
-            completion: Completion | None = None
-            try:
-                completion = self._call(
-                    prompt, schema if supports_schema(self.llm) else None, max_tokens
-                )
-                labels = parse_labels(completion.text, ids)
-            except Exception as exc:
-                self._record(
-                    request,
-                    ids,
-                    prompt,
-                    completion.text if completion else None,
-                    completion,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                raise
-            self._record(request, ids, prompt, completion.text, completion)
-            if self.cache is not None:
-                self.cache.put_text(key, self.model_id, completion.text)
-            return self._to_summaries(batch, briefs, labels)
-
-        # Deterministic answer errors from a multi-cluster batch are better fixed by splitting.
-        policy = (
-            self.retry
-            if len(batch) == 1
-            else RetryPolicy(attempts=min(2, self.retry.attempts), base_delay=self.retry.base_delay)
+        return Ask(
+            prompt,
+            batch_schema(ids),
+            self.max_tokens_per_cluster * len(batch) + 20,
+            lambda text: self._to_summaries(batch, briefs, parse_labels(text, ids)),
+            what=f"LLM call for clusters {ids} at level {request.level}",
+            tags={"level": request.level, "cluster_ids": ids},
         )
-        # A greedy, schema-constrained model gives the same answer again: no point retrying it.
-        final = (AnswerError,) if supports_schema(self.llm) else ()
-        return policy.run(attempt, give_up_on=final, what=f"LLM call for clusters {ids}")
-
-    def _call(self, prompt: str, schema: dict[str, Any] | None, max_tokens: int) -> Completion:
-        if self.timeout is None:
-            return call(self.llm, prompt, schema=schema, max_tokens=max_tokens)
-        # A daemon thread per call: a call abandoned at the timeout cannot keep the process
-        # alive after fit returns (a pool's worker threads are joined at exit).
-        box: dict[str, Any] = {}
-        finished = threading.Event()
-
-        def run() -> None:
-            try:
-                box["value"] = call(self.llm, prompt, schema=schema, max_tokens=max_tokens)
-            except BaseException as exc:  # handed to the caller below
-                box["error"] = exc
-            finally:
-                finished.set()
-
-        threading.Thread(target=run, name="llm-call", daemon=True).start()
-        if not finished.wait(self.timeout):
-            raise TimeoutError(
-                f"no answer within timeout={self.timeout}s; raise llm_timeout (--llm-timeout) "
-                "for a slow model"
-            )
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
 
     @staticmethod
     def _to_summaries(
@@ -421,34 +341,6 @@ class LLMSummarizer:
             logger.debug("Token count failed (%s); estimating from characters", exc)
             tokens = None
         return tokens if tokens is not None else math.ceil(len(text) / CHARS_PER_TOKEN)
-
-    def _record(
-        self,
-        request: LevelRequest,
-        ids: list[int],
-        prompt: str,
-        response: str | None,
-        completion: Completion | None,
-        *,
-        cached: bool = False,
-        error: str | None = None,
-    ) -> None:
-        record = {
-            "time": time.time(),
-            "model": self.model_id,
-            "level": request.level,
-            "cluster_ids": ids,
-            "cached": cached,
-            "prompt": prompt,
-            "response": response,
-            "prompt_tokens": completion.prompt_tokens if completion else None,
-            "completion_tokens": completion.completion_tokens if completion else None,
-            "seconds": round(completion.seconds, 4) if completion else 0.0,
-            "error": error,
-        }
-        self.call_log.append(record)
-        if self.on_call is not None:
-            self.on_call(record)
 
 
 def estimate_cost(

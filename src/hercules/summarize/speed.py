@@ -37,12 +37,14 @@ class Calibration:
 
 
 def from_log(records: list[dict[str, Any]]) -> Calibration | None:
-    """Rates and tokens per cluster from the live (uncached, answered) calls of a call log;
-    ``None`` with fewer than two usable calls."""
+    """Rates and tokens per cluster from the live (uncached, answered) cluster calls of a call
+    log (item descriptions, level 0, are not what the estimate counts); ``None`` with fewer than
+    two usable calls."""
     live = [
         r
         for r in records
         if not r.get("cached")
+        and r.get("level") != 0
         and not r.get("error")
         and r.get("prompt_tokens")
         and r.get("completion_tokens") is not None
