@@ -37,6 +37,7 @@ import numpy as np
 from bench.common import CACHE_DIR, RESULTS_DIR, machine, newsgroups_with_vectors, save_json
 from bench.llm_common import group_phrase, log_totals, title_match
 from hercules import Hercules
+from hercules.cache import Cache
 from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.llm import LLMSummarizer
 from hercules.title_quality import summary_table, tree_quality
@@ -80,10 +81,29 @@ def score(model: Hercules, labels: np.ndarray, embedder: Any) -> list[dict[str, 
     return rows
 
 
+class _Recording(LLMSummarizer):
+    """The LLM labeller, keeping every level's candidate titles (ranked) for the results."""
+
+    def __init__(self, llm: Any, cache: Cache | None) -> None:
+        super().__init__(llm, cache=cache)
+        self.offered: dict[str, list[list[str]]] = {}
+
+    def summarize_level(self, request: Any) -> list[Any]:
+        summaries = super().summarize_level(request)
+        self.offered[f"L{request.level}"] = [list(s.candidates) for s in summaries]
+        return summaries
+
+
 def run(
-    labeller: str, texts: list[str], vectors: np.ndarray, levels: list[int], llm: Any, embedder: Any
+    labeller: str,
+    texts: list[str],
+    vectors: np.ndarray,
+    levels: list[int],
+    llm: Any,
+    embedder: Any,
+    cache: Cache | None = None,
 ) -> tuple[Hercules, dict[str, Any]]:
-    summarizer: Any = KeywordSummarizer() if labeller == "keywords" else LLMSummarizer(llm)
+    summarizer: Any = KeywordSummarizer() if labeller == "keywords" else _Recording(llm, cache)
     start = time.perf_counter()
     model = Hercules(levels, summarizer=summarizer, text_embedding_client=embedder, cache=False)
     model.fit(texts, embeddings=vectors)
@@ -97,6 +117,7 @@ def run(
         cost["prompt_tokens_per_cluster"] = round(totals["prompt_tokens"] / max(asked, 1), 1)
         cost["generated_tokens_per_cluster"] = round(totals["generated_tokens"] / max(asked, 1), 1)
         cost["reasks"] = sum("Not allowed" in r["prompt"] for r in log)
+        cost["candidates"] = summarizer.offered
     return model, cost
 
 
@@ -110,8 +131,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="tiny corpus and a fake LLM")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="keep the LLM call cache here (reruns that change only the title choice are free)",
+    )
     args = parser.parse_args(argv)
-    os.environ["HERCULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="hercules-bench-")
+    os.environ["HERCULES_CACHE_DIR"] = str(
+        args.cache_dir or tempfile.mkdtemp(prefix="hercules-bench-")
+    )
     llm: Any
     if args.smoke:
         from bench.bench_llm_batch import _Hashing
@@ -134,13 +163,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     trees = {}
     for labeller in args.labellers.split(","):
-        model, cost = run(labeller, texts, vectors, levels, llm, embedder)
+        cache = Cache(args.cache_dir) if args.cache_dir else None
+        model, cost = run(labeller, texts, vectors, levels, llm, embedder, cache)
         trees[labeller] = model.tree_
+        offered = cost.pop("candidates", None)
         results[labeller] = {"cost": cost, "levels": score(model, truth, embedder)}
         results[labeller]["titles"] = {
             f"L{lvl}": list(model.tree_.levels[lvl].titles)
             for lvl in range(1, model.tree_.top_level + 1)
         }
+        if offered:
+            results[labeller]["candidates"] = offered
         print(labeller, json.dumps(cost))
         for row in results[labeller]["levels"]:
             print("  ", json.dumps(row))
