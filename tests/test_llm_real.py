@@ -6,6 +6,8 @@ schema-constrained answers parse, and that a real HTTP server process works as a
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from hercules import Hercules
 from hercules.errors import MissingDependencyError
 from hercules.llm import LLMError, LocalLLM, OpenAICompatibleLLM, RetryPolicy
 from hercules.summarize.llm import LLMSummarizer
-from hercules.summarize.schema import is_meta_title
+from hercules.summarize.schema import batch_schema, is_meta_title, title_pattern
 from tests.fakes import HashingEmbedder, topic_texts
 
 
@@ -127,3 +129,16 @@ def test_qwen_titles_name_the_topics() -> None:
         if any(w in t.lower() for w in words)
     }
     assert hits == set(vocab)
+
+
+def test_local_model_writes_compact_json_within_the_title_word_bounds() -> None:
+    llm = _smollm2()
+    words = (2, 3)
+    schema = batch_schema([7], words)
+    prompt = 'Name this group of texts. Answer JSON {"titles": [3 titles], "description": "..."}'
+    text = llm.complete(prompt + "\nExamples:\n- hockey playoffs\n- the puck", schema=schema)
+    assert "\n" not in text
+    assert ": " not in text
+    titles = json.loads(text)["titles"]
+    assert len(titles) == 3
+    assert all(re.fullmatch(title_pattern(*words), t) for t in titles), titles

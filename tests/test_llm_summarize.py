@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,14 @@ from hercules.llm import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.contrast import contrast_hints
 from hercules.summarize.llm import LLMSummarizer, estimate_cost
-from hercules.summarize.schema import AnswerError, clean_title, is_meta_title, parse_labels
+from hercules.summarize.schema import (
+    AnswerError,
+    clean_title,
+    is_meta_title,
+    parse_labels,
+    title_pattern,
+    title_words,
+)
 from tests.fakes import HashingEmbedder, topic_texts
 from tests.llm_fakes import (
     CountTitleLLM,
@@ -410,3 +418,31 @@ def test_contrast_parameters_are_validated(name: str, value: object) -> None:
 def test_parse_labels_needs_every_asked_id(text: str) -> None:
     with pytest.raises(AnswerError, match="expected \\[4, 6\\]"):
         parse_labels(text, [4, 6])
+
+
+@pytest.mark.parametrize(
+    ("words", "title", "fits"),
+    [
+        ((2, 5), "Chip", False),  # one key word echoed back
+        ((2, 5), "Clipper Chip Encryption", True),
+        ((2, 5), "Arab-Israel Relations", True),
+        ((2, 5), "One Two Three Four Five Six", False),
+        ((2, 5), " Leading Space", False),
+        ((1, 4), "Religion", True),
+        ((1, 4), "Religion  Debates", False),  # two spaces: not a clean title
+    ],
+)
+def test_title_pattern_bounds_the_words(words: tuple[int, int], title: str, fits: bool) -> None:
+    assert bool(re.fullmatch(title_pattern(*words), title)) is fits
+
+
+@pytest.mark.parametrize(("patterns", "sent"), [(True, True), (False, False)])
+def test_word_bounds_reach_only_backends_that_honour_patterns(patterns: bool, sent: bool) -> None:
+    llm = ScriptedLLM()
+    llm.supports_patterns = patterns  # type: ignore[attr-defined]
+    LLMSummarizer(llm, batch_size=1, retry=FAST).summarize_level(_request(n_clusters=2))
+    items = [schema["properties"]["titles"]["items"] for schema in llm.schemas]
+    assert items
+    assert all(("pattern" in item) is sent for item in items)
+    if sent:
+        assert items[0]["pattern"] == title_pattern(*title_words(1))

@@ -5,6 +5,8 @@ discovered with ``getattr`` (never by sniffing type names):
 
 * ``supports_schema`` (class flag): the backend constrains decoding to a JSON schema, so its
   answers always parse. Without it, callers strip fences and repair.
+* ``supports_patterns`` (class flag): its schema decoding also honours string ``pattern``s
+  (llama.cpp's llguidance path does; its GBNF conversion of ``response_format`` does not).
 * ``model_id``: a stable name for caching; ``count_tokens(text)``: the model's own tokenizer.
 * ``complete_with_usage(...) -> Completion``: the answer with the model's token counts.
 """
@@ -44,6 +46,10 @@ def model_id(llm: Any) -> str:
 
 def supports_schema(llm: Any) -> bool:
     return bool(getattr(llm, "supports_schema", False))
+
+
+def supports_patterns(llm: Any) -> bool:
+    return supports_schema(llm) and bool(getattr(llm, "supports_patterns", False))
 
 
 def count_tokens(llm: Any, text: str) -> int | None:

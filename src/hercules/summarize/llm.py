@@ -22,7 +22,7 @@ from typing import Any
 
 from hercules.cache import Cache
 from hercules.errors import ParameterError
-from hercules.llm.base import count_tokens, model_id
+from hercules.llm.base import count_tokens, model_id, supports_patterns
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
@@ -35,6 +35,7 @@ from hercules.summarize.schema import (
     clean_title,
     is_meta_title,
     parse_labels,
+    title_words,
 )
 from hercules.summarize.verify import choose_titles, conjunction
 from hercules.title_quality import SINGLE_CHILD, normalize_title
@@ -289,7 +290,7 @@ class LLMSummarizer:
         )
         return Ask(
             prompt,
-            batch_schema(ids),
+            batch_schema(ids, title_words(request.level) if supports_patterns(self.llm) else None),
             self.max_tokens_per_cluster * len(batch) + 20,
             lambda text: self._to_summaries(batch, briefs, parse_labels(text, ids)),
             what=f"LLM call for clusters {ids} at level {request.level}",

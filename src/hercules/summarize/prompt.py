@@ -15,7 +15,7 @@ import numpy as np
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import ClusterBrief
 from hercules.summarize.level0 import shorten
-from hercules.summarize.schema import CANDIDATES
+from hercules.summarize.schema import CANDIDATES, title_words
 from hercules.summarize.stats import numeric_profile
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
@@ -62,15 +62,17 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
         what = "theme"
     else:
         lines = [
-            f"Name each group of {kind} by the specific subject its members share, so that it "
-            "is told apart from similar groups."
+            f"Name each group of {kind} by its field and the specific subject its members "
+            'share, as in "Rose Pruning" or "Sourdough Starter Care": clear on its own, and '
+            "told apart from similar groups. Key words are evidence, not titles."
         ]
-        what = "subject"
+        what = "field and subject"
     if topic_seed:
         lines.append(f"Focus titles and descriptions on this aspect: {topic_seed}.")
     verb = "discuss" if modality == "text" else "have in common"
+    fewest, most = title_words(level)
     label = (
-        f'"titles": [{CANDIDATES} different titles of 1-4 words naming the {what}], '
+        f'"titles": [{CANDIDATES} different titles of {fewest}-{most} words naming the {what}], '
         f'"description": "one sentence of at most 12 words on what the members {verb}"'
     )
     if many:
