@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -33,7 +32,6 @@ from hercules.parallel import (
     distribute_summarizer,
 )
 from hercules.parallel import make_executor as _executor
-from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
 from hercules.summarize.items import image_captions
@@ -162,7 +160,7 @@ class Hercules:
         """
         validate_params(type(self).__name__, self.get_params() | {"llm_timeout": self.llm_timeout})
         if checkpoint is not None:  # before any work: an unwritable folder fails now
-            from hercules.persist import check_writable
+            from hercules.store import check_writable
 
             check_writable(checkpoint)
         if embeddings is not None:
@@ -367,7 +365,7 @@ class Hercules:
     ) -> tuple[Callable[..., None] | None, ClusterTree | None, int | None]:
         if path is None:
             return None, None, None
-        from hercules.checkpoint import checkpointing
+        from hercules.store import checkpointing
 
         params = self.get_params() | {"engine": str(self.engine)}
         point, save, start, labelled = checkpointing(
@@ -536,49 +534,23 @@ class Hercules:
         mean, scale = scaler
         return apply_scaling(corpus.numeric.to_numpy(dtype=np.float64), mean, scale)
 
-    def _scaler_json(self) -> dict[str, list[float]] | None:
-        scaler = getattr(self, "numeric_scaler_", None)
-        if scaler is None:
-            return None
-        return {"mean": scaler[0].tolist(), "scale": scaler[1].tolist()}
-
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
-        tree = self._check_fitted()
-        save_run(
-            path,
-            tree,
-            self.corpus_,
-            params=self.get_params() | {"engine": str(self.engine)},
-            extra={"topic_seed": self.topic_seed_, "numeric_scaler": self._scaler_json()},
-            projections=self.projections_,
-        )
-        log = getattr(getattr(self, "summarizer_", None), "call_log", None)
-        if getattr(self, "checkpoint_fingerprint_", None):
-            # Saving where the run checkpointed: a rerun of the same command reuses it whole.
-            from hercules.checkpoint import mark_complete
+        """Save the run to the folder ``path`` (format: :mod:`hercules.store.run`)."""
+        from hercules.store import save_fitted
 
-            mark_complete(Path(path), self.checkpoint_fingerprint_, tree.top_level)
-        if log:
-            from hercules.checkpoint import write_log
-
-            write_log(Path(path), log)
+        self._check_fitted()
+        save_fitted(path, self, params=self.get_params() | {"engine": str(self.engine)})
 
     @classmethod
     def load_model(cls, path: str | os.PathLike[str], **clients: Any) -> Hercules:
         """Load a saved run. Pass the same clients (e.g. ``text_embedding_client=``) again."""
-        tree, corpus, info = load_run(path)
-        params = dict(info["params"])
+        from hercules.store import load_fitted
+
+        saved = load_fitted(path)
+        params = dict(saved.params)
         engine = params.pop("engine", "auto")
         model = cls(
             **params, engine=engine if engine in ("auto", "sklearn", "faiss") else "auto", **clients
         )
-        model.tree_ = tree
-        model.corpus_ = corpus
-        model.topic_seed_ = info.get("topic_seed")
-        if info.get("numeric_scaler"):
-            scaler = info["numeric_scaler"]
-            model.numeric_scaler_ = (np.asarray(scaler["mean"]), np.asarray(scaler["scale"]))
-        model.projections_ = projections_from_info(info)
-        model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
-        return model
+        return saved.restore(model)
