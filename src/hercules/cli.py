@@ -202,10 +202,9 @@ def run(
       hercules run posts.csv --column body --out runs/posts
       hercules run posts.csv --column body --levels 100,20,5 --out runs/posts
     """
-    from hercules.store import refuse_other_data
     from hercules.data.chunks import open_vectors
     from hercules.data.inputs import load_corpus
-    from hercules.store import check_writable
+    from hercules.store import check_writable, refuse_other_data
 
     _llm_env(llm_threads)
     if dry_run:

@@ -25,6 +25,7 @@ import numpy as np
 
 from hercules.data.dataset import Corpus
 from hercules.errors import RunDirectoryError
+from hercules.reduce import add_reductions
 from hercules.store.run import load_run, read_items, read_log, save_run
 from hercules.tree import ClusterTree, Level
 
@@ -132,18 +133,27 @@ def checkpointing(
     params: dict[str, Any],
     topic_seed: str | None,
     summarizer: Any,
-) -> tuple[Checkpoint, Callable[[ClusterTree, int, dict[str, Any]], None], ClusterTree | None, int]:
+    *,
+    seed: int,
+) -> tuple[Checkpoint, Callable[[ClusterTree, int], None], ClusterTree | None, int]:
     """Open the checkpoint of this run: (checkpoint, save-after-a-level, tree to resume, its
-    count of titled levels). The old call log is put back in front of ``summarizer.call_log``."""
+    count of titled levels). The old call log is put back in front of ``summarizer.call_log``.
+
+    ``save(tree, titled)`` fits for :func:`hercules.builder.build_tree`'s ``on_level``; the
+    first save of a whole keyword-titled draft adds its 2-D views (``seed``), so the draft opens
+    in the explorer."""
     label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
     point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
     start, old_log, labelled = point.load()
     log = getattr(summarizer, "call_log", None)
     if isinstance(log, list) and old_log:
         log[:0] = old_log
+    views: dict[str, Any] = {}
 
-    def save(tree: ClusterTree, titled: int, projections: dict[str, Any]) -> None:
+    def save(tree: ClusterTree, titled: int) -> None:
+        if not views and tree.top_level > titled:  # the draft: views make it openable
+            views.update(add_reductions(tree, seed=seed))
         extra = {"topic_seed": topic_seed}
-        point.save(tree, corpus, params, extra, list(log or []), titled, projections)
+        point.save(tree, corpus, params, extra, list(log or []), titled, views)
 
     return point, save, start, labelled
