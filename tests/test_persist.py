@@ -176,3 +176,18 @@ def test_a_failed_save_keeps_the_previous_call_log(tmp_path, monkeypatch):
         model.save_model(run)
     monkeypatch.undo()
     assert read_log(run) == before
+
+
+def test_a_save_killed_before_its_first_manifest_does_not_block_the_next(tmp_path, fitted):
+    """Leftovers of an interrupted first save (payload, staging folder, manifest temp file)
+    are not 'somebody else's files': the next save goes ahead and removes them."""
+    run = tmp_path / "run"
+    fitted.save_model(run)
+    (run / "manifest.json").unlink()  # as if killed just before the swap
+    (run / ".staging-data-0123456789ab").mkdir()
+    (run / ".manifest-data-0123456789ab.json").write_text("{")
+    fitted.save_model(run)
+    assert Hercules.load_model(run).tree_.top_level == fitted.tree_.top_level
+    names = sorted(p.name for p in run.iterdir())
+    assert names[1:] == ["manifest.json"]
+    assert names[0].startswith("data-")

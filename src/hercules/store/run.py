@@ -21,7 +21,7 @@ A save writes every file of the run into a fresh staging folder and fsyncs each 
 folder, renames it to ``data-<id>``, then swaps ``manifest.json`` atomically (``os.replace``)
 and fsyncs the run folder; only then are older payloads deleted and the log beside the
 manifest refreshed. A crash or kill at any point leaves either the old run or the new one
-readable, never a mix. Runs saved before the log moved into the payload (their only log is
+readable, never a mix, and the next save removes what the kill left. Runs saved before the log moved into the payload (their only log is
 ``RUN/llm_log.jsonl``) load unchanged.
 """
 
@@ -52,6 +52,10 @@ logger = logging.getLogger(__name__)
 FORMAT = "hercules-run"
 SCHEMA_VERSION = 1
 LOG_FILE = "llm_log.jsonl"
+# What an interrupted save can leave behind; the next save into the folder removes it.
+_LEFTOVER = re.compile(
+    r"(\.staging-)?data-[0-9a-f]{12}|\.manifest-data-[0-9a-f]{12}\.json|\.llm_log\.jsonl\.tmp"
+)
 
 
 def save_run(
@@ -96,10 +100,12 @@ def save_run(
             raise _unwritable(root, exc) from exc
         raise
     for old in root.iterdir():
-        if old.name != payload and (
-            old.name.startswith("data-") or old.name.startswith(".staging-")
-        ):
-            shutil.rmtree(old, ignore_errors=True)
+        if old.name != payload and _LEFTOVER.fullmatch(old.name):
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    old.unlink()
     _publish_log(root, root / payload / LOG_FILE)
     return root
 
@@ -158,7 +164,11 @@ def _check_target(root: Path) -> None:
     """A run goes into a new folder, an empty one or an earlier run, never anywhere else."""
     if root.exists() and not root.is_dir():
         raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
-    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
+    if (
+        root.is_dir()
+        and not (root / "manifest.json").exists()
+        and any(not _LEFTOVER.fullmatch(p.name) for p in root.iterdir())
+    ):
         raise RunDirectoryError(
             f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
             "it. Choose a new or empty directory."
