@@ -21,8 +21,8 @@ A save writes every file of the run into a fresh staging folder and fsyncs each 
 folder, renames it to ``data-<id>``, then swaps ``manifest.json`` atomically (``os.replace``)
 and fsyncs the run folder; only then are older payloads deleted and the log beside the
 manifest refreshed. A crash or kill at any point leaves either the old run or the new one
-readable, never a mix, and the next save removes what the kill left. Runs saved before the log moved into the payload (their only log is
-``RUN/llm_log.jsonl``) load unchanged.
+readable, never a mix, and the next save removes what the kill left. Runs saved before the
+log moved into the payload (their only log is ``RUN/llm_log.jsonl``) load unchanged.
 """
 
 from __future__ import annotations
