@@ -501,7 +501,7 @@ def test_model_params_leaves_openai_labeller_to_the_backends() -> None:
 
 # Library modules that hold clustering, reduction or storage code: the app must not import them.
 _INTERNAL = ("hercules.engine", "hercules.builder", "hercules.reduce", "hercules.evaluate")
-_INTERNAL += ("hercules.persist", "hercules.checkpoint", "hercules.data", "hercules.estimator")
+_INTERNAL += ("hercules.store", "hercules.data", "hercules.estimator")
 _INTERNAL += ("hercules.tree", "sklearn", "faiss", "scipy")
 
 

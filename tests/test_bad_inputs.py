@@ -567,7 +567,7 @@ def test_cache_file_that_is_not_sqlite(tmp_path: Path) -> None:
 
 
 def test_output_check_leaves_nothing_behind(tmp_path: Path) -> None:
-    from hercules.persist import check_writable
+    from hercules.store import check_writable
 
     target = tmp_path / "new" / "deep" / "run"
     assert check_writable(target) == target

@@ -62,7 +62,7 @@ def test_rerun_of_a_finished_command_reuses_the_checkpoint(
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     manifest = json.loads((out / "manifest.json").read_text())
-    caplog.set_level(logging.INFO, logger="hercules.checkpoint")
+    caplog.set_level(logging.INFO, logger="hercules.store.checkpoint")
     second = runner.invoke(app, args)
     assert "Resuming from the checkpoint" in caplog.text
     assert "at level 2" in caplog.text

@@ -273,8 +273,8 @@ def test_plan_uses_the_calibration() -> None:
 
 
 def test_dry_run_calibrates_from_the_log_in_out_else_by_measuring(tmp_path: Path) -> None:
-    from hercules.checkpoint import write_log
     from hercules.cli import _calibrate
+    from hercules.store.run import write_log
 
     summarizer = LLMSummarizer(TimedLLM(), cache=None)
     measured = _calibrate(summarizer, tmp_path / "missing")

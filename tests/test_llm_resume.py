@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from hercules import Hercules
-from hercules.checkpoint import LOG_FILE
+from hercules.errors import RunDirectoryError
+from hercules.store import read_log, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,9 +42,10 @@ def _run(out: Path, delay: float) -> subprocess.Popen[bytes]:
 
 def _titled_levels(out: Path) -> int:
     """Levels of the checkpoint whose titles are final (all levels exist from the draft on)."""
-    try:
-        info = json.loads(next(out.glob("data-*/run.json")).read_text())
-    except (StopIteration, OSError, ValueError):
+    try:  # through the manifest: a payload folder is part of the run only once it is named there
+        payload, _ = read_manifest(out)
+        info = json.loads((payload / "run.json").read_text())
+    except (RunDirectoryError, OSError, ValueError):
         return 0
     return int(info.get("checkpoint", {}).get("labelled", 0))
 
@@ -71,7 +73,7 @@ def test_kill_9_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
     proc.wait(timeout=30)
     assert 1 <= _titled_levels(resumed) < 3
     assert Hercules.load_model(resumed).tree_.top_level == 3  # the keyword-titled draft
-    calls_before = len((resumed / LOG_FILE).read_text().splitlines())
+    calls_before = len(read_log(resumed))
 
     assert _run(resumed, 0.0).wait(timeout=120) == 0
     titles_a, labels_a = _result(full)
@@ -79,8 +81,8 @@ def test_kill_9_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
     assert titles_b == titles_a
     for a, b in zip(labels_a, labels_b, strict=True):
         np.testing.assert_array_equal(a, b)
-    log = [json.loads(line) for line in (resumed / LOG_FILE).read_text().splitlines()]
-    full_log = (full / LOG_FILE).read_text().splitlines()
+    log = read_log(resumed)
+    full_log = read_log(full)
     # The rerun asked only for the levels the killed run had not finished.
     assert len(log) == len(full_log) >= 8 + 4 + 2
     assert calls_before >= 8

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hercules import Hercules, RunDirectoryError, persist
+from hercules import Hercules, RunDirectoryError
+from hercules.store import LOG_FILE, read_log, read_manifest
+from hercules.store import run as persist
 from tests.fakes import HashingEmbedder, topic_texts
 
 
@@ -112,3 +114,80 @@ def _set_manifest(run, **changes):
     manifest = json.loads((run / "manifest.json").read_text())
     manifest.update(changes)
     (run / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _llm_model() -> Hercules:
+    from hercules.summarize.llm import LLMSummarizer
+    from tests.llm_fakes import ScriptedLLM
+
+    texts, _ = topic_texts(per_topic=10)
+    summarizer = LLMSummarizer(ScriptedLLM(), cache=None)
+    return Hercules([4, 2], text_embedding_client=HashingEmbedder(), summarizer=summarizer).fit(
+        texts
+    )
+
+
+def test_the_call_log_is_saved_inside_the_payload_and_beside_the_manifest(tmp_path):
+    model = _llm_model()
+    calls = len(model.summarizer_.call_log)
+    assert calls >= 4
+    run = tmp_path / "run"
+    model.save_model(run)
+    payload, _ = read_manifest(run)
+    assert len((payload / LOG_FILE).read_text().splitlines()) == calls
+    assert (run / LOG_FILE).read_text() == (payload / LOG_FILE).read_text()
+    assert len(read_log(run)) == calls
+
+
+def test_a_loaded_run_saved_again_keeps_its_call_log(tmp_path):
+    run = tmp_path / "run"
+    _llm_model().save_model(run)
+    before = read_log(run)
+    Hercules.load_model(run).save_model(run)
+    assert read_log(run) == before
+    Hercules.load_model(run).save_model(tmp_path / "copy")
+    assert read_log(tmp_path / "copy") == before
+
+
+def test_a_run_with_its_log_beside_the_manifest_only_still_reads(tmp_path):
+    """Runs saved before the log moved into the payload keep it in RUN/llm_log.jsonl alone."""
+    run = tmp_path / "run"
+    _llm_model().save_model(run)
+    payload, _ = read_manifest(run)
+    log = read_log(run)
+    (run / LOG_FILE).unlink()
+    (payload / LOG_FILE).rename(run / LOG_FILE)
+    assert read_log(run) == log
+    assert Hercules.load_model(run).tree_.top_level == 2
+
+
+def test_a_failed_save_keeps_the_previous_call_log(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    model = _llm_model()
+    model.save_model(run)
+    before = read_log(run)
+    model.summarizer_.call_log.append({"prompt": "extra"})
+
+    def crash(folder, log):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(persist, "write_log", crash)
+    with pytest.raises(KeyboardInterrupt):
+        model.save_model(run)
+    monkeypatch.undo()
+    assert read_log(run) == before
+
+
+def test_a_save_killed_before_its_first_manifest_does_not_block_the_next(tmp_path, fitted):
+    """Leftovers of an interrupted first save (payload, staging folder, manifest temp file)
+    are not 'somebody else's files': the next save goes ahead and removes them."""
+    run = tmp_path / "run"
+    fitted.save_model(run)
+    (run / "manifest.json").unlink()  # as if killed just before the swap
+    (run / ".staging-data-0123456789ab").mkdir()
+    (run / ".manifest-data-0123456789ab.json").write_text("{")
+    fitted.save_model(run)
+    assert Hercules.load_model(run).tree_.top_level == fitted.tree_.top_level
+    names = sorted(p.name for p in run.iterdir())
+    assert names[1:] == ["manifest.json"]
+    assert names[0].startswith("data-")

@@ -202,10 +202,9 @@ def run(
       hercules run posts.csv --column body --out runs/posts
       hercules run posts.csv --column body --levels 100,20,5 --out runs/posts
     """
-    from hercules.checkpoint import refuse_other_data
     from hercules.data.chunks import open_vectors
     from hercules.data.inputs import load_corpus
-    from hercules.persist import check_writable
+    from hercules.store import check_writable, refuse_other_data
 
     _llm_env(llm_threads)
     if dry_run:
@@ -383,7 +382,7 @@ def demo(
     """
     _llm_env(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
-    from hercules.persist import check_writable
+    from hercules.store import check_writable
 
     check_writable(out)
 
@@ -476,7 +475,7 @@ def _dry_run(
 def _calibrate(summarizer: Any, out: Path | None) -> Any:
     """The model's speed: from the call log of an earlier run in --out if it has one, else
     measured with two short calls; ``None`` (built-in rates) if neither works."""
-    from hercules.checkpoint import read_log
+    from hercules.store import read_log
     from hercules.summarize import speed
 
     if out is not None and out.is_dir():

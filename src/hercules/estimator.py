@@ -1,7 +1,8 @@
 """The :class:`Hercules` estimator: the public face of the pipeline.
 
-It only wires steps together: reading data (``data``), level-0 vectors (``embed``), building
-levels (``builder``), views (``reduce``), metrics (``evaluate``) and files (``persist``).
+It only wires steps together: reading data (``data``), level 0 (``level0``), building levels
+(``builder``), views (``reduce``), metrics (``evaluate``), new items (``incremental``), read-outs
+(``results``) and files (``store``).
 """
 
 from __future__ import annotations
@@ -10,37 +11,30 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
 
 from hercules._params import validate_params
-from hercules.builder import BuildSettings, ProgressFn, build_tree, summarise_clusters
+from hercules.builder import BuildSettings, ProgressFn, build_tree
 from hercules.data.chunks import open_vectors
 from hercules.data.clean import clean_corpus
 from hercules.data.dataset import Corpus
 from hercules.data.inputs import load_corpus
-from hercules.embed.base import Embedder, as_embedder
+from hercules.embed.base import Embedder
 from hercules.errors import InputError, ParameterError
 from hercules.evaluate import evaluate_tree_level
-from hercules.incremental import append_items, route
-from hercules.parallel import (
-    LocalExecutor,
-    distribute_embedder,
-    distribute_engine,
-    distribute_summarizer,
-)
+from hercules.incremental import append_new, placement_frame, relabel_clusters
+from hercules.level0 import Level0
+from hercules.parallel import distribute_engine, distribute_summarizer
 from hercules.parallel import make_executor as _executor
-from hercules.persist import load_run, projections_from_info, save_run
-from hercules.reduce import add_reductions, apply_reductions
+from hercules.reduce import add_reductions
+from hercules.results import membership_frame, outline
 from hercules.summarize.base import Summarizer
-from hercules.summarize.items import image_captions
-from hercules.summarize.level0 import level0_summaries
 from hercules.title_quality import annotate_tree, tree_quality
 from hercules.tree import Cluster, ClusterTree, Level
-from hercules.vectors import apply_scaling, check_embeddings, resolve_unit_norm, standardize
+from hercules.vectors import resolve_unit_norm
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +156,7 @@ class Hercules:
         """
         validate_params(type(self).__name__, self.get_params() | {"llm_timeout": self.llm_timeout})
         if checkpoint is not None:  # before any work: an unwritable folder fails now
-            from hercules.persist import check_writable
+            from hercules.store import check_writable
 
             check_writable(checkpoint)
         if embeddings is not None:
@@ -176,7 +170,9 @@ class Hercules:
             corpus = clean_corpus(corpus)
         summarizer = self._resolve_summarizer()
         self.summarizer_ = summarizer
-        level0 = self._level0(corpus, embeddings, summarizer)
+        level0, scaler = self._level0().build(corpus, embeddings, summarizer)
+        if scaler is not None:
+            self.numeric_scaler_ = scaler
         settings = BuildSettings(
             level_cluster_counts=self.level_cluster_counts,
             representation_mode=self.representation_mode,
@@ -194,17 +190,8 @@ class Hercules:
                 self.normalize_centroids, level0.representation
             ),
         )
-        describe = self._describe_fn()
-        save, start, labelled = self._checkpointing(checkpoint, corpus, level0, topic_seed)
-        views: dict[str, Any] = {}
-
-        def on_level(tree: ClusterTree, titled: int) -> None:
-            if save is None:
-                return
-            if not views and tree.top_level > titled:  # the draft: views make it openable
-                views.update(add_reductions(tree, seed=self.random_state))
-            save(tree, titled, views)
-
+        describe = self._level0().describe_fn()
+        on_level, start, labelled = self._checkpointing(checkpoint, corpus, level0, topic_seed)
         tree = build_tree(
             level0,
             corpus,
@@ -242,107 +229,6 @@ class Hercules:
         self.fit(data, topic_seed=topic_seed, numeric_metadata=numeric_metadata, **fit_kwargs)
         return self.tree_.nodes(self.tree_.top_level)
 
-    def _level0(
-        self, corpus: Corpus, embeddings: np.ndarray | None, summarizer: Summarizer
-    ) -> Level:
-        titles, descriptions = level0_summaries(corpus)
-        n = len(corpus)
-        failed = None
-        if corpus.image_paths is not None and self.image_captioning_client is not None:
-            descriptions = image_captions(self.image_captioning_client, corpus.image_paths)
-            corpus.captions = descriptions
-        elif self.use_llm_for_l0_descriptions:
-            descriptions, flags = self._llm_descriptions(corpus, descriptions, summarizer)
-            failed = np.asarray(flags, dtype=bool)
-        shares_description = False
-        if embeddings is not None:
-            vectors = check_embeddings(embeddings, n)
-        elif corpus.modality == "text":
-            vectors = self._text_embedder().embed(corpus.texts or [])
-            # Snippet descriptions are cut from the texts themselves; re-embedding them would
-            # triple the cost (as the paper's package does) for nearly the same vector.
-            shares_description = not self.use_llm_for_l0_descriptions
-        elif corpus.modality == "numeric":
-            assert corpus.numeric is not None
-            vectors, mean, scale = standardize(corpus.numeric.to_numpy())
-            self.numeric_scaler_ = (mean, scale)
-        else:
-            vectors = self._image_embedder().embed(corpus.image_paths or [])
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        description_embedding = None
-        if shares_description:
-            description_embedding = vectors
-        elif self.representation_mode == "description":
-            description_embedding = np.asarray(
-                self._text_embedder().embed(descriptions), dtype=np.float32
-            )
-        return Level(
-            level=0,
-            ids=list(corpus.ids),
-            representation=vectors,
-            num_items=np.ones(n, dtype=np.int64),
-            titles=titles,
-            descriptions=descriptions,
-            description_embedding=description_embedding,
-            summary_failed=failed,
-        )
-
-    def _llm_descriptions(
-        self, corpus: Corpus, snippets: list[str], summarizer: Summarizer
-    ) -> tuple[list[str], list[bool]]:
-        from hercules.summarize.items import describe_items
-
-        return describe_items(corpus, snippets, summarizer, progress=self.progress)
-
-    def _text_embedder(self) -> Embedder:
-        if getattr(self, "_text_embedder_cache", None) is None:
-            if self.text_embedding_client is not None:
-                self._text_embedder_cache = distribute_embedder(
-                    as_embedder(self.text_embedding_client, name="text"), _executor(self.backend)
-                )
-            else:
-                from hercules.embed.onnx_minilm import MiniLMEmbedder
-
-                self._text_embedder_cache = distribute_embedder(
-                    MiniLMEmbedder(progress=None if self.cache else self._embed_progress),
-                    _executor(self.backend),
-                )
-                if self.cache:  # our own model has a known identity; user clients may not
-                    from hercules.cache import Cache, CachedEmbedder
-
-                    # Stored chunk by chunk: a kill during embedding loses one chunk at most.
-                    # Distributed passes start their workers per call: larger chunks there.
-                    local = isinstance(_executor(self.backend), LocalExecutor)
-                    self._text_embedder_cache = CachedEmbedder(
-                        self._text_embedder_cache,
-                        Cache(),
-                        chunk_size=512 if local else 16_384,
-                        progress=self._embed_progress,
-                    )
-        return self._text_embedder_cache
-
-    def _embed_progress(self, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress("Embedding", done, total)
-
-    def _image_embedder(self) -> Embedder:
-        if self.image_embedding_client is not None:
-            return as_embedder(self.image_embedding_client, name="image")
-        if getattr(self, "_image_embedder_cache", None) is None:
-            from hercules.embed.image_efficientnet import EfficientNetImageEmbedder, check_installed
-
-            # Fail before any image is read; the message names the pip command.
-            check_installed(
-                ", used for image data when no image_embedding_client= or embeddings= is given,"
-            )
-            self._image_embedder_cache = EfficientNetImageEmbedder(progress=self._embed_progress)
-        return self._image_embedder_cache
-
-    def _describe_fn(self) -> Callable[[list[str]], np.ndarray] | None:
-        if not self.embed_descriptions and self.representation_mode == "direct":
-            return None
-        return self._text_embedder().embed
-
     def _resolve_summarizer(self) -> Summarizer:
         if self.summarizer is not None:
             if not hasattr(self.summarizer, "summarize_level"):
@@ -367,14 +253,14 @@ class Hercules:
     ) -> tuple[Callable[..., None] | None, ClusterTree | None, int | None]:
         if path is None:
             return None, None, None
-        from hercules.checkpoint import checkpointing
+        from hercules.store import checkpointing
 
         params = self.get_params() | {"engine": str(self.engine)}
-        point, save, start, labelled = checkpointing(
-            path, corpus, level0, params, topic_seed, self.summarizer_
+        point, on_level, start, labelled = checkpointing(
+            path, corpus, level0, params, topic_seed, self.summarizer_, seed=self.random_state
         )
         self.checkpoint_fingerprint_ = point.fingerprint
-        return save, start, labelled
+        return on_level, start, labelled
 
     # ------------------------------------------------------------------ results
     def get_params(self) -> dict[str, Any]:
@@ -403,36 +289,17 @@ class Hercules:
             ground_truth=ground_truth_labels,
             llm_metrics=calculate_llm_internal_metrics,
             topic_seed=seed_text,
-            embed=self._text_embedder().embed if seed_text else None,
+            embed=self._level0().text_embedder().embed if seed_text else None,
             seed=self.random_state,
         )
 
     def get_cluster_membership_dataframe(self) -> pd.DataFrame:
         """One row per item: its id and, per level, the cluster id and title that hold it."""
-        tree = self._check_fitted()
-        frame = pd.DataFrame({"item_index": np.arange(tree.n_items), "item_id": tree.levels[0].ids})
-        frame["item_title"] = tree.levels[0].titles
-        for lvl in range(1, tree.top_level + 1):
-            labels = tree.labels(lvl)
-            frame[f"level_{lvl}_id"] = np.asarray(tree.levels[lvl].ids)[labels]
-            frame[f"level_{lvl}_title"] = np.asarray(tree.levels[lvl].titles, dtype=object)[labels]
-        return frame
+        return membership_frame(self._check_fitted())
 
     def format_hierarchy(self, *, max_level0: int = 0, indent: str = "  ") -> str:
         """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster."""
-        tree = self._check_fitted()
-        lines = []
-        stack = [(node, 0) for node in reversed(tree.nodes(tree.top_level))]
-        while stack:
-            node, depth = stack.pop()
-            lines.append(
-                f"{indent * depth}L{node.level} #{node.id} ({node.num_items} items) {node.title}"
-            )
-            children = node.children
-            if node.level == 1:
-                children = children[:max_level0]
-            stack.extend((c, depth + 1) for c in reversed(children))
-        return "\n".join(lines)
+        return outline(self._check_fitted(), max_level0=max_level0, indent=indent)
 
     def print_hierarchy(self, *, max_level0: int = 0, file: TextIO | None = None) -> None:
         print(self.format_hierarchy(max_level0=max_level0), file=file or sys.stdout)
@@ -459,29 +326,18 @@ class Hercules:
         corpus = load_corpus(X, modality=self.corpus_.modality, column=column, validate=False)
         if getattr(self, "clean_email", False):
             corpus = clean_corpus(corpus)
-        vectors = self._new_vectors(corpus, embeddings)
-        paths = route(tree, vectors)
-        frame = pd.DataFrame({"item_id": corpus.ids})
-        for lvl, idx in paths.items():
-            frame[f"level_{lvl}_id"] = np.asarray(tree.levels[lvl].ids)[idx]
-            frame[f"level_{lvl}_title"] = np.asarray(tree.levels[lvl].titles, dtype=object)[idx]
-        centroids = tree.levels[1].representation[paths[1]]
-        frame["level_1_distance"] = np.linalg.norm(vectors - centroids, axis=1)
+        vectors = self._level0().new_vectors(corpus, embeddings)
+        frame, paths = placement_frame(tree, corpus, vectors)
         if append:
-            titles, descriptions = level0_summaries(corpus)
-            append_items(
+            append_new(
                 tree,
                 self.corpus_,
                 corpus,
                 vectors,
                 paths,
-                titles=titles,
-                descriptions=descriptions,
                 stale_threshold=stale_threshold,
+                projections=self.projections_,
             )
-            for level in tree.levels:
-                level.reductions.clear()
-            apply_reductions(tree, self.projections_)
             self.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
         return frame
 
@@ -490,95 +346,40 @@ class Hercules:
         tree = self._check_fitted()
         summarizer = self._resolve_summarizer()
         seed = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
-        done: dict[int, int] = {}
-        for level in range(1, tree.top_level + 1):
-            data = tree.levels[level]
-            if stale_only:
-                flags = data.summary_stale
-                indices = np.flatnonzero(flags) if flags is not None else np.zeros(0, np.int64)
-            else:
-                indices = np.arange(len(data))
-            if len(indices) == 0:
-                continue
-            describe = self._describe_fn() if data.description_embedding is not None else None
-            summarise_clusters(
-                tree,
-                self.corpus_,
-                summarizer,
-                level,
-                indices,
-                n_representatives=self.n_representatives,
-                topic_seed=seed,
-                describe=describe,
-                progress=self.progress,
-            )
-            done[level] = len(indices)
-        return done
+        return relabel_clusters(
+            tree,
+            self.corpus_,
+            summarizer,
+            stale_only=stale_only,
+            topic_seed=seed,
+            describe=self._level0().describe_fn,
+            n_representatives=self.n_representatives,
+            progress=self.progress,
+        )
 
-    def _new_vectors(self, corpus: Corpus, embeddings: np.ndarray | None) -> np.ndarray:
-        if embeddings is not None:
-            return check_embeddings(embeddings, len(corpus))
-        if corpus.modality == "text":
-            return np.asarray(self._text_embedder().embed(corpus.texts or []), dtype=np.float32)
-        if corpus.modality == "image":
-            return np.asarray(self._image_embedder().embed(corpus.image_paths or []), np.float32)
-        assert corpus.numeric is not None
-        assert self.corpus_.numeric is not None
-        expected = list(self.corpus_.numeric.columns)
-        if list(corpus.numeric.columns) != expected:
-            raise InputError(
-                f"New numeric items have columns {list(corpus.numeric.columns)}; the run was "
-                f"fitted on {expected}. Give the same columns in the same order."
-            )
-        scaler = getattr(self, "numeric_scaler_", None)
-        if scaler is None:
-            raise InputError("This run has no saved numeric scaling; refit it to route items.")
-        mean, scale = scaler
-        return apply_scaling(corpus.numeric.to_numpy(dtype=np.float64), mean, scale)
-
-    def _scaler_json(self) -> dict[str, list[float]] | None:
-        scaler = getattr(self, "numeric_scaler_", None)
-        if scaler is None:
-            return None
-        return {"mean": scaler[0].tolist(), "scale": scaler[1].tolist()}
+    def _level0(self) -> Level0:
+        """The level-0 builder of this model (its embedders are made once, then reused)."""
+        if getattr(self, "_level0_side", None) is None:
+            self._level0_side = Level0(self)
+        return self._level0_side
 
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
-        tree = self._check_fitted()
-        save_run(
-            path,
-            tree,
-            self.corpus_,
-            params=self.get_params() | {"engine": str(self.engine)},
-            extra={"topic_seed": self.topic_seed_, "numeric_scaler": self._scaler_json()},
-            projections=self.projections_,
-        )
-        log = getattr(getattr(self, "summarizer_", None), "call_log", None)
-        if getattr(self, "checkpoint_fingerprint_", None):
-            # Saving where the run checkpointed: a rerun of the same command reuses it whole.
-            from hercules.checkpoint import mark_complete
+        """Save the run to the folder ``path`` (format: :mod:`hercules.store.run`)."""
+        from hercules.store import save_fitted
 
-            mark_complete(Path(path), self.checkpoint_fingerprint_, tree.top_level)
-        if log:
-            from hercules.checkpoint import write_log
-
-            write_log(Path(path), log)
+        self._check_fitted()
+        save_fitted(path, self, params=self.get_params() | {"engine": str(self.engine)})
 
     @classmethod
     def load_model(cls, path: str | os.PathLike[str], **clients: Any) -> Hercules:
         """Load a saved run. Pass the same clients (e.g. ``text_embedding_client=``) again."""
-        tree, corpus, info = load_run(path)
-        params = dict(info["params"])
+        from hercules.store import load_fitted
+
+        saved = load_fitted(path)
+        params = dict(saved.params)
         engine = params.pop("engine", "auto")
         model = cls(
             **params, engine=engine if engine in ("auto", "sklearn", "faiss") else "auto", **clients
         )
-        model.tree_ = tree
-        model.corpus_ = corpus
-        model.topic_seed_ = info.get("topic_seed")
-        if info.get("numeric_scaler"):
-            scaler = info["numeric_scaler"]
-            model.numeric_scaler_ = (np.asarray(scaler["mean"]), np.asarray(scaler["scale"]))
-        model.projections_ = projections_from_info(info)
-        model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
-        return model
+        return saved.restore(model)

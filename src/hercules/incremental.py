@@ -9,12 +9,19 @@ its own cluster whenever k-means converged, since each centroid is the mean of i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from hercules.builder import ProgressFn, summarise_clusters
 from hercules.data.dataset import Corpus
 from hercules.engine import assign
 from hercules.errors import InputError
+from hercules.reduce import PCAProjection, apply_reductions
+from hercules.summarize.base import Summarizer
+from hercules.summarize.level0 import level0_summaries
 from hercules.tree import ClusterTree
 
 logger = logging.getLogger(__name__)
@@ -34,6 +41,89 @@ def route(tree: ClusterTree, vectors: np.ndarray) -> dict[int, np.ndarray]:
         assert parent is not None
         paths[level] = parent[paths[level - 1]]
     return paths
+
+
+def placement_frame(
+    tree: ClusterTree, corpus: Corpus, vectors: np.ndarray
+) -> tuple[pd.DataFrame, dict[int, np.ndarray]]:
+    """One row per new item (its cluster id and title per level, its distance to its level-1
+    centroid), and the routed paths."""
+    paths = route(tree, vectors)
+    frame = pd.DataFrame({"item_id": corpus.ids})
+    for lvl, idx in paths.items():
+        frame[f"level_{lvl}_id"] = np.asarray(tree.levels[lvl].ids)[idx]
+        frame[f"level_{lvl}_title"] = np.asarray(tree.levels[lvl].titles, dtype=object)[idx]
+    centroids = tree.levels[1].representation[paths[1]]
+    frame["level_1_distance"] = np.linalg.norm(vectors - centroids, axis=1)
+    return frame, paths
+
+
+def relabel_clusters(
+    tree: ClusterTree,
+    corpus: Corpus,
+    summarizer: Summarizer,
+    *,
+    stale_only: bool,
+    topic_seed: str | None,
+    describe: Callable[[], Any],
+    n_representatives: int,
+    progress: ProgressFn | None,
+) -> dict[int, int]:
+    """Rewrite the summaries of every cluster (or of the stale ones); clusters redone per level.
+    ``describe()`` gives the description embedder, asked for only where a level keeps
+    description vectors."""
+    done: dict[int, int] = {}
+    for level in range(1, tree.top_level + 1):
+        data = tree.levels[level]
+        if stale_only:
+            flags = data.summary_stale
+            indices = np.flatnonzero(flags) if flags is not None else np.zeros(0, np.int64)
+        else:
+            indices = np.arange(len(data))
+        if len(indices) == 0:
+            continue
+        summarise_clusters(
+            tree,
+            corpus,
+            summarizer,
+            level,
+            indices,
+            n_representatives=n_representatives,
+            topic_seed=topic_seed,
+            describe=describe() if data.description_embedding is not None else None,
+            progress=progress,
+        )
+        done[level] = len(indices)
+    return done
+
+
+def append_new(
+    tree: ClusterTree,
+    corpus: Corpus,
+    new: Corpus,
+    vectors: np.ndarray,
+    paths: dict[int, np.ndarray],
+    *,
+    stale_threshold: float,
+    projections: dict[str, PCAProjection],
+) -> dict[int, np.ndarray]:
+    """:func:`append_items` with the new items' snippet titles, then the 2-D views redrawn
+    with the run's fitted projections; returns the stale cluster indices per level."""
+    titles, descriptions = level0_summaries(new)
+    stale = append_items(
+        tree,
+        corpus,
+        new,
+        vectors,
+        paths,
+        titles=titles,
+        descriptions=descriptions,
+        stale_threshold=stale_threshold,
+    )
+    for level in tree.levels:
+        level.reductions.clear()
+    apply_reductions(tree, projections)
+    return stale
 
 
 def append_items(
@@ -91,8 +181,6 @@ def append_items(
 
 
 def _extend_corpus(corpus: Corpus, new: Corpus) -> None:
-    import pandas as pd
-
     corpus.ids = list(corpus.ids) + list(new.ids)
     if corpus.texts is not None:
         corpus.texts = list(corpus.texts) + list(new.texts or [])

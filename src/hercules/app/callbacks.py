@@ -10,7 +10,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from hercules.app import figures, panes
 
 if TYPE_CHECKING:
-    from hercules.app.server import Explorer
+    from hercules.app.explorer import Explorer
 
 GRAPHS = ("scatter", "treemap", "sunburst", "sizes")
 

@@ -27,7 +27,7 @@ from hercules.app.uploads import (
 from hercules.errors import HerculesError, InputError
 
 if TYPE_CHECKING:
-    from hercules.app.server import Explorer
+    from hercules.app.explorer import Explorer
 
 
 def parse_levels(text: str | None) -> list[int] | None:

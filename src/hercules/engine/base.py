@@ -1,4 +1,6 @@
-"""The engine protocol: ``fit(X, k) -> KMeansResult``; everything else is shared here."""
+"""The engine protocol: ``fit(X, k) -> KMeansResult``, and the steps every engine shares.
+
+Engines import this module; it imports none of them (choosing one is :mod:`.factory`)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from hercules.data.chunks import row_blocks
-from hercules.errors import ParameterError
 
-# Above this many rows the faiss engine is used by default (MODELS.md: at 200k rows sklearn
-# takes ~120 s per fit where faiss with k-means++ seeding takes under a second).
-FAISS_MIN_ROWS = 50_000
 # Rows per block where a pass makes several (rows, d) temporaries: 8k x 384 float32 is 12 MB
 # each, where 64k rows made ~300 MB of transient memory at 1M x 384.
 _SMALL_BLOCK = 8_192
@@ -100,22 +98,3 @@ def compact(X: np.ndarray, labels: np.ndarray, weights: np.ndarray | None) -> KM
         w = None if weights is None else weights[start : start + len(rows)]
         inertia += float(sq.sum() if w is None else (w * sq).sum())
     return KMeansResult(labels, centroids, inertia)
-
-
-def make_engine(name: str | KMeansEngine, n_rows: int, *, on_disk: bool = False) -> KMeansEngine:
-    """Resolve 'auto', 'sklearn', 'faiss' or an engine object. ``on_disk`` (memory-mapped
-    vectors) makes 'auto' pick faiss, which streams the data instead of loading it."""
-    from hercules.engine.faiss_engine import FaissKMeans
-    from hercules.engine.sklearn_engine import SklearnKMeans
-
-    if isinstance(name, KMeansEngine):
-        return name
-    if name == "auto":
-        return FaissKMeans() if n_rows >= FAISS_MIN_ROWS or on_disk else SklearnKMeans()
-    if name == "sklearn":
-        return SklearnKMeans()
-    if name == "faiss":
-        return FaissKMeans()
-    raise ParameterError(
-        f"engine must be 'auto', 'sklearn', 'faiss' or an object with a fit() method, got {name!r}."
-    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from hercules.data.chunks import CHUNK_ROWS
 from hercules.engine.base import KMeansResult
-from hercules.engine.outofcore import streamed_kmeans
+from hercules.engine.outofcore import streamed_kmeans, train_centroids
 
 
 class FaissKMeans:
@@ -44,15 +46,29 @@ class FaissKMeans:
         init: np.ndarray | None = None,
     ) -> KMeansResult:
         return streamed_kmeans(
-            X,
-            k,
-            chunk_rows=self.chunk_rows,
-            sample_weight=sample_weight,
-            seed=seed,
-            init=init,
-            niter=self.niter,
-            tol=self.tol,
-            max_points_per_centroid=self.max_points_per_centroid,
-            min_sample=self.min_sample,
-            seed_sample=self.seed_sample,
+            X, k, sample_weight=sample_weight, seed=seed, init=init, **self._options()
         )
+
+    def train(
+        self,
+        X: np.ndarray,
+        k: int,
+        *,
+        sample_weight: np.ndarray | None = None,
+        seed: int = 0,
+        init: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, int, int]:
+        """The training stage of :meth:`fit` alone: (centroids, sample rows, iterations)."""
+        return train_centroids(
+            X, k, sample_weight=sample_weight, seed=seed, init=init, **self._options()
+        )
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "niter": self.niter,
+            "tol": self.tol,
+            "max_points_per_centroid": self.max_points_per_centroid,
+            "min_sample": self.min_sample,
+            "seed_sample": self.seed_sample,
+            "chunk_rows": self.chunk_rows,
+        }

@@ -53,6 +53,44 @@ def streamed_kmeans(
         raise ParameterError(f"k must be in [1, n_samples={n}], got k={k}.")
     if chunk_rows < 1:
         raise ParameterError(f"chunk_rows must be >= 1, got {chunk_rows}.")
+    centroids, m, iterations = train_centroids(
+        X,
+        k,
+        sample_weight=sample_weight,
+        seed=seed,
+        init=init,
+        niter=niter,
+        tol=tol,
+        max_points_per_centroid=max_points_per_centroid,
+        min_sample=min_sample,
+        seed_sample=seed_sample,
+        chunk_rows=chunk_rows,
+    )
+    logger.info("k-means (k=%d) trained on %d of %d rows in %d iterations", k, m, n, iterations)
+    return assign_and_average(X, centroids, sample_weight=sample_weight, chunk_rows=chunk_rows)
+
+
+def train_centroids(
+    X: np.ndarray,
+    k: int,
+    *,
+    sample_weight: np.ndarray | None,
+    seed: int,
+    init: np.ndarray | None,
+    niter: int,
+    tol: float,
+    max_points_per_centroid: int,
+    min_sample: int,
+    seed_sample: int,
+    chunk_rows: int,
+) -> tuple[np.ndarray, int, int]:
+    """The training stage of :func:`streamed_kmeans`: (centroids, sample rows, iterations).
+
+    Draws the sample, seeds k-means++ on a smaller sub-sample unless ``init`` is given, and
+    runs Lloyd iterations on the sample; only the sample is held in memory. Shared with
+    :class:`~hercules.parallel.kmeans.ExecutorKMeans`, whose assignment pass runs elsewhere.
+    """
+    n = len(X)
     rng = np.random.default_rng(seed)
     m = min(n, max(min_sample, max_points_per_centroid * k))
     rows = np.sort(rng.choice(n, size=m, replace=False)) if m < n else None
@@ -74,9 +112,7 @@ def streamed_kmeans(
             rng=rng,
         )
     centroids, iterations = lloyd(S, init, weights=w, niter=niter, tol=tol)
-    logger.info("k-means (k=%d) trained on %d of %d rows in %d iterations", k, m, n, iterations)
-    del S
-    return assign_and_average(X, centroids, sample_weight=sample_weight, chunk_rows=chunk_rows)
+    return centroids, m, iterations
 
 
 def kmeans_plusplus(

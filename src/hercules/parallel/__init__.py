@@ -12,8 +12,8 @@ from hercules.parallel.base import (
     LocalExecutor,
     distribute_embedder,
     distribute_summarizer,
-    make_executor,
 )
+from hercules.parallel.factory import make_executor
 from hercules.parallel.kmeans import ExecutorKMeans, distribute_engine
 
 __all__ = [

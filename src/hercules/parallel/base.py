@@ -5,7 +5,8 @@ nearest-centroid assignment pass of k-means (per row) and LLM calls (per cluster
 :class:`Executor` runs them; :class:`LocalExecutor` runs them in this process exactly as the
 rest of HERCULES does, and :class:`~hercules.parallel.ray_backend.RayExecutor` spreads them
 over Ray workers with the same results. Everything else (k-means training, tree building,
-summarisation logic, caching) stays in the driver process.
+summarisation logic, caching) stays in the driver process. Executors import this module; it
+imports none of them (choosing one is :mod:`.factory`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from hercules.engine.base import assign
-from hercules.errors import ParameterError
 
 logger = logging.getLogger(__name__)
 
@@ -72,22 +72,6 @@ class LocalExecutor:
 
     def serve_llm(self, llm: Any) -> Any:
         return llm
-
-
-def make_executor(backend: str | Executor | None) -> Executor:
-    """Resolve ``'local'`` (or ``None``), ``'ray'`` or an :class:`Executor` object."""
-    if backend is None or backend == "local":
-        return LocalExecutor()
-    if backend == "ray":
-        from hercules.parallel.ray_backend import RayExecutor
-
-        return RayExecutor()
-    if isinstance(backend, Executor) and not isinstance(backend, str):
-        return backend
-    raise ParameterError(
-        f"backend must be one of {BACKENDS} or an executor object (embed, assign, map, "
-        f"serve_llm); got {backend!r}."
-    )
 
 
 # ---------------------------------------------------------------------- embedding plan

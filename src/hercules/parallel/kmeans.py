@@ -1,10 +1,10 @@
 """A k-means engine whose assignment pass over all rows runs on an executor.
 
-Training stays in the driver on a sample, exactly as :class:`~hercules.engine.FaissKMeans`
-trains (k-means++ seeds on a sub-sample, Lloyd iterations on ``max_points_per_centroid`` rows
-per cluster); only the pass that labels every row, the part that grows with n, is spread over
-workers. The tree is built from the labels alone (cluster vectors are member means), so equal
-labels mean an equal tree.
+Training stays in the driver on a sample through :meth:`~hercules.engine.FaissKMeans.train`,
+the faiss engine's own training stage (k-means++ seeds on a sub-sample, Lloyd iterations on
+``max_points_per_centroid`` rows per cluster); only the pass that labels every row, the part
+that grows with n, is spread over workers. The tree is built from the labels alone (cluster
+vectors are member means), so equal labels mean an equal tree.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import logging
 
 import numpy as np
 
-from hercules.engine.base import FAISS_MIN_ROWS, KMeansEngine, KMeansResult, compact
+from hercules.engine.base import KMeansEngine, KMeansResult, compact
+from hercules.engine.factory import FAISS_MIN_ROWS
 from hercules.engine.faiss_engine import FaissKMeans
 from hercules.engine.sklearn_engine import SklearnKMeans
 from hercules.errors import ParameterError
@@ -60,31 +61,10 @@ class ExecutorKMeans:
         n = len(X)
         if not 1 <= k <= n:
             raise ParameterError(f"k must be in [1, n_samples={n}], got k={k}.")
-        from hercules.data.chunks import take_rows
-        from hercules.engine.outofcore import kmeans_plusplus, lloyd
-
-        ref = self.reference
-        # The training stage of hercules.engine.outofcore.streamed_kmeans, step for step.
-        rng = np.random.default_rng(seed)
-        m = min(n, max(ref.min_sample, ref.max_points_per_centroid * k))
-        rows = np.sort(rng.choice(n, size=m, replace=False)) if m < n else None
-        S = np.ascontiguousarray(
-            take_rows(X, rows, ref.chunk_rows) if rows is not None else X, dtype=np.float32
+        # The faiss engine's own training stage, then the assignment pass on the executor.
+        centroids, m, iterations = self.reference.train(
+            X, k, sample_weight=sample_weight, seed=seed, init=init
         )
-        w = None
-        if sample_weight is not None:
-            w = np.asarray(sample_weight if rows is None else sample_weight[rows], np.float64)
-        if init is None:
-            ms = min(len(S), max(4_096, ref.seed_sample * k))
-            pool = np.sort(rng.choice(len(S), size=ms, replace=False)) if ms < len(S) else None
-            init = kmeans_plusplus(
-                S if pool is None else S[pool],
-                k,
-                weights=w if w is None or pool is None else w[pool],
-                rng=rng,
-            )
-        centroids, iterations = lloyd(S, init, weights=w, niter=ref.niter, tol=ref.tol)
-        del S
         logger.info(
             "k-means (k=%d) trained on %d of %d rows in %d iterations; assigning on %s",
             k,

@@ -1,17 +1,28 @@
-"""Saving and loading a fitted run as a directory (not one giant JSON).
+"""The run directory: how a fitted run is written and read (not one giant JSON).
 
 Layout (schema 1)::
 
-    RUN/manifest.json          format, schema_version and the current payload folder
-    RUN/data-<id>/run.json     parameters, modality, per-level sizes, PCA projections
-    RUN/data-<id>/nodes.parquet   one row per node of every level (titles, parents, sizes,
-                                  title faithfulness and notes: hercules.title_quality)
-    RUN/data-<id>/items.parquet   level-0 items: id and raw content (text, path or values)
+    RUN/manifest.json               format, schema_version, hercules_version and the name of
+                                    the current payload folder
+    RUN/data-<id>/run.json          parameters, modality, per-level sizes, item id type, numeric
+                                    metadata and scaling, PCA projections, topic seed, and for
+                                    a checkpointed run ``checkpoint`` (fingerprint, level,
+                                    labelled or complete: :mod:`hercules.store.checkpoint`)
+    RUN/data-<id>/nodes.parquet     one row per node of every level (titles, parents, sizes,
+                                    summary flags, title faithfulness and notes:
+                                    hercules.title_quality)
+    RUN/data-<id>/items.parquet     level-0 items: id and raw content (text, path or values)
     RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
+    RUN/data-<id>/llm_log.jsonl     one JSON record per model call of the run (when there were)
+    RUN/llm_log.jsonl               the same file, hard-linked (or copied) beside the manifest
+                                    for reading by hand; HERCULES reads the payload's copy
 
-A save writes a fresh ``data-<id>`` folder, then swaps ``manifest.json`` atomically
-(``os.replace``), then deletes older payloads. A crash or kill at any point leaves either the
-old run or the new one readable, never a mix.
+A save writes every file of the run into a fresh staging folder and fsyncs each file and the
+folder, renames it to ``data-<id>``, then swaps ``manifest.json`` atomically (``os.replace``)
+and fsyncs the run folder; only then are older payloads deleted and the log beside the
+manifest refreshed. A crash or kill at any point leaves either the old run or the new one
+readable, never a mix, and the next save removes what the kill left. Runs saved before the
+log moved into the payload (their only log is ``RUN/llm_log.jsonl``) load unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import os
 import re
 import shutil
@@ -35,8 +47,15 @@ from hercules.errors import RunDirectoryError
 from hercules.reduce import PCAProjection
 from hercules.tree import ClusterTree, Level
 
+logger = logging.getLogger(__name__)
+
 FORMAT = "hercules-run"
 SCHEMA_VERSION = 1
+LOG_FILE = "llm_log.jsonl"
+# What an interrupted save can leave behind; the next save into the folder removes it.
+_LEFTOVER = re.compile(
+    r"(\.staging-)?data-[0-9a-f]{12}|\.manifest-data-[0-9a-f]{12}\.json|\.llm_log\.jsonl\.tmp"
+)
 
 
 def save_run(
@@ -47,7 +66,9 @@ def save_run(
     params: dict[str, Any],
     extra: dict[str, Any],
     projections: dict[str, PCAProjection],
+    log: list[dict[str, Any]] | None = None,
 ) -> Path:
+    """Write the run (and its model-call ``log``) to ``path`` in one atomic swap."""
     root = Path(path)
     _check_target(root)
     try:
@@ -59,6 +80,8 @@ def save_run(
         raise _unwritable(root, exc) from exc
     try:
         _write_payload(staging, tree, corpus, params, extra, projections)
+        if log:
+            write_log(staging, log)
         _fsync_dir(staging)
         os.rename(staging, root / payload)
         manifest = {
@@ -77,18 +100,75 @@ def save_run(
             raise _unwritable(root, exc) from exc
         raise
     for old in root.iterdir():
-        if old.name != payload and (
-            old.name.startswith("data-") or old.name.startswith(".staging-")
-        ):
-            shutil.rmtree(old, ignore_errors=True)
+        if old.name != payload and _LEFTOVER.fullmatch(old.name):
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    _publish_log(root, root / payload / LOG_FILE)
     return root
+
+
+def _publish_log(root: Path, source: Path) -> None:
+    """Put the payload's call log beside the manifest (a hard link, else a copy), atomically.
+
+    Only a convenience for reading by hand: a kill before this leaves the previous log there,
+    while the run itself (and :func:`read_log`) is already complete.
+    """
+    target = root / LOG_FILE
+    if not source.is_file():
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)  # a log of an earlier save would mislead
+        return
+    tmp = root / f".{LOG_FILE}.tmp"
+    try:
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:  # a file system without hard links
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        logger.warning("Could not put %s beside %s: %s", LOG_FILE, root, exc)
+
+
+def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The model-call log of the run in ``path`` (``[]`` if none): the payload's copy, else a
+    ``llm_log.jsonl`` in the folder itself (runs saved before the log moved into the payload)."""
+    root = Path(path)
+    file = root / LOG_FILE
+    if (root / "manifest.json").is_file():
+        with contextlib.suppress(RunDirectoryError):
+            payload, _ = read_manifest(root)
+            if (payload / LOG_FILE).is_file():
+                file = payload / LOG_FILE
+    if not file.is_file():
+        return []
+    records = []
+    for line in file.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            break  # a torn last line after a kill
+    return records
+
+
+def write_log(folder: Path, log: list[dict[str, Any]]) -> None:
+    """Write ``folder/llm_log.jsonl``, one JSON record a line, fsynced."""
+    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in log)
+    _write_bytes(folder / LOG_FILE, data.encode("utf-8"))
 
 
 def _check_target(root: Path) -> None:
     """A run goes into a new folder, an empty one or an earlier run, never anywhere else."""
     if root.exists() and not root.is_dir():
         raise RunDirectoryError(f"{root} exists and is a file; choose a directory path to save to.")
-    if root.is_dir() and any(root.iterdir()) and not (root / "manifest.json").exists():
+    if (
+        root.is_dir()
+        and not (root / "manifest.json").exists()
+        and any(not _LEFTOVER.fullmatch(p.name) for p in root.iterdir())
+    ):
         raise RunDirectoryError(
             f"{root} is a non-empty directory that is not a HERCULES run; refusing to write into "
             "it. Choose a new or empty directory."

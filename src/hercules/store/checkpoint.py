@@ -1,14 +1,14 @@
 """Checkpoint a run after each level and resume it after a crash or ``kill -9``.
 
-The checkpoint is an ordinary run directory (written atomically by :mod:`hercules.persist`)
+The checkpoint is an ordinary run directory (written atomically by :mod:`hercules.store.run`)
 whose ``run.json`` carries ``checkpoint.fingerprint``: a hash of the data, the level-0 vectors,
 the parameters, the topic seed and the labeller. A rerun with the same fingerprint continues
 from the last finished level; anything else starts over. k-means seeds depend only on the level
 number and the LLM answers come from the call cache, so a resumed run equals an uninterrupted one.
 ``checkpoint.labelled`` counts the levels (from 1) whose titles are final: in ``direct`` mode the
 whole hierarchy is saved first with keyword titles, then again after each level the LLM titles
-(so the saved run is a readable draft from the start). Beside it, ``llm_log.jsonl`` holds every
-model call of the run so far.
+(so the saved run is a readable draft from the start). Its ``llm_log.jsonl`` holds every model
+call of the run so far, written in the same atomic save as the tree.
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ import numpy as np
 
 from hercules.data.dataset import Corpus
 from hercules.errors import RunDirectoryError
-from hercules.persist import load_run, save_run
+from hercules.reduce import add_reductions
+from hercules.store.run import load_run, read_items, read_log, save_run
 from hercules.tree import ClusterTree, Level
 
 logger = logging.getLogger(__name__)
-
-LOG_FILE = "llm_log.jsonl"
 
 
 def fingerprint(
@@ -57,8 +56,6 @@ def data_digest(corpus: Corpus) -> str:
 
 def refuse_other_data(path: str | os.PathLike[str], corpus: Corpus, what: str = "--out") -> None:
     """Raise if ``path`` holds a saved run of other items (pass ``--overwrite`` to replace it)."""
-    from hercules.persist import read_items
-
     root = Path(path)
     if not (root / "manifest.json").is_file():
         return
@@ -118,11 +115,6 @@ class Checkpoint:
             "level": tree.top_level,
             "labelled": tree.top_level if labelled is None else labelled,
         }
-        # The log first (once the folder is a run), so a checkpoint never claims calls its
-        # log lacks; save_run checks a new folder before anything is written into it.
-        is_run = (self.path / "manifest.json").is_file()
-        if is_run:
-            write_log(self.path, log)
         save_run(
             self.path,
             tree,
@@ -130,9 +122,8 @@ class Checkpoint:
             params=params,
             extra=extra | {"checkpoint": state},
             projections=projections or {},
+            log=log,
         )
-        if not is_run:
-            write_log(self.path, log)
 
 
 def checkpointing(
@@ -142,57 +133,27 @@ def checkpointing(
     params: dict[str, Any],
     topic_seed: str | None,
     summarizer: Any,
-) -> tuple[Checkpoint, Callable[[ClusterTree, int, dict[str, Any]], None], ClusterTree | None, int]:
+    *,
+    seed: int,
+) -> tuple[Checkpoint, Callable[[ClusterTree, int], None], ClusterTree | None, int]:
     """Open the checkpoint of this run: (checkpoint, save-after-a-level, tree to resume, its
-    count of titled levels). The old call log is put back in front of ``summarizer.call_log``."""
+    count of titled levels). The old call log is put back in front of ``summarizer.call_log``.
+
+    ``save(tree, titled)`` fits for :func:`hercules.builder.build_tree`'s ``on_level``; the
+    first save of a whole keyword-titled draft adds its 2-D views (``seed``), so the draft opens
+    in the explorer."""
     label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
     point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
     start, old_log, labelled = point.load()
     log = getattr(summarizer, "call_log", None)
     if isinstance(log, list) and old_log:
         log[:0] = old_log
+    views: dict[str, Any] = {}
 
-    def save(tree: ClusterTree, titled: int, projections: dict[str, Any]) -> None:
+    def save(tree: ClusterTree, titled: int) -> None:
+        if not views and tree.top_level > titled:  # the draft: views make it openable
+            views.update(add_reductions(tree, seed=seed))
         extra = {"topic_seed": topic_seed}
-        point.save(tree, corpus, params, extra, list(log or []), titled, projections)
+        point.save(tree, corpus, params, extra, list(log or []), titled, views)
 
     return point, save, start, labelled
-
-
-def read_log(path: Path) -> list[dict[str, Any]]:
-    file = path / LOG_FILE
-    if not file.is_file():
-        return []
-    records = []
-    for line in file.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            break  # a torn last line after a kill
-    return records
-
-
-def write_log(path: Path, log: list[dict[str, Any]]) -> None:
-    """Write the call log beside the run, atomically (temp file + rename)."""
-    if not log:
-        return
-    tmp = path / f".{LOG_FILE}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for record in log:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path / LOG_FILE)
-
-
-def mark_complete(path: Path, fingerprint: str, level: int) -> None:
-    """Stamp a finished run's ``run.json`` with its fingerprint, so a rerun reuses it."""
-    from hercules.persist import read_manifest
-
-    payload, _ = read_manifest(path)
-    info_path = payload / "run.json"
-    info = json.loads(info_path.read_text())
-    info["checkpoint"] = {"fingerprint": fingerprint, "level": level, "complete": True}
-    tmp = payload / ".run.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2))
-    os.replace(tmp, info_path)
