@@ -34,6 +34,8 @@ from hercules.cli_explorer import RUN_HELP as _RUN_HELP
 from hercules.cli_explorer import register as register_explorer
 from hercules.errors import HerculesError, InputError
 from hercules.estimator import Hercules
+from hercules.params import default, help_text
+from hercules.params import parse_levels as _parse_levels
 from hercules.tree import ClusterTree
 
 # Plain (click) help: rich's option tables truncate long option names at 80 columns and print
@@ -46,26 +48,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 console = Console(stderr=True)
-
-_LABELLER_HELP = (
-    "Who writes the titles: auto (the local LLM when the llm extra is installed, else "
-    "keywords), llm, keywords (fast, no model), smollm2-135m, or the path of a .gguf model."
-)
-_LEVELS_HELP = (
-    "Clusters per level, bottom-up: 100,20,5 groups the items into 100 clusters, those into 20, "
-    "those into 5. auto (the default) picks k at every level from the data: the best silhouette "
-    "among k from about sqrt(n)/2 to 2*sqrt(n) for the n items or clusters below (fewer only "
-    "for clearly separated groups), adding levels until the top has fewer than 8 clusters "
-    "(6 levels at most)."
-)
-_MODE_HELP = (
-    "What the levels above 1 cluster: direct = the mean vectors of the clusters' items; "
-    "description = embeddings of the clusters' written titles and descriptions."
-)
-_CLEAN_HELP = (
-    "For raw e-mail, newsgroup or forum exports: drop header lines (From:, Subject:, ...), "
-    "quoted replies and signatures before embedding and titling. Off by default."
-)
 
 
 class _RichProgress:
@@ -82,17 +64,11 @@ class _RichProgress:
 
 
 def parse_levels(text: str | None) -> list[int] | None:
-    if text is None or text.strip().lower() in {"", "auto"}:
-        return None
+    """:func:`hercules.params.parse_levels`, its error shown as a usage error of --levels."""
     try:
-        counts = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise typer.BadParameter(
-            f"--levels must be comma-separated ints like 100,20,5 or 'auto'; got {text!r}"
-        ) from None
-    if any(c < 1 for c in counts):
-        raise typer.BadParameter(f"--levels values must be >= 1; got {text!r}")
-    return counts
+        return _parse_levels(text)
+    except HerculesError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _fit(model: Hercules, data: Any, **kwargs: Any) -> None:
@@ -131,13 +107,19 @@ def run(
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="DIR", help="Directory to write the run to.")
     ],
-    levels: Annotated[str, typer.Option(metavar="K,K,...|auto", help=_LEVELS_HELP)] = "auto",
-    mode: Annotated[str, typer.Option(metavar="direct|description", help=_MODE_HELP)] = "direct",
+    levels: Annotated[
+        str, typer.Option(metavar="K,K,...|auto", help=help_text("level_cluster_counts"))
+    ] = "auto",
+    mode: Annotated[
+        str, typer.Option(metavar="direct|description", help=help_text("representation_mode"))
+    ] = default("representation_mode"),
     column: Annotated[
         str | None,
         typer.Option(metavar="NAME", help="Column holding the texts (or image paths) in a table."),
     ] = None,
-    clean_email: Annotated[bool, typer.Option("--clean-email", help=_CLEAN_HELP)] = False,
+    clean_email: Annotated[
+        bool, typer.Option("--clean-email", help=help_text("clean_email"))
+    ] = default("clean_email"),
     topic_seed: Annotated[
         str | None,
         typer.Option(metavar="TEXT", help="Steer the titles towards this topic or question."),
@@ -156,27 +138,25 @@ def run(
         ),
     ] = None,
     resample: Annotated[
-        bool, typer.Option("--resample", help="Resampling refinement of k-means (Vo et al. 2024).")
-    ] = False,
-    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 42,
-    backend: Annotated[
-        str,
-        typer.Option(
-            metavar="local|ray", help="ray: embed and call the LLM on Ray workers (ray extra)."
-        ),
-    ] = "local",
-    labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
+        bool, typer.Option("--resample", help=help_text("use_resampling"))
+    ] = default("use_resampling"),
+    seed: Annotated[int, typer.Option(metavar="N", help=help_text("random_state"))] = default(
+        "random_state"
+    ),
+    backend: Annotated[str, typer.Option(metavar="local|ray", help=help_text("backend"))] = default(
+        "backend"
+    ),
+    labeller: Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))] = default(
+        "labeller"
+    ),
     llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
     llm_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help=_TIMEOUT_HELP)
-    ] = None,
+        float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
+    ] = default("llm_timeout"),
     llm_item_descriptions: Annotated[
         bool,
-        typer.Option(
-            "--llm-item-descriptions",
-            help="Also one LLM sentence per item (slow: a call per item).",
-        ),
-    ] = False,
+        typer.Option("--llm-item-descriptions", help=help_text("use_llm_for_l0_descriptions")),
+    ] = default("use_llm_for_l0_descriptions"),
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -207,9 +187,10 @@ def run(
     from hercules.data.inputs import load_corpus
     from hercules.persist import check_writable
 
+    counts = parse_levels(levels)  # before any work
     _llm_env(llm_threads)
     if dry_run:
-        _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality, out=out)
+        _dry_run(input, counts, labeller, column=column, modality=modality, out=out)
         return
     check_writable(out)  # before any work: a bad --out must not cost an embedding pass
     corpus = load_corpus(input, modality=modality, column=column)
@@ -218,7 +199,7 @@ def run(
     # Memory-mapped: large vector files are read in row blocks, never loaded whole.
     vectors = None if embeddings is None else open_vectors(embeddings)
     model = Hercules(
-        parse_levels(levels),
+        counts,
         clean_email=clean_email,
         representation_mode=mode,
         use_resampling=resample,
@@ -369,11 +350,13 @@ def demo(
         str,
         typer.Option(metavar="K,K,...|auto", help="Clusters per level, bottom-up (as for run)."),
     ] = "40,10,4",
-    labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
+    labeller: Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))] = default(
+        "labeller"
+    ),
     llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
     llm_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help=_TIMEOUT_HELP)
-    ] = None,
+        float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
+    ] = default("llm_timeout"),
 ) -> None:
     """Cluster a 20 Newsgroups sample end to end on the default models.
 
@@ -381,6 +364,7 @@ def demo(
     $HERCULES_20NG), prints the tree and its agreement (ARI, NMI) with the 20 newsgroups, and
     saves the run for show, serve and report.
     """
+    counts = parse_levels(levels)
     _llm_env(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
     from hercules.persist import check_writable
@@ -398,7 +382,7 @@ def demo(
         f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
         f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
     )
-    model = Hercules(parse_levels(levels), labeller=labeller, llm_timeout=llm_timeout)
+    model = Hercules(counts, labeller=labeller, llm_timeout=llm_timeout)
     _fit(model, texts, checkpoint=out)
     model.save_model(out)
     _print_tree(model, max_level0=0)
@@ -427,7 +411,6 @@ def demo_sample(corpus: Any, n: int, seed: int = 0) -> tuple[list[str], list[str
 _THREADS_HELP = (
     "CPU threads for the local LLM (default: all cores; give fewer on a shared machine)."
 )
-_TIMEOUT_HELP = "Seconds to wait for one LLM answer before retrying it (default: no limit)."
 
 
 def _llm_env(threads: int | None) -> None:

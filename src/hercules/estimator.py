@@ -16,7 +16,6 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from hercules._params import validate_params
 from hercules.builder import BuildSettings, ProgressFn, build_tree, summarise_clusters
 from hercules.data.chunks import open_vectors
 from hercules.data.clean import clean_corpus
@@ -33,6 +32,7 @@ from hercules.parallel import (
     distribute_summarizer,
 )
 from hercules.parallel import make_executor as _executor
+from hercules.params import PARAMS, from_saved, to_saved, validate
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
@@ -43,25 +43,6 @@ from hercules.tree import Cluster, ClusterTree, Level
 from hercules.vectors import apply_scaling, check_embeddings, resolve_unit_norm, standardize
 
 logger = logging.getLogger(__name__)
-
-# Parameters saved with a run (clients and callables are not; pass them again after loading).
-_SAVED = (
-    "level_cluster_counts",
-    "representation_mode",
-    "random_state",
-    "use_resampling",
-    "resampling_steps",
-    "resampling_points_per_cluster",
-    "weight_by_size",
-    "n_representatives",
-    "min_clusters_per_level",
-    "max_levels",
-    "auto_k_max",
-    "embed_descriptions",
-    "normalize_centroids",
-    "use_llm_for_l0_descriptions",
-    "clean_email",
-)
 
 
 class Hercules:
@@ -74,6 +55,9 @@ class Hercules:
     ``'description'`` clusters embeddings of the clusters' written summaries.
     ``clean_email=True`` strips headers, quoted replies and signatures from raw e-mail and
     forum texts before anything reads them (:mod:`hercules.data.clean`).
+
+    Every parameter, its default, constraint and help are declared in :mod:`hercules.params`;
+    they are stored here as given and checked when :meth:`fit` starts.
     """
 
     def __init__(
@@ -160,7 +144,7 @@ class Hercules:
         (out of core; docs/architecture.md). With ``X=None`` the items are the vectors
         themselves (a numeric table, not standardised).
         """
-        validate_params(type(self).__name__, self.get_params() | {"llm_timeout": self.llm_timeout})
+        validate(type(self).__name__, self.get_params(deep=False))
         if checkpoint is not None:  # before any work: an unwritable folder fails now
             from hercules.persist import check_writable
 
@@ -369,7 +353,7 @@ class Hercules:
             return None, None, None
         from hercules.checkpoint import checkpointing
 
-        params = self.get_params() | {"engine": str(self.engine)}
+        params = to_saved(self.get_params(deep=False), roles=("model",))
         point, save, start, labelled = checkpointing(
             path, corpus, level0, params, topic_seed, self.summarizer_
         )
@@ -377,8 +361,33 @@ class Hercules:
         return save, start, labelled
 
     # ------------------------------------------------------------------ results
-    def get_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in (*_SAVED, "engine")}
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Every constructor parameter by name (scikit-learn's contract, so ``clone`` works);
+        with ``deep``, also ``name__sub`` for parameters that have ``get_params`` themselves."""
+        out = {p.name: getattr(self, p.name) for p in PARAMS}
+        if deep:
+            for name, value in list(out.items()):
+                if hasattr(value, "get_params") and not isinstance(value, type):
+                    out.update({f"{name}__{k}": v for k, v in value.get_params().items()})
+        return out
+
+    def set_params(self, **params: Any) -> Hercules:
+        """Set parameters by name (``name__sub`` reaches into a nested object); checked at fit."""
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in {p.name for p in PARAMS}:
+                raise ParameterError(
+                    f"{key!r} is not a parameter of {type(self).__name__}; the parameters are "
+                    f"{', '.join(p.name for p in PARAMS)}."
+                )
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, subs in nested.items():
+            getattr(self, name).set_params(**subs)
+        return self
 
     def _check_fitted(self) -> ClusterTree:
         tree = getattr(self, "tree_", None)
@@ -549,7 +558,7 @@ class Hercules:
             path,
             tree,
             self.corpus_,
-            params=self.get_params() | {"engine": str(self.engine)},
+            params=to_saved(self.get_params(deep=False)),
             extra={"topic_seed": self.topic_seed_, "numeric_scaler": self._scaler_json()},
             projections=self.projections_,
         )
@@ -565,14 +574,11 @@ class Hercules:
             write_log(Path(path), log)
 
     @classmethod
-    def load_model(cls, path: str | os.PathLike[str], **clients: Any) -> Hercules:
-        """Load a saved run. Pass the same clients (e.g. ``text_embedding_client=``) again."""
+    def load_model(cls, path: str | os.PathLike[str], **params: Any) -> Hercules:
+        """Load a saved run with its saved parameters. Pass the same clients (e.g.
+        ``text_embedding_client=``) again; any other parameter given here replaces the saved one."""
         tree, corpus, info = load_run(path)
-        params = dict(info["params"])
-        engine = params.pop("engine", "auto")
-        model = cls(
-            **params, engine=engine if engine in ("auto", "sklearn", "faiss") else "auto", **clients
-        )
+        model = cls(**(from_saved(info["params"]) | params))
         model.tree_ = tree
         model.corpus_ = corpus
         model.topic_seed_ = info.get("topic_seed")

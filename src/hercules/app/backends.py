@@ -24,6 +24,8 @@ from hercules.errors import InputError, MissingDependencyError, ParameterError
 
 EMBEDDERS = ("minilm", "efficientnet", "precomputed", "openai")
 LABELLERS = ("keywords", "auto", "openai")
+# The app's own default: keyword titles start at once; the LLM is one click away.
+APP_LABELLER = "keywords"
 
 
 def images_available() -> bool:
@@ -55,7 +57,7 @@ class Backends:
     embedder: str = "minilm"
     embed_url: str | None = None
     embed_model: str | None = None
-    labeller: str = "keywords"
+    labeller: str = APP_LABELLER
     llm_url: str | None = None
     llm_model: str | None = None
 
@@ -72,7 +74,7 @@ def parse_backends(
 ) -> Backends:
     """The form's fields as :class:`Backends`; ParameterError naming the bad value otherwise."""
     embedder = embedder or "minilm"
-    labeller = labeller or "keywords"
+    labeller = labeller or APP_LABELLER
     if embedder not in EMBEDDERS:
         raise ParameterError(f"Embedder must be one of {', '.join(EMBEDDERS)}; got {embedder!r}.")
     if embedder == "efficientnet" and not with_images:
