@@ -186,6 +186,7 @@ def _non_defaults() -> dict[str, Any]:
         "use_llm_for_l0_descriptions": False,
         "clean_email": True,
         "labeller": "keywords",
+        "llm_options": {"threads": 2},
         "cache": False,
         "llm_timeout": 30.0,
     }

@@ -188,9 +188,9 @@ def run(
     from hercules.persist import check_writable
 
     counts = parse_levels(levels)  # before any work
-    _llm_env(llm_threads)
+    llm_options = _llm_options(llm_threads)
     if dry_run:
-        _dry_run(input, counts, labeller, column=column, modality=modality, out=out)
+        _dry_run(input, counts, labeller, llm_options, column=column, modality=modality, out=out)
         return
     check_writable(out)  # before any work: a bad --out must not cost an embedding pass
     corpus = load_corpus(input, modality=modality, column=column)
@@ -206,6 +206,7 @@ def run(
         random_state=seed,
         backend=backend,
         labeller=labeller,
+        llm_options=llm_options,
         use_llm_for_l0_descriptions=llm_item_descriptions,
         llm_timeout=llm_timeout,
     )
@@ -365,7 +366,7 @@ def demo(
     saves the run for show, serve and report.
     """
     counts = parse_levels(levels)
-    _llm_env(llm_threads)
+    llm_options = _llm_options(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
     from hercules.persist import check_writable
 
@@ -382,7 +383,7 @@ def demo(
         f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
         f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
     )
-    model = Hercules(counts, labeller=labeller, llm_timeout=llm_timeout)
+    model = Hercules(counts, labeller=labeller, llm_options=llm_options, llm_timeout=llm_timeout)
     _fit(model, texts, checkpoint=out)
     model.save_model(out)
     _print_tree(model, max_level0=0)
@@ -413,20 +414,20 @@ _THREADS_HELP = (
 )
 
 
-def _llm_env(threads: int | None) -> None:
-    import os
-
+def _llm_options(threads: int | None) -> dict[str, Any] | None:
+    """--llm-threads as the labeller's provider options (Hercules(llm_options=...))."""
     if threads is None:
-        return
+        return None
     if threads < 1:
         raise typer.BadParameter(f"--llm-threads must be >= 1; got {threads}")
-    os.environ["HERCULES_LLM_THREADS"] = str(threads)
+    return {"threads": threads}
 
 
 def _dry_run(
     data: str,
     levels: list[int] | None,
     labeller: str,
+    llm_options: dict[str, Any] | None,
     *,
     column: str | None,
     modality: str | None,
@@ -435,12 +436,12 @@ def _dry_run(
     import json
 
     from hercules.data.inputs import load_corpus
-    from hercules.summarize.choose import DEFAULT_BATCH_SIZE, resolve_labeller
+    from hercules.summarize.choose import DEFAULT_BATCH_SIZE, resolve_summarizer
     from hercules.summarize.keywords import KeywordSummarizer
     from hercules.summarize.plan import plan_run
 
     corpus = load_corpus(data, modality=modality, column=column)
-    chosen = resolve_labeller(labeller, cache=False)
+    chosen = resolve_summarizer(labeller, llm_options=llm_options, cache=False)
     name = "keywords" if isinstance(chosen, KeywordSummarizer) else chosen_name(chosen)
     calibration = None if name == "keywords" else _calibrate(chosen, out)
     plan = plan_run(

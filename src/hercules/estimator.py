@@ -86,6 +86,7 @@ class Hercules:
         use_llm_for_l0_descriptions: bool = False,
         clean_email: bool = False,
         labeller: str = "auto",
+        llm_options: dict[str, Any] | None = None,
         cache: bool = True,
         llm_timeout: float | None = None,
         progress: ProgressFn | None = None,
@@ -113,6 +114,7 @@ class Hercules:
         self.use_llm_for_l0_descriptions = use_llm_for_l0_descriptions
         self.clean_email = clean_email
         self.labeller = labeller
+        self.llm_options = llm_options
         self.cache = cache
         self.llm_timeout = llm_timeout
         self.progress = progress
@@ -328,19 +330,19 @@ class Hercules:
         return self._text_embedder().embed
 
     def _resolve_summarizer(self) -> Summarizer:
-        if self.summarizer is not None:
-            if not hasattr(self.summarizer, "summarize_level"):
-                raise ParameterError(
-                    f"summarizer must have a summarize_level(request) method; got "
-                    f"{type(self.summarizer).__name__}."
-                )
-            return self.summarizer
-        from hercules.summarize.choose import resolve_labeller
+        from hercules.summarize.choose import resolve_summarizer
 
-        labeller = resolve_labeller(
-            self.labeller, llm_client=self.llm_client, cache=self.cache, timeout=self.llm_timeout
+        chosen = resolve_summarizer(
+            self.labeller,
+            summarizer=self.summarizer,
+            llm_client=self.llm_client,
+            llm_options=self.llm_options,
+            cache=self.cache,
+            timeout=self.llm_timeout,
         )
-        return distribute_summarizer(labeller, _executor(self.backend))
+        if self.summarizer is not None:  # the caller's own object, used as it is
+            return chosen
+        return distribute_summarizer(chosen, _executor(self.backend))
 
     def _checkpointing(
         self,

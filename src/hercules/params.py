@@ -250,6 +250,15 @@ PARAMS: tuple[Param, ...] = (
         "openai:URL#MODEL for an OpenAI-compatible server.",
         role="runtime",
     ),
+    Param(
+        "llm_options",
+        None,
+        _options,
+        "None or a dict of the labeller provider's options, such as {'threads': 2}",
+        "Options of the labeller's provider (local models: threads, context, parallel; "
+        "openai: timeout, parallel, api_key_env, supports_schema).",
+        role="runtime",
+    ),
     Param("cache", True, _is_bool, "a bool", "Cache LLM answers and embeddings.", role="runtime"),
     Param(
         "llm_timeout",

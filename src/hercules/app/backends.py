@@ -2,8 +2,8 @@
 
 Validation happens when Run is pressed (errors quote the bad value); the objects are built in
 the worker. Everything here is the library's public API: :class:`~hercules.embed.OpenAIEmbedder`,
-:class:`~hercules.llm.OpenAICompatibleLLM` wrapped in :class:`~hercules.summarize.LLMSummarizer`,
-or plain :class:`~hercules.Hercules` parameters.
+:class:`~hercules.Hercules` parameters (an OpenAI-compatible LLM is the labeller
+``openai:URL#MODEL``, built by :mod:`hercules.llm.providers`).
 
 Endpoints typed into the browser never receive the server's API keys (``api_key_env=None``):
 a keyed service is configured by whoever starts the app, through ``model_options``.
@@ -185,16 +185,15 @@ def hercules_options(
         )
         note(f"embeddings: {choice.embed_model!r} at {choice.embed_url}")
     if choice.labeller == "openai":
-        from hercules.cache import Cache
-        from hercules.llm import OpenAICompatibleLLM
-        from hercules.summarize import LLMSummarizer
-
         assert choice.llm_url is not None
         assert choice.llm_model is not None
-        if "summarizer" in options or "llm_client" in options:
+        if {"summarizer", "llm_client", "labeller", "llm_options"} & set(options):
             note("the form's LLM server replaces the app's labeller options")
-            options.pop("llm_client", None)
-        llm = OpenAICompatibleLLM(choice.llm_url, choice.llm_model, api_key_env=None)
-        options["summarizer"] = LLMSummarizer(llm, cache=Cache())
+        for name in ("summarizer", "llm_client", "llm_options"):
+            options.pop(name, None)
+        # Resolved by the library's provider registry, like any labeller name; saved with the
+        # run, so relabelling it later asks the same server. No API key is sent.
+        options["labeller"] = f"openai:{choice.llm_url}#{choice.llm_model}"
+        options["llm_options"] = {"api_key_env": None}
         note(f"titles: {choice.llm_model!r} at {choice.llm_url}")
     return options
