@@ -32,7 +32,7 @@ from hercules.parallel import (
     distribute_summarizer,
 )
 from hercules.parallel import make_executor as _executor
-from hercules.params import PARAMS, from_saved, to_saved, validate
+from hercules.params import from_saved, get_params, set_params, to_saved, validate
 from hercules.persist import load_run, projections_from_info, save_run
 from hercules.reduce import add_reductions, apply_reductions
 from hercules.summarize.base import Summarizer
@@ -364,31 +364,12 @@ class Hercules:
 
     # ------------------------------------------------------------------ results
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Every constructor parameter by name (scikit-learn's contract, so ``clone`` works);
-        with ``deep``, also ``name__sub`` for parameters that have ``get_params`` themselves."""
-        out = {p.name: getattr(self, p.name) for p in PARAMS}
-        if deep:
-            for name, value in list(out.items()):
-                if hasattr(value, "get_params") and not isinstance(value, type):
-                    out.update({f"{name}__{k}": v for k, v in value.get_params().items()})
-        return out
+        """Every constructor parameter by name (scikit-learn's contract, so ``clone`` works)."""
+        return get_params(self, deep=deep)
 
     def set_params(self, **params: Any) -> Hercules:
         """Set parameters by name (``name__sub`` reaches into a nested object); checked at fit."""
-        nested: dict[str, dict[str, Any]] = {}
-        for key, value in params.items():
-            name, _, sub = key.partition("__")
-            if name not in {p.name for p in PARAMS}:
-                raise ParameterError(
-                    f"{key!r} is not a parameter of {type(self).__name__}; the parameters are "
-                    f"{', '.join(p.name for p in PARAMS)}."
-                )
-            if sub:
-                nested.setdefault(name, {})[sub] = value
-            else:
-                setattr(self, name, value)
-        for name, subs in nested.items():
-            getattr(self, name).set_params(**subs)
+        set_params(self, params)
         return self
 
     def _check_fitted(self) -> ClusterTree:

@@ -301,6 +301,35 @@ def validate(owner: str, params: Mapping[str, Any]) -> None:
             )
 
 
+def get_params(owner: Any, *, deep: bool = True) -> dict[str, Any]:
+    """``owner``'s parameters as scikit-learn returns them; with ``deep``, also ``name__sub``
+    for every parameter value that has ``get_params`` itself."""
+    out = {p.name: getattr(owner, p.name) for p in PARAMS}
+    if deep:
+        for name, value in list(out.items()):
+            if hasattr(value, "get_params") and not isinstance(value, type):
+                out.update({f"{name}__{k}": v for k, v in value.get_params().items()})
+    return out
+
+
+def set_params(owner: Any, params: Mapping[str, Any]) -> None:
+    """Set ``owner``'s parameters by name; ``name__sub`` goes to that value's ``set_params``."""
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in params.items():
+        name, _, sub = key.partition("__")
+        if name not in BY_NAME:
+            raise ParameterError(
+                f"{key!r} is not a parameter of {type(owner).__name__}; the parameters are "
+                f"{', '.join(BY_NAME)}."
+            )
+        if sub:
+            nested.setdefault(name, {})[sub] = value
+        else:
+            setattr(owner, name, value)
+    for name, subs in nested.items():
+        getattr(owner, name).set_params(**subs)
+
+
 def to_saved(
     values: Mapping[str, Any], roles: tuple[str, ...] = ("model", "runtime")
 ) -> dict[str, Any]:
