@@ -4,8 +4,8 @@ Factors: representation_mode (direct / description) x use_resampling (off / on) 
 (none / "Key Technological Innovations and Their Societal Impact"), each configuration over
 ``--seeds`` random states. The paper's other factors (its cloud embedding and LLM models) cannot
 run offline; here the models are fixed: MiniLM int8 vectors and Qwen2.5-Coder-1.5B through
-hercules' default LLM labeller (``labeller="llm"``, ``$HERCULES_LLM_THREADS`` threads, 1 by
-default here).
+hercules' default LLM labeller (``labeller="llm"``, ``--llm-threads`` threads, 1 by default
+here).
 
 Data: a stratified 20NG subset, ``--per-category`` documents from each of the 20 newsgroups
 (non-empty after stripping, at least 50 characters), drawn with a fixed seed. Level-0 vectors are
@@ -125,9 +125,9 @@ def load(smoke: bool, per_category: int) -> dict[str, Any]:
     return {"news": news, "vectors": all_vectors[keep], "fallback": MiniLMEmbedder().embed}
 
 
-def labeller_for(smoke: bool) -> dict[str, Any]:
+def labeller_for(smoke: bool, threads: int = 1) -> dict[str, Any]:
     if not smoke:
-        return {"labeller": "llm"}
+        return {"labeller": "llm", "llm_options": {"threads": threads}}
     from bench.smoke import FakeLLM
     from hercules.cache import Cache
     from hercules.summarize.llm import LLMSummarizer
@@ -142,6 +142,7 @@ def run_one(
     levels: list[int],
     smoke: bool,
     live_seconds: dict[str, float],
+    threads: int = 1,
 ) -> dict[str, Any]:
     news: Newsgroups = data["news"]
     embedder = LookupEmbedder(news.texts, data["vectors"], data["fallback"])
@@ -151,7 +152,7 @@ def run_one(
         use_resampling=config["use_resampling"],
         text_embedding_client=embedder,
         random_state=seed,
-        **labeller_for(smoke),
+        **labeller_for(smoke, threads),
     )
     start = time.perf_counter()
     model.fit(news.texts, topic_seed=TOPIC if config["topic_seed_active"] else None)
@@ -220,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--smoke", action="store_true", help="tiny corpus and a fake LLM")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "ablation.json")
+    parser.add_argument("--llm-threads", type=int, default=1, help="CPU threads of the LLM")
     args = parser.parse_args(argv)
     if args.smoke:
         args.per_category = min(args.per_category, 15)
@@ -227,7 +229,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     levels = [int(x) for x in args.levels.split(",")]
     if len(levels) != 2:
         raise ValueError(f"--levels must give two levels, got {args.levels!r}.")
-    os.environ.setdefault("HERCULES_LLM_THREADS", "1")
     os.environ["HERCULES_CACHE_DIR"] = tempfile.mkdtemp(prefix="hercules-ablation-")
     data = load(args.smoke, args.per_category)
     configs = [
@@ -241,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         # Alternate which mode goes first, so cache reuse does not favour one mode's wall time.
         order = configs if seed % 2 == 0 else configs[4:] + configs[:4]
         for config in order:
-            run = run_one(config, seed, data, levels, args.smoke, live_seconds)
+            run = run_one(config, seed, data, levels, args.smoke, live_seconds, args.llm_threads)
             runs.append(run)
             print(
                 f"seed {seed} {config}: ARI {run['ari']:.3f} sil {run['silhouette']:.3f} "
@@ -263,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "seeds": args.seeds,
         "topic_seed": TOPIC,
         "labeller": "smoke fake LLM" if args.smoke else "labeller='llm' (Qwen2.5-Coder-1.5B)",
-        "llm_threads": int(os.environ["HERCULES_LLM_THREADS"]),
+        "llm_threads": args.llm_threads,
         "metric_level": 2,
         "ari_truth": "six 20NG super-groups (comp, rec, sci, politics, religion, misc)",
         "seconds_meaning": "cold-equivalent: wall time plus the original seconds of calls "

@@ -20,7 +20,6 @@ pytest.importorskip("dash", reason="the app extra is not installed")
 from hercules.app import figures, panes
 from hercules.app.jobs import JobCancelled, JobRunner
 from hercules.app.report import render_report, write_report
-from hercules.app.run_callbacks import parse_levels
 from hercules.app.runview import RunView, parse_key
 from hercules.app.uploads import (
     MIB,
@@ -326,17 +325,6 @@ def test_read_labels_checks_count() -> None:
     assert read_labels(_data_url(b"a\nb\n"), "l.txt") == ["a", "b"]
     with pytest.raises(InputError, match="has 2 lines but the data has 3"):
         read_labels(_data_url(b"a\nb\n"), "l.txt", 3)
-
-
-@pytest.mark.parametrize(("text", "expected"), [("auto", None), ("", None), ("20, 5", [20, 5])])
-def test_parse_levels(text: str, expected: list[int] | None) -> None:
-    assert parse_levels(text) == expected
-
-
-@pytest.mark.parametrize("text", ["20,x", "0", "-3"])
-def test_parse_levels_rejects(text: str) -> None:
-    with pytest.raises(InputError, match="Levels must be"):
-        parse_levels(text)
 
 
 # ---------------------------------------------------------------------- jobs

@@ -54,7 +54,6 @@ def test_table1_smoke(tmp_path):
 
 
 def test_ablation_smoke(tmp_path, monkeypatch):
-    monkeypatch.setenv("HERCULES_LLM_THREADS", "1")
     monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "ablation.json"
     bench_ablation.main(["--smoke", "--seeds", "1", "--out", str(out)])

@@ -110,7 +110,7 @@ class FakeMiniLM(HashingEmbedder):
 
 onnx.MiniLMEmbedder = FakeMiniLM  # the estimator's default embedder, cached by default
 texts, _ = topic_texts(per_topic=400)
-Hercules([3], embed_descriptions=False).fit(texts)
+Hercules([3], embed_descriptions=False, labeller="keywords").fit(texts)
 """
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from hercules.cli import app
 from hercules.errors import ParameterError
-from hercules.summarize.choose import resolve_labeller
+from hercules.summarize.choose import resolve_summarizer
 from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.plan import planned_levels
 from tests.fakes import topic_texts
@@ -79,14 +79,12 @@ def test_planned_levels(n: int, levels: list[int] | None, expected: list[int]) -
     assert planned_levels(n, levels) == expected
 
 
-def test_labeller_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HERCULES_LABELLER", "keywords")
-    assert isinstance(resolve_labeller("auto"), KeywordSummarizer)
-    assert isinstance(resolve_labeller("keywords"), KeywordSummarizer)
+def test_labeller_resolution() -> None:
+    assert isinstance(resolve_summarizer("auto"), KeywordSummarizer)  # conftest: no model in auto
+    assert isinstance(resolve_summarizer("keywords"), KeywordSummarizer)
     with pytest.raises(ParameterError, match="labeller"):
-        resolve_labeller("")
-    with pytest.raises(ParameterError, match="Unknown local model"):
-        resolve_labeller("no-such-model")
-    monkeypatch.setenv("HERCULES_LLM_THREADS", "zero")
-    with pytest.raises(ParameterError, match="HERCULES_LLM_THREADS"):
-        resolve_labeller("smollm2-135m")
+        resolve_summarizer("")
+    with pytest.raises(ParameterError, match="Unknown labeller"):
+        resolve_summarizer("no-such-model")
+    with pytest.raises(ParameterError, match="'threads': input should be a valid integer"):
+        resolve_summarizer("smollm2-135m", llm_options={"threads": "zero"})

@@ -34,6 +34,8 @@ from hercules.cli_explorer import RUN_HELP as _RUN_HELP
 from hercules.cli_explorer import register as register_explorer
 from hercules.errors import HerculesError, InputError
 from hercules.estimator import Hercules
+from hercules.params import default, help_text
+from hercules.params import parse_levels as _parse_levels
 from hercules.tree import ClusterTree
 
 # Plain (click) help: rich's option tables truncate long option names at 80 columns and print
@@ -46,26 +48,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 console = Console(stderr=True)
-
-_LABELLER_HELP = (
-    "Who writes the titles: auto (the local LLM when the llm extra is installed, else "
-    "keywords), llm, keywords (fast, no model), smollm2-135m, or the path of a .gguf model."
-)
-_LEVELS_HELP = (
-    "Clusters per level, bottom-up: 100,20,5 groups the items into 100 clusters, those into 20, "
-    "those into 5. auto (the default) picks k at every level from the data: the best silhouette "
-    "among k from about sqrt(n)/2 to 2*sqrt(n) for the n items or clusters below (fewer only "
-    "for clearly separated groups), adding levels until the top has fewer than 8 clusters "
-    "(6 levels at most)."
-)
-_MODE_HELP = (
-    "What the levels above 1 cluster: direct = the mean vectors of the clusters' items; "
-    "description = embeddings of the clusters' written titles and descriptions."
-)
-_CLEAN_HELP = (
-    "For raw e-mail, newsgroup or forum exports: drop header lines (From:, Subject:, ...), "
-    "quoted replies and signatures before embedding and titling. Off by default."
-)
 
 
 class _RichProgress:
@@ -82,17 +64,11 @@ class _RichProgress:
 
 
 def parse_levels(text: str | None) -> list[int] | None:
-    if text is None or text.strip().lower() in {"", "auto"}:
-        return None
+    """:func:`hercules.params.parse_levels`, its error shown as a usage error of --levels."""
     try:
-        counts = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise typer.BadParameter(
-            f"--levels must be comma-separated ints like 100,20,5 or 'auto'; got {text!r}"
-        ) from None
-    if any(c < 1 for c in counts):
-        raise typer.BadParameter(f"--levels values must be >= 1; got {text!r}")
-    return counts
+        return _parse_levels(text)
+    except HerculesError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _fit(model: Hercules, data: Any, **kwargs: Any) -> None:
@@ -131,13 +107,19 @@ def run(
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="DIR", help="Directory to write the run to.")
     ],
-    levels: Annotated[str, typer.Option(metavar="K,K,...|auto", help=_LEVELS_HELP)] = "auto",
-    mode: Annotated[str, typer.Option(metavar="direct|description", help=_MODE_HELP)] = "direct",
+    levels: Annotated[
+        str, typer.Option(metavar="K,K,...|auto", help=help_text("level_cluster_counts"))
+    ] = "auto",
+    mode: Annotated[
+        str, typer.Option(metavar="direct|description", help=help_text("representation_mode"))
+    ] = default("representation_mode"),
     column: Annotated[
         str | None,
         typer.Option(metavar="NAME", help="Column holding the texts (or image paths) in a table."),
     ] = None,
-    clean_email: Annotated[bool, typer.Option("--clean-email", help=_CLEAN_HELP)] = False,
+    clean_email: Annotated[
+        bool, typer.Option("--clean-email", help=help_text("clean_email"))
+    ] = default("clean_email"),
     topic_seed: Annotated[
         str | None,
         typer.Option(metavar="TEXT", help="Steer the titles towards this topic or question."),
@@ -156,27 +138,25 @@ def run(
         ),
     ] = None,
     resample: Annotated[
-        bool, typer.Option("--resample", help="Resampling refinement of k-means (Vo et al. 2024).")
-    ] = False,
-    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 42,
-    backend: Annotated[
-        str,
-        typer.Option(
-            metavar="local|ray", help="ray: embed and call the LLM on Ray workers (ray extra)."
-        ),
-    ] = "local",
-    labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
+        bool, typer.Option("--resample", help=help_text("use_resampling"))
+    ] = default("use_resampling"),
+    seed: Annotated[int, typer.Option(metavar="N", help=help_text("random_state"))] = default(
+        "random_state"
+    ),
+    backend: Annotated[str, typer.Option(metavar="local|ray", help=help_text("backend"))] = default(
+        "backend"
+    ),
+    labeller: Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))] = default(
+        "labeller"
+    ),
     llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
     llm_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help=_TIMEOUT_HELP)
-    ] = None,
+        float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
+    ] = default("llm_timeout"),
     llm_item_descriptions: Annotated[
         bool,
-        typer.Option(
-            "--llm-item-descriptions",
-            help="Also one LLM sentence per item (slow: a call per item).",
-        ),
-    ] = False,
+        typer.Option("--llm-item-descriptions", help=help_text("use_llm_for_l0_descriptions")),
+    ] = default("use_llm_for_l0_descriptions"),
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -206,9 +186,10 @@ def run(
     from hercules.data.inputs import load_corpus
     from hercules.store import check_writable, refuse_other_data
 
-    _llm_env(llm_threads)
+    counts = parse_levels(levels)  # before any work
+    llm_options = _llm_options(llm_threads)
     if dry_run:
-        _dry_run(input, parse_levels(levels), labeller, column=column, modality=modality, out=out)
+        _dry_run(input, counts, labeller, llm_options, column=column, modality=modality, out=out)
         return
     check_writable(out)  # before any work: a bad --out must not cost an embedding pass
     corpus = load_corpus(input, modality=modality, column=column)
@@ -217,13 +198,14 @@ def run(
     # Memory-mapped: large vector files are read in row blocks, never loaded whole.
     vectors = None if embeddings is None else open_vectors(embeddings)
     model = Hercules(
-        parse_levels(levels),
+        counts,
         clean_email=clean_email,
         representation_mode=mode,
         use_resampling=resample,
         random_state=seed,
         backend=backend,
         labeller=labeller,
+        llm_options=llm_options,
         use_llm_for_l0_descriptions=llm_item_descriptions,
         llm_timeout=llm_timeout,
     )
@@ -368,11 +350,13 @@ def demo(
         str,
         typer.Option(metavar="K,K,...|auto", help="Clusters per level, bottom-up (as for run)."),
     ] = "40,10,4",
-    labeller: Annotated[str, typer.Option(metavar="NAME", help=_LABELLER_HELP)] = "auto",
+    labeller: Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))] = default(
+        "labeller"
+    ),
     llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
     llm_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help=_TIMEOUT_HELP)
-    ] = None,
+        float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
+    ] = default("llm_timeout"),
 ) -> None:
     """Cluster a 20 Newsgroups sample end to end on the default models.
 
@@ -380,7 +364,8 @@ def demo(
     $HERCULES_20NG), prints the tree and its agreement (ARI, NMI) with the 20 newsgroups, and
     saves the run for show, serve and report.
     """
-    _llm_env(llm_threads)
+    counts = parse_levels(levels)
+    llm_options = _llm_options(llm_threads)
     from hercules.data.newsgroups import load_newsgroups
     from hercules.store import check_writable
 
@@ -397,7 +382,7 @@ def demo(
         f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
         f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
     )
-    model = Hercules(parse_levels(levels), labeller=labeller, llm_timeout=llm_timeout)
+    model = Hercules(counts, labeller=labeller, llm_options=llm_options, llm_timeout=llm_timeout)
     _fit(model, texts, checkpoint=out)
     model.save_model(out)
     _print_tree(model, max_level0=0)
@@ -426,23 +411,22 @@ def demo_sample(corpus: Any, n: int, seed: int = 0) -> tuple[list[str], list[str
 _THREADS_HELP = (
     "CPU threads for the local LLM (default: all cores; give fewer on a shared machine)."
 )
-_TIMEOUT_HELP = "Seconds to wait for one LLM answer before retrying it (default: no limit)."
 
 
-def _llm_env(threads: int | None) -> None:
-    import os
-
+def _llm_options(threads: int | None) -> dict[str, Any] | None:
+    """--llm-threads as the labeller's provider options (Hercules(llm_options=...))."""
     if threads is None:
-        return
+        return None
     if threads < 1:
         raise typer.BadParameter(f"--llm-threads must be >= 1; got {threads}")
-    os.environ["HERCULES_LLM_THREADS"] = str(threads)
+    return {"threads": threads}
 
 
 def _dry_run(
     data: str,
     levels: list[int] | None,
     labeller: str,
+    llm_options: dict[str, Any] | None,
     *,
     column: str | None,
     modality: str | None,
@@ -451,12 +435,12 @@ def _dry_run(
     import json
 
     from hercules.data.inputs import load_corpus
-    from hercules.summarize.choose import DEFAULT_BATCH_SIZE, resolve_labeller
+    from hercules.summarize.choose import DEFAULT_BATCH_SIZE, resolve_summarizer
     from hercules.summarize.keywords import KeywordSummarizer
     from hercules.summarize.plan import plan_run
 
     corpus = load_corpus(data, modality=modality, column=column)
-    chosen = resolve_labeller(labeller, cache=False)
+    chosen = resolve_summarizer(labeller, llm_options=llm_options, cache=False)
     name = "keywords" if isinstance(chosen, KeywordSummarizer) else chosen_name(chosen)
     calibration = None if name == "keywords" else _calibrate(chosen, out)
     plan = plan_run(

@@ -16,7 +16,6 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from hercules._params import validate_params
 from hercules.builder import BuildSettings, ProgressFn, build_tree
 from hercules.data.chunks import open_vectors
 from hercules.data.clean import clean_corpus
@@ -29,6 +28,7 @@ from hercules.incremental import append_new, placement_frame, relabel_clusters
 from hercules.level0 import Level0
 from hercules.parallel import distribute_engine, distribute_summarizer
 from hercules.parallel import make_executor as _executor
+from hercules.params import from_saved, get_params, set_params, to_saved, validate
 from hercules.reduce import add_reductions
 from hercules.results import membership_frame, outline
 from hercules.summarize.base import Summarizer
@@ -37,25 +37,6 @@ from hercules.tree import Cluster, ClusterTree, Level
 from hercules.vectors import resolve_unit_norm
 
 logger = logging.getLogger(__name__)
-
-# Parameters saved with a run (clients and callables are not; pass them again after loading).
-_SAVED = (
-    "level_cluster_counts",
-    "representation_mode",
-    "random_state",
-    "use_resampling",
-    "resampling_steps",
-    "resampling_points_per_cluster",
-    "weight_by_size",
-    "n_representatives",
-    "min_clusters_per_level",
-    "max_levels",
-    "auto_k_max",
-    "embed_descriptions",
-    "normalize_centroids",
-    "use_llm_for_l0_descriptions",
-    "clean_email",
-)
 
 
 class Hercules:
@@ -68,6 +49,9 @@ class Hercules:
     ``'description'`` clusters embeddings of the clusters' written summaries.
     ``clean_email=True`` strips headers, quoted replies and signatures from raw e-mail and
     forum texts before anything reads them (:mod:`hercules.data.clean`).
+
+    Every parameter, its default, constraint and help are declared in :mod:`hercules.params`;
+    they are stored here as given and checked when :meth:`fit` starts.
     """
 
     def __init__(
@@ -96,6 +80,7 @@ class Hercules:
         use_llm_for_l0_descriptions: bool = False,
         clean_email: bool = False,
         labeller: str = "auto",
+        llm_options: dict[str, Any] | None = None,
         cache: bool = True,
         llm_timeout: float | None = None,
         progress: ProgressFn | None = None,
@@ -123,6 +108,7 @@ class Hercules:
         self.use_llm_for_l0_descriptions = use_llm_for_l0_descriptions
         self.clean_email = clean_email
         self.labeller = labeller
+        self.llm_options = llm_options
         self.cache = cache
         self.llm_timeout = llm_timeout
         self.progress = progress
@@ -154,7 +140,7 @@ class Hercules:
         (out of core; docs/architecture.md). With ``X=None`` the items are the vectors
         themselves (a numeric table, not standardised).
         """
-        validate_params(type(self).__name__, self.get_params() | {"llm_timeout": self.llm_timeout})
+        validate(type(self).__name__, self.get_params(deep=False))
         if checkpoint is not None:  # before any work: an unwritable folder fails now
             from hercules.store import check_writable
 
@@ -230,19 +216,19 @@ class Hercules:
         return self.tree_.nodes(self.tree_.top_level)
 
     def _resolve_summarizer(self) -> Summarizer:
-        if self.summarizer is not None:
-            if not hasattr(self.summarizer, "summarize_level"):
-                raise ParameterError(
-                    f"summarizer must have a summarize_level(request) method; got "
-                    f"{type(self.summarizer).__name__}."
-                )
-            return self.summarizer
-        from hercules.summarize.choose import resolve_labeller
+        from hercules.summarize.choose import resolve_summarizer
 
-        labeller = resolve_labeller(
-            self.labeller, llm_client=self.llm_client, cache=self.cache, timeout=self.llm_timeout
+        chosen = resolve_summarizer(
+            self.labeller,
+            summarizer=self.summarizer,
+            llm_client=self.llm_client,
+            llm_options=self.llm_options,
+            cache=self.cache,
+            timeout=self.llm_timeout,
         )
-        return distribute_summarizer(labeller, _executor(self.backend))
+        if self.summarizer is not None:  # the caller's own object, used as it is
+            return chosen
+        return distribute_summarizer(chosen, _executor(self.backend))
 
     def _checkpointing(
         self,
@@ -255,7 +241,7 @@ class Hercules:
             return None, None, None
         from hercules.store import checkpointing
 
-        params = self.get_params() | {"engine": str(self.engine)}
+        params = to_saved(self.get_params(deep=False), roles=("model",))
         point, on_level, start, labelled = checkpointing(
             path, corpus, level0, params, topic_seed, self.summarizer_, seed=self.random_state
         )
@@ -263,8 +249,15 @@ class Hercules:
         return on_level, start, labelled
 
     # ------------------------------------------------------------------ results
-    def get_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in (*_SAVED, "engine")}
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Every constructor parameter by name (scikit-learn's contract, so ``clone`` works)."""
+        return get_params(self, deep=deep)
+
+    def set_params(self, **params: Any) -> Hercules:
+        """Set parameters by name (``name__sub`` reaches into a nested object); checked at fit."""
+        set_params(self, params)
+        self._level0_side: Level0 | None = None  # its embedders came from the old settings
+        return self
 
     def _check_fitted(self) -> ClusterTree:
         tree = getattr(self, "tree_", None)
@@ -359,9 +352,10 @@ class Hercules:
 
     def _level0(self) -> Level0:
         """The level-0 builder of this model (its embedders are made once, then reused)."""
-        if getattr(self, "_level0_side", None) is None:
-            self._level0_side = Level0(self)
-        return self._level0_side
+        side: Level0 | None = getattr(self, "_level0_side", None)
+        if side is None:
+            side = self._level0_side = Level0(self)
+        return side
 
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
@@ -369,17 +363,14 @@ class Hercules:
         from hercules.store import save_fitted
 
         self._check_fitted()
-        save_fitted(path, self, params=self.get_params() | {"engine": str(self.engine)})
+        save_fitted(path, self, params=to_saved(self.get_params(deep=False)))
 
     @classmethod
-    def load_model(cls, path: str | os.PathLike[str], **clients: Any) -> Hercules:
-        """Load a saved run. Pass the same clients (e.g. ``text_embedding_client=``) again."""
+    def load_model(cls, path: str | os.PathLike[str], **params: Any) -> Hercules:
+        """Load a saved run with its saved parameters. Pass the same clients (e.g.
+        ``text_embedding_client=``) again; any other parameter given here replaces the saved one."""
         from hercules.store import load_fitted
 
         saved = load_fitted(path)
-        params = dict(saved.params)
-        engine = params.pop("engine", "auto")
-        model = cls(
-            **params, engine=engine if engine in ("auto", "sklearn", "faiss") else "auto", **clients
-        )
+        model = cls(**(from_saved(saved.params) | params))
         return saved.restore(model)

@@ -2,8 +2,8 @@
 
 Validation happens when Run is pressed (errors quote the bad value); the objects are built in
 the worker. Everything here is the library's public API: :class:`~hercules.embed.OpenAIEmbedder`,
-:class:`~hercules.llm.OpenAICompatibleLLM` wrapped in :class:`~hercules.summarize.LLMSummarizer`,
-or plain :class:`~hercules.Hercules` parameters.
+:class:`~hercules.Hercules` parameters (an OpenAI-compatible LLM is the labeller
+``openai:URL#MODEL``, built by :mod:`hercules.llm.providers`).
 
 Endpoints typed into the browser never receive the server's API keys (``api_key_env=None``):
 a keyed service is configured by whoever starts the app, through ``model_options``.
@@ -24,6 +24,8 @@ from hercules.errors import InputError, MissingDependencyError, ParameterError
 
 EMBEDDERS = ("minilm", "efficientnet", "precomputed", "openai")
 LABELLERS = ("keywords", "auto", "openai")
+# The app's own default: keyword titles start at once; the LLM is one click away.
+APP_LABELLER = "keywords"
 
 
 def images_available() -> bool:
@@ -55,7 +57,7 @@ class Backends:
     embedder: str = "minilm"
     embed_url: str | None = None
     embed_model: str | None = None
-    labeller: str = "keywords"
+    labeller: str = APP_LABELLER
     llm_url: str | None = None
     llm_model: str | None = None
 
@@ -72,7 +74,7 @@ def parse_backends(
 ) -> Backends:
     """The form's fields as :class:`Backends`; ParameterError naming the bad value otherwise."""
     embedder = embedder or "minilm"
-    labeller = labeller or "keywords"
+    labeller = labeller or APP_LABELLER
     if embedder not in EMBEDDERS:
         raise ParameterError(f"Embedder must be one of {', '.join(EMBEDDERS)}; got {embedder!r}.")
     if embedder == "efficientnet" and not with_images:
@@ -183,16 +185,15 @@ def hercules_options(
         )
         note(f"embeddings: {choice.embed_model!r} at {choice.embed_url}")
     if choice.labeller == "openai":
-        from hercules.cache import Cache
-        from hercules.llm import OpenAICompatibleLLM
-        from hercules.summarize import LLMSummarizer
-
         assert choice.llm_url is not None
         assert choice.llm_model is not None
-        if "summarizer" in options or "llm_client" in options:
+        if {"summarizer", "llm_client", "labeller", "llm_options"} & set(options):
             note("the form's LLM server replaces the app's labeller options")
-            options.pop("llm_client", None)
-        llm = OpenAICompatibleLLM(choice.llm_url, choice.llm_model, api_key_env=None)
-        options["summarizer"] = LLMSummarizer(llm, cache=Cache())
+        for name in ("summarizer", "llm_client", "llm_options"):
+            options.pop(name, None)
+        # Resolved by the library's provider registry, like any labeller name; saved with the
+        # run, so relabelling it later asks the same server. No API key is sent.
+        options["labeller"] = f"openai:{choice.llm_url}#{choice.llm_model}"
+        options["llm_options"] = {"api_key_env": None}
         note(f"titles: {choice.llm_model!r} at {choice.llm_url}")
     return options

@@ -6,9 +6,10 @@ from typing import Any
 
 from dash import dcc, html
 
-from hercules.app.backends import embedder_options
+from hercules.app.backends import APP_LABELLER, embedder_options
 from hercules.app.figures import SIZE_MODES
 from hercules.app.uploads import mib
+from hercules.params import ENGINES, MODES, default
 
 GRAPH_CONFIG: Any = {"displaylogo": False, "scrollZoom": True}
 NPY_PROMPT = "Precomputed embeddings (.npy, one row per item in input order)"
@@ -197,8 +198,8 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
                         "Representation mode",
                         dcc.RadioItems(
                             id="opt-mode",
-                            options=[{"label": m, "value": m} for m in ("direct", "description")],
-                            value="direct",
+                            options=[{"label": m, "value": m} for m in MODES],
+                            value=default("representation_mode"),
                             inline=True,
                         ),
                     ),
@@ -211,7 +212,12 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
                     ),
                     field(
                         "Resampling steps",
-                        dcc.Input(id="opt-resample-steps", type="number", value=3, min=0),
+                        dcc.Input(
+                            id="opt-resample-steps",
+                            type="number",
+                            value=default("resampling_steps"),
+                            min=0,
+                        ),
                     ),
                     field(
                         "Resampling points per cluster (empty: auto)",
@@ -219,21 +225,28 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
                     ),
                     field(
                         "Representative samples per cluster",
-                        dcc.Input(id="opt-reps", type="number", value=5, min=1),
+                        dcc.Input(
+                            id="opt-reps", type="number", value=default("n_representatives"), min=1
+                        ),
                     ),
                     field(
                         "Maximum levels (auto)",
-                        dcc.Input(id="opt-max-levels", type="number", value=6, min=1),
+                        dcc.Input(
+                            id="opt-max-levels", type="number", value=default("max_levels"), min=1
+                        ),
                     ),
-                    field("Random seed", dcc.Input(id="opt-seed", type="number", value=42, min=0)),
+                    field(
+                        "Random seed",
+                        dcc.Input(
+                            id="opt-seed", type="number", value=default("random_state"), min=0
+                        ),
+                    ),
                     field(
                         "k-means engine",
                         dcc.RadioItems(
                             id="opt-engine",
-                            options=[
-                                {"label": e, "value": e} for e in ("auto", "sklearn", "faiss")
-                            ],
-                            value="auto",
+                            options=[{"label": e, "value": e} for e in ENGINES],
+                            value=default("engine"),
                             inline=True,
                         ),
                     ),
@@ -272,7 +285,7 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
                                     {"label": "auto (local LLM if installed)", "value": "auto"},
                                     {"label": "OpenAI-compatible server", "value": "openai"},
                                 ],
-                                value="keywords",
+                                value=APP_LABELLER,
                                 inline=True,
                             ),
                             _endpoint("llm", "http://localhost:8080/v1", "qwen2.5-7b-instruct"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from dash import Dash, Input, Output, State, html, no_update
 
 from hercules.app.backends import (
+    APP_LABELLER,
     Backends,
     check_pairing,
     hercules_options,
@@ -25,24 +26,10 @@ from hercules.app.uploads import (
     upload_kind,
 )
 from hercules.errors import HerculesError, InputError
+from hercules.params import default, parse_levels
 
 if TYPE_CHECKING:
     from hercules.app.explorer import Explorer
-
-
-def parse_levels(text: str | None) -> list[int] | None:
-    """``"auto"``/empty -> None; ``"20, 5"`` -> [20, 5]; anything else: InputError."""
-    if text is None or text.strip().lower() in {"", "auto"}:
-        return None
-    try:
-        counts = [int(part) for part in text.replace(" ", "").split(",") if part]
-    except ValueError:
-        raise InputError(
-            f"Levels must be comma-separated whole numbers such as 20,5 or 'auto'; got {text!r}."
-        ) from None
-    if not counts or any(c < 1 for c in counts):
-        raise InputError(f"Levels must be numbers >= 1 such as 20,5; got {text!r}.")
-    return counts
 
 
 def model_params(
@@ -54,7 +41,7 @@ def model_params(
     reps: Any,
     max_levels: Any,
     seed: Any,
-    labeller: str | None = "keywords",
+    labeller: str | None = APP_LABELLER,
     engine: str | None = "auto",
 ) -> dict[str, Any]:
     """The form's values as Hercules keyword arguments (validated again by the estimator).
@@ -64,15 +51,15 @@ def model_params(
     """
     params = {
         "level_cluster_counts": parse_levels(levels),
-        "representation_mode": mode or "direct",
+        "representation_mode": mode or default("representation_mode"),
         "use_resampling": bool(resample),
-        "resampling_steps": int(steps) if steps is not None else 3,
+        "resampling_steps": int(steps) if steps is not None else default("resampling_steps"),
         "resampling_points_per_cluster": int(points) if points else None,
-        "n_representatives": int(reps) if reps else 5,
-        "max_levels": int(max_levels) if max_levels else 6,
-        "random_state": int(seed) if seed is not None else 42,
-        "labeller": labeller or "keywords",
-        "engine": engine or "auto",
+        "n_representatives": int(reps) if reps else default("n_representatives"),
+        "max_levels": int(max_levels) if max_levels else default("max_levels"),
+        "random_state": int(seed) if seed is not None else default("random_state"),
+        "labeller": labeller or APP_LABELLER,
+        "engine": engine or default("engine"),
     }
     if labeller == "openai":
         del params["labeller"]
@@ -321,7 +308,7 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
             backends, explorer.model_options, progress=job.progress, note=job.note
         )
         # The keyword labeller unless the form (or the app's model_options) picks another.
-        params = {"labeller": "keywords", **kwargs["params"], **options}
+        params = {"labeller": APP_LABELLER, **kwargs["params"], **options}
         model = Hercules(**params, progress=job.progress)
         job.progress("Reading data", 0, 1)
         out = folder / "run"

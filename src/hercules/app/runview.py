@@ -27,6 +27,7 @@ import pandas as pd
 
 from hercules import Cluster, ClusterTree, Hercules
 from hercules.errors import HerculesError, RunDirectoryError
+from hercules.params import to_saved
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +226,8 @@ class RunView:
 
     def overview(self) -> dict[str, Any]:
         tree = self.tree
-        params = {k: v for k, v in self.model.get_params().items() if v is not None}
+        saved = to_saved(self.model.get_params(deep=False))  # what the run directory holds
+        params = {k: v for k, v in saved.items() if v is not None}
         return {
             "source": self.source,
             "modality": tree.modality,

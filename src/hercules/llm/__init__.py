@@ -11,6 +11,8 @@ from hercules.llm.models import (
     resolve_model,
 )
 from hercules.llm.openai_http import OpenAICompatibleLLM
+from hercules.llm.plugins import registry
+from hercules.llm.providers import Provider, ProviderOptions
 from hercules.llm.retry import RetryPolicy
 
 __all__ = [
@@ -23,10 +25,13 @@ __all__ = [
     "LLMError",
     "LocalLLM",
     "OpenAICompatibleLLM",
+    "Provider",
+    "ProviderOptions",
     "RetryPolicy",
     "call",
     "count_tokens",
     "default_model_available",
     "model_id",
+    "registry",
     "resolve_model",
 ]

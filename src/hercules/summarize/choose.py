@@ -1,85 +1,63 @@
-"""Pick the labeller: the local LLM when its model is available, keyword titles otherwise.
+"""The one place where the labeller is chosen: a summarizer, an LLM client or a labeller name.
 
-``labeller`` is ``"auto"`` (the default), ``"llm"`` (the default local model, an error if it is
-missing), ``"keywords"``, or a local model name / ``.gguf`` path. ``$HERCULES_LABELLER`` replaces
-``"auto"`` (the test suite sets it to ``keywords``); ``$HERCULES_LLM_THREADS`` sets the threads of
-the local model (default: every core this process may use; give fewer on a shared machine).
+In order: a ``summarizer`` given by the caller is used as it is; else ``llm_client`` (a
+function prompt -> text); else ``labeller``: ``"keywords"`` (c-TF-IDF titles, no model),
+``"auto"`` (the first installed model of :data:`hercules.llm.providers.AUTO`, else keywords) or
+any provider spec of :mod:`hercules.llm.providers` (``"llm"``, a model name, a ``.gguf`` path,
+``"openai:URL#MODEL"``, a plugin's name), built with ``llm_options`` (e.g. ``{"threads": 2}``).
+Nothing here reads the environment: every setting arrives as an argument.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hercules.errors import ParameterError
+from hercules.llm.default_providers import DEFAULT_PARALLEL as DEFAULT_PARALLEL
+from hercules.llm.plugins import registry
 from hercules.summarize.base import Summarizer
 from hercules.summarize.keywords import KeywordSummarizer
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 1  # chosen from bench/results/llm_batch.json
-# llama.cpp slots (requests decoded together). bench/results/llm_slots.json, 6 summary prompts,
-# 2 threads: 9.1 tokens/s with 1 slot, 16.2 with 2 (1.78x), 18.5 with 4 (2.03x) on a busy
-# machine; 4 slots double each call's latency and the KV memory for 14% more than 2.
-DEFAULT_PARALLEL = 2
 
 
-def resolve_labeller(
-    labeller: str,
+def resolve_summarizer(
+    labeller: Any = "auto",
     *,
+    summarizer: Any = None,
     llm_client: Callable[[str], str] | None = None,
+    llm_options: Mapping[str, Any] | None = None,
     cache: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     timeout: float | None = None,
 ) -> Summarizer:
-    """The summarizer for ``labeller``; ``timeout`` bounds each LLM call in seconds."""
-    from hercules.cache import Cache
-    from hercules.summarize.llm import LLMSummarizer
-
-    if not isinstance(labeller, str) or not labeller:
-        raise ParameterError(
-            f"labeller must be 'auto', 'llm', 'keywords', a model name or a .gguf path; "
-            f"got {labeller!r}."
-        )
-    store = Cache() if cache else None
-    if llm_client is not None:
-        from hercules.llm.callable import CallableLLM
-
-        return LLMSummarizer(
-            CallableLLM(llm_client), cache=store, batch_size=batch_size, timeout=timeout
-        )
-    choice = labeller
-    if choice == "auto":
-        choice = os.environ.get("HERCULES_LABELLER", "auto") or "auto"
-    if choice == "keywords":
-        return KeywordSummarizer()
-    from hercules.llm.local import LocalLLM
-    from hercules.llm.models import DEFAULT_MODEL, default_model_available
-
-    if choice == "auto":
-        if not default_model_available():
+    """The summarizer that writes the titles; ``timeout`` bounds each LLM call in seconds."""
+    if summarizer is not None:
+        if not hasattr(summarizer, "summarize_level"):
+            raise ParameterError(
+                f"summarizer must have a summarize_level(request) method; got "
+                f"{type(summarizer).__name__}."
+            )
+        return summarizer
+    spec: Any = llm_client if llm_client is not None else labeller
+    if isinstance(spec, str) and spec.strip() == "auto":
+        spec = registry().auto()
+        if spec is None:
             logger.info(
                 "No local LLM available (pip install 'hercules-cluster[llm]'); "
                 "using keyword titles."
             )
             return KeywordSummarizer()
-        choice = DEFAULT_MODEL
-    if choice == "llm":
-        choice = DEFAULT_MODEL
-    llm: Any = LocalLLM(choice, threads=_threads(), parallel=DEFAULT_PARALLEL)
-    return LLMSummarizer(llm, cache=store, batch_size=batch_size, timeout=timeout)
+    if isinstance(spec, str) and spec.strip() == "keywords":
+        return KeywordSummarizer()
+    llm = registry().build(spec, llm_options)
+    from hercules.cache import Cache
+    from hercules.summarize.llm import LLMSummarizer
 
-
-def _threads() -> int | None:
-    text = os.environ.get("HERCULES_LLM_THREADS", "")
-    if not text:
-        return None  # every core
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ParameterError(f"HERCULES_LLM_THREADS must be an int >= 1; got {text!r}.")
-    return value
+    return LLMSummarizer(
+        llm, cache=Cache() if cache else None, batch_size=batch_size, timeout=timeout
+    )
