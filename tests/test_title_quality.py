@@ -254,9 +254,16 @@ def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("Hockey News", "Hockey"), ("Gun Discussion", "Gun"), ("News", "News"), ("Car Talk", "Car")],
+    [
+        ("Hockey News", "Hockey"),
+        ("Gun Discussion", "Gun"),
+        ("News", "News"),
+        ("Car Talk", "Car"),
+        (": Concerning the Newsgroup Split", "Concerning the Newsgroup Split"),  # subject line
+        ("- X Window Fonts", "X Window Fonts"),
+    ],
 )
-def test_container_words_at_the_end_of_a_title_are_dropped(raw: str, clean: str) -> None:
+def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str) -> None:
     from hercules.summarize.schema import clean_title
 
     assert clean_title(raw) == clean

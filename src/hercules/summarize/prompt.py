@@ -63,7 +63,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
     else:
         lines = [
             f"Name each group of {kind} by its field and the specific subject its members "
-            'share, as in "Rose Pruning" or "Sourdough Starter Care": clear on its own, and '
+            'share, as in "Rose Pruning" or "Chess Endgame Tactics": clear on its own, and '
             "told apart from similar groups. Key words are evidence, not titles."
         ]
         what = "field and subject"

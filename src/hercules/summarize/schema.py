@@ -232,6 +232,7 @@ def is_meta_title(title: str) -> bool:
 def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
     text = " ".join(title.split()).strip(" \"'`*#")
+    text = text.lstrip(":;,.|/ -\u2013\u2014")  # a title cut from a subject line (": Re ...")
     text = text.rstrip(".")
     prefix = _LEVEL_PREFIX.match(text)
     if prefix and prefix.end() < len(text):
