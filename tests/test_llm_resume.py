@@ -1,4 +1,7 @@
-"""Checkpoint after each level; a ``kill -9`` mid-run and a rerun give the uninterrupted result."""
+"""Checkpoint after each level; a ``kill -9`` mid-run and a rerun give the uninterrupted result.
+
+The run kills itself at a chosen point (no timing): a model call, or around a checkpoint's
+manifest swap."""
 
 from __future__ import annotations
 
@@ -7,47 +10,69 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from hercules import Hercules
-from hercules.errors import RunDirectoryError
 from hercules.store import read_log, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = """
-import sys
+import os, signal, sys
 from hercules import Hercules
 from hercules.summarize.llm import LLMSummarizer
 from tests.fakes import HashingEmbedder, topic_texts
-from tests.llm_fakes import SlowLLM
+from tests.llm_fakes import ScriptedLLM
 
+# "", or where the run kills itself (a real kill -9: no cleanup, no flush): "call:N" as the
+# N-th model call starts; "before-swap:N" / "after-swap:N" around the N-th manifest swap.
+where, _, nth = sys.argv[2].partition(":")
+swaps = []
+
+def die(point, count):
+    if where == point and count == int(nth):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+class KilledLLM(ScriptedLLM):
+    def complete(self, prompt, **kwargs):
+        die("call", self.calls + 1)
+        return super().complete(prompt, **kwargs)
+
+replace = os.replace
+
+def swap(src, dst, *args, **kwargs):
+    if os.path.basename(dst) != "manifest.json":
+        return replace(src, dst, *args, **kwargs)
+    swaps.append(dst)
+    die("before-swap", len(swaps))
+    replace(src, dst, *args, **kwargs)
+    die("after-swap", len(swaps))
+
+os.replace = swap
 texts, _ = topic_texts(per_topic=12)
-summarizer = LLMSummarizer(SlowLLM(float(sys.argv[2])))
+summarizer = LLMSummarizer(KilledLLM())
 model = Hercules([8, 4, 2], text_embedding_client=HashingEmbedder(), summarizer=summarizer)
 model.fit(texts, checkpoint=sys.argv[1])
 model.save_model(sys.argv[1])
 """
 
 
-def _run(out: Path, delay: float) -> subprocess.Popen[bytes]:
+def _run(out: Path, kill_at: str = "") -> int:
     # This checkout's package first, whatever copy is installed.
     env = os.environ | {"PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(out), str(delay)], cwd=ROOT, env=env)
+    args = [sys.executable, "-c", SCRIPT, str(out), kill_at]
+    return subprocess.run(args, cwd=ROOT, env=env, timeout=300).returncode
 
 
 def _titled_levels(out: Path) -> int:
     """Levels of the checkpoint whose titles are final (all levels exist from the draft on)."""
-    try:  # through the manifest: a payload folder is part of the run only once it is named there
-        payload, _ = read_manifest(out)
-        info = json.loads((payload / "run.json").read_text())
-    except (RunDirectoryError, OSError, ValueError):
-        return 0
-    return int(info.get("checkpoint", {}).get("labelled", 0))
+    payload, _ = read_manifest(out)
+    info = json.loads((payload / "run.json").read_text())
+    return int(info["checkpoint"]["labelled"])
 
 
 def _result(out: Path) -> tuple[list[list[str]], list[np.ndarray]]:
@@ -58,35 +83,53 @@ def _result(out: Path) -> tuple[list[list[str]], list[np.ndarray]]:
     return titles, labels
 
 
-def test_kill_9_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
-    full = tmp_path / "full"
-    assert _run(full, 0.0).wait(timeout=120) == 0
+def _asked(log: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    return [(r["level"], r["prompt"]) for r in log]
 
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    full = tmp_path_factory.mktemp("full") / "run"
+    assert _run(full) == 0
+    return full
+
+
+# Manifest swaps: 1 the keyword-titled draft, 2-4 after LLM titles for levels 1-3, 5 save_model.
+# Calls: 8 for level 1, 4 for level 2, 2 for level 3.
+@pytest.mark.parametrize(
+    ("kill_at", "titled"),
+    [
+        ("call:11", 1),  # mid level 2: two of its answers came after the checkpoint, lost
+        ("before-swap:2", 0),  # level 1's payload (its log too) written, still unnamed
+        ("after-swap:3", 2),  # level 2 named, older payload and the log beside it not yet
+    ],
+    ids=["mid-level-2-call", "before-level-1-swap", "after-level-2-swap"],
+)
+def test_kill_9_then_rerun_equals_uninterrupted_run(
+    tmp_path: Path, full_run: Path, kill_at: str, titled: int
+) -> None:
     resumed = tmp_path / "resumed"
-    proc = _run(resumed, 0.4)  # 8 + 4 + 2 calls at 0.4 s: ~6 s, killed after level 1
-    deadline = time.monotonic() + 90
-    while _titled_levels(resumed) < 1:
-        assert proc.poll() is None, "run ended before it could be killed"
-        assert time.monotonic() < deadline, "no checkpoint appeared"
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert 1 <= _titled_levels(resumed) < 3
+    assert _run(resumed, kill_at) == -signal.SIGKILL
+    assert _titled_levels(resumed) == titled
     assert Hercules.load_model(resumed).tree_.top_level == 3  # the keyword-titled draft
-    calls_before = len(read_log(resumed))
+    full_log = read_log(full_run)
+    before = read_log(resumed)
+    # The checkpoint's log holds exactly the calls of its titled levels, nothing asked later.
+    assert _asked(before) == [a for a in _asked(full_log) if a[0] <= titled]
 
-    assert _run(resumed, 0.0).wait(timeout=120) == 0
-    titles_a, labels_a = _result(full)
+    assert _run(resumed) == 0
+    titles_a, labels_a = _result(full_run)
     titles_b, labels_b = _result(resumed)
     assert titles_b == titles_a
     for a, b in zip(labels_a, labels_b, strict=True):
         np.testing.assert_array_equal(a, b)
     log = read_log(resumed)
-    full_log = read_log(full)
-    # The rerun asked only for the levels the killed run had not finished.
-    assert len(log) == len(full_log) >= 8 + 4 + 2
-    assert calls_before >= 8
-    assert sorted({r["level"] for r in log}) == [1, 2, 3]
+    assert log[: len(before)] == before  # the killed run's records kept as they were
+    # The rerun asked exactly the unfinished levels' calls, once each, in the same order: the
+    # log equals the uninterrupted run's, call for call.
+    assert {r["level"] for r in log[len(before) :]} == set(range(titled + 1, 4))
+    assert _asked(log) == _asked(full_log)
+    assert len(full_log) == 8 + 4 + 2
 
 
 def test_checkpoint_of_another_run_is_not_resumed(tmp_path: Path) -> None:

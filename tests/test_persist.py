@@ -178,6 +178,27 @@ def test_a_failed_save_keeps_the_previous_call_log(tmp_path, monkeypatch):
     assert read_log(run) == before
 
 
+def test_a_run_without_calls_never_reads_the_log_an_earlier_run_left(tmp_path, monkeypatch):
+    """A save killed after its manifest swap, before the log beside the manifest is refreshed:
+    that file is still the earlier run's, and the new run (no model calls) must not claim it
+    (a checkpoint resumed from it would put those calls in front of its own)."""
+    run = tmp_path / "run"
+    _llm_model().save_model(run)
+    assert read_log(run)
+    texts, _ = topic_texts(per_topic=10)
+    keywords = Hercules([4, 2], text_embedding_client=HashingEmbedder(), labeller="keywords")
+
+    def killed(root, source):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(persist, "_publish_log", killed)
+    with pytest.raises(KeyboardInterrupt):
+        keywords.fit(texts).save_model(run)
+    monkeypatch.undo()
+    assert read_log(run) == []
+    assert len(Hercules.load_model(run).tree_.levels[1]) == 4  # the new run is the saved one
+
+
 def test_a_save_killed_before_its_first_manifest_does_not_block_the_next(tmp_path, fitted):
     """Leftovers of an interrupted first save (payload, staging folder, manifest temp file)
     are not 'somebody else's files': the next save goes ahead and removes them."""

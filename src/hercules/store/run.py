@@ -13,7 +13,7 @@ Layout (schema 1)::
                                     hercules.title_quality)
     RUN/data-<id>/items.parquet     level-0 items: id and raw content (text, path or values)
     RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
-    RUN/data-<id>/llm_log.jsonl     one JSON record per model call of the run (when there were)
+    RUN/data-<id>/llm_log.jsonl     one JSON record per model call of the run (empty if none)
     RUN/llm_log.jsonl               the same file, hard-linked (or copied) beside the manifest
                                     for reading by hand; HERCULES reads the payload's copy
 
@@ -80,8 +80,10 @@ def save_run(
         raise _unwritable(root, exc) from exc
     try:
         _write_payload(staging, tree, corpus, params, extra, projections)
-        if log:
-            write_log(staging, log)
+        # Always, even empty: a payload without one is a run from before the log moved into
+        # it, whose log is the one beside the manifest (read_log), and a save killed before
+        # _publish_log leaves the previous run's log there.
+        write_log(staging, log or [])
         _fsync_dir(staging)
         os.rename(staging, root / payload)
         manifest = {
@@ -117,7 +119,7 @@ def _publish_log(root: Path, source: Path) -> None:
     while the run itself (and :func:`read_log`) is already complete.
     """
     target = root / LOG_FILE
-    if not source.is_file():
+    if not source.is_file() or source.stat().st_size == 0:  # no calls: no log to read by hand
         with contextlib.suppress(OSError):
             target.unlink(missing_ok=True)  # a log of an earlier save would mislead
         return
@@ -135,7 +137,8 @@ def _publish_log(root: Path, source: Path) -> None:
 
 def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The model-call log of the run in ``path`` (``[]`` if none): the payload's copy, else a
-    ``llm_log.jsonl`` in the folder itself (runs saved before the log moved into the payload)."""
+    ``llm_log.jsonl`` in the folder itself (runs saved before the log moved into the payload:
+    every later save puts one in its payload, so a stale log beside the manifest is not read)."""
     root = Path(path)
     file = root / LOG_FILE
     if (root / "manifest.json").is_file():
