@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sklearn.base import clone
 from typer.testing import CliRunner
 
 from hercules import Hercules, ParameterError
+from hercules.builder import BuildSettings
 from hercules.params import BY_NAME, PARAMS, default, from_saved, parse_levels, to_saved
 from tests.fakes import HashingEmbedder, nested_blobs, topic_texts
 
@@ -31,6 +33,27 @@ def test_table_matches_the_constructor_in_order_and_defaults() -> None:
 def test_every_default_passes_its_own_constraint() -> None:
     for param in PARAMS:
         assert param.check(param.default), param.name
+
+
+def test_class_docstring_lists_every_parameter_with_its_help() -> None:
+    doc = inspect.getdoc(Hercules) or ""
+    for param in PARAMS:
+        assert f"\n{param.name} : {param.expected}, default={param.default!r}\n" in doc
+        assert " ".join(param.help.split()) in " ".join(doc.split()), param.name
+
+
+def test_build_settings_are_the_model_parameters_of_the_table() -> None:
+    derived = {"unit_norm_upper_levels"}
+    names = {field.name for field in fields(BuildSettings)}
+    assert all(BY_NAME[name].role == "model" for name in names - derived)
+    model = Hercules([4, 2], random_state=7, use_resampling=True, max_levels=3)
+    settings = BuildSettings.from_params(model.get_params(deep=False), unit_norm_upper_levels=True)
+    assert settings.level_cluster_counts == [4, 2]
+    assert (settings.random_state, settings.use_resampling, settings.max_levels) == (7, True, 3)
+    assert settings.engine == "auto"
+    assert settings.unit_norm_upper_levels is True
+    engine = object()
+    assert BuildSettings.from_params(model.get_params(), engine=engine).engine is engine
 
 
 # ---------------------------------------------------------------------- parse_levels

@@ -6,8 +6,9 @@ In ``direct`` mode all levels are clustered first (keyword titles), then summari
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +39,9 @@ DescribeFn = Callable[[list[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class BuildSettings:
+    """What shapes the levels: every field but ``unit_norm_upper_levels`` is the model-role
+    parameter of the same name in :mod:`hercules.params`."""
+
     level_cluster_counts: Sequence[int] | None
     representation_mode: str
     engine: str | KMeansEngine
@@ -51,6 +55,13 @@ class BuildSettings:
     max_levels: int
     auto_k_max: int | None
     unit_norm_upper_levels: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], **derived: Any) -> BuildSettings:
+        """The settings among a model's ``params`` (its ``get_params()``), with the values in
+        ``derived`` (such as a distributed ``engine``) taking their place."""
+        names = {field.name for field in fields(cls)}
+        return cls(**({k: v for k, v in params.items() if k in names} | derived))
 
 
 def build_tree(

@@ -28,7 +28,7 @@ from hercules.incremental import append_new, placement_frame, relabel_clusters
 from hercules.level0 import Level0
 from hercules.parallel import distribute_engine, distribute_summarizer
 from hercules.parallel import make_executor as _executor
-from hercules.params import from_saved, get_params, set_params, to_saved, validate
+from hercules.params import from_saved, get_params, parameters_doc, set_params, to_saved, validate
 from hercules.reduce import add_reductions
 from hercules.results import membership_frame, outline
 from hercules.summarize.base import Summarizer
@@ -42,16 +42,10 @@ logger = logging.getLogger(__name__)
 class Hercules:
     """Hierarchical k-means with a title and description for every cluster at every level.
 
-    Parameters mirror the paper's ``pyhercules`` where they exist. ``level_cluster_counts``
-    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically at
-    every level (:mod:`hercules.engine.auto_k`) until the top has fewer than 8 clusters.
-    ``representation_mode='direct'`` clusters centroids of the data vectors,
-    ``'description'`` clusters embeddings of the clusters' written summaries.
-    ``clean_email=True`` strips headers, quoted replies and signatures from raw e-mail and
-    forum texts before anything reads them (:mod:`hercules.data.clean`).
-
-    Every parameter, its default, constraint and help are declared in :mod:`hercules.params`;
-    they are stored here as given and checked when :meth:`fit` starts.
+    Parameters mirror the paper's ``pyhercules`` where they exist. Each one's default,
+    constraint and meaning are declared once, in :mod:`hercules.params` (listed below, and in
+    the CLI's option help); they are stored here as given and checked when :meth:`fit` starts.
+    ``level_cluster_counts=[100, 20, 5]`` fixes k per level, bottom-up; ``None`` chooses it.
     """
 
     def __init__(
@@ -159,19 +153,9 @@ class Hercules:
         level0, scaler = self._level0().build(corpus, embeddings, summarizer)
         if scaler is not None:
             self.numeric_scaler_ = scaler
-        settings = BuildSettings(
-            level_cluster_counts=self.level_cluster_counts,
-            representation_mode=self.representation_mode,
+        settings = BuildSettings.from_params(
+            self.get_params(deep=False),
             engine=distribute_engine(self.engine, _executor(self.backend)),
-            random_state=self.random_state,
-            use_resampling=self.use_resampling,
-            resampling_steps=self.resampling_steps,
-            resampling_points_per_cluster=self.resampling_points_per_cluster,
-            weight_by_size=self.weight_by_size,
-            n_representatives=self.n_representatives,
-            min_clusters_per_level=self.min_clusters_per_level,
-            max_levels=self.max_levels,
-            auto_k_max=self.auto_k_max,
             unit_norm_upper_levels=resolve_unit_norm(
                 self.normalize_centroids, level0.representation
             ),
@@ -374,3 +358,7 @@ class Hercules:
         saved = load_fitted(path)
         model = cls(**(from_saved(saved.params) | params))
         return saved.restore(model)
+
+
+if Hercules.__doc__:  # None under python -OO
+    Hercules.__doc__ = f"{Hercules.__doc__.rstrip()}\n\n{parameters_doc()}"
