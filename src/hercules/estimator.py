@@ -19,7 +19,6 @@ import pandas as pd
 from hercules.builder import BuildSettings, ProgressFn, build_tree
 from hercules.data.chunks import open_vectors
 from hercules.data.clean import clean_corpus
-from hercules.data.dataset import Corpus
 from hercules.data.inputs import load_corpus
 from hercules.embed.base import Embedder
 from hercules.errors import InputError, ParameterError
@@ -31,9 +30,10 @@ from hercules.parallel import make_executor as _executor
 from hercules.params import from_saved, get_params, parameters_doc, set_params, to_saved, validate
 from hercules.reduce import add_reductions
 from hercules.results import membership_frame, outline
+from hercules.store import check_writable, checkpointing, load_fitted, save_fitted
 from hercules.summarize.base import Summarizer
 from hercules.title_quality import annotate_tree, tree_quality
-from hercules.tree import Cluster, ClusterTree, Level
+from hercules.tree import Cluster, ClusterTree
 from hercules.vectors import resolve_unit_norm
 
 logger = logging.getLogger(__name__)
@@ -134,10 +134,9 @@ class Hercules:
         (out of core; docs/architecture.md). With ``X=None`` the items are the vectors
         themselves (a numeric table, not standardised).
         """
-        validate(type(self).__name__, self.get_params(deep=False))
+        params = self.get_params(deep=False)
+        validate(type(self).__name__, params)
         if checkpoint is not None:  # before any work: an unwritable folder fails now
-            from hercules.store import check_writable
-
             check_writable(checkpoint)
         if embeddings is not None:
             embeddings = open_vectors(embeddings)
@@ -154,14 +153,15 @@ class Hercules:
         if scaler is not None:
             self.numeric_scaler_ = scaler
         settings = BuildSettings.from_params(
-            self.get_params(deep=False),
+            params,
             engine=distribute_engine(self.engine, _executor(self.backend)),
             unit_norm_upper_levels=resolve_unit_norm(
                 self.normalize_centroids, level0.representation
             ),
         )
         describe = self._level0().describe_fn()
-        on_level, start, labelled = self._checkpointing(checkpoint, corpus, level0, topic_seed)
+        resume = checkpointing(checkpoint, corpus, level0, params, topic_seed, summarizer)
+        self.checkpoint_fingerprint_ = resume.fingerprint
         tree = build_tree(
             level0,
             corpus,
@@ -170,10 +170,10 @@ class Hercules:
             describe=describe,
             topic_seed=topic_seed,
             progress=self.progress,
-            on_level=on_level,
+            on_level=resume.on_level,
             on_draft=on_draft,
-            start=start,
-            start_labelled=labelled,
+            start=resume.start,
+            start_labelled=resume.labelled,
         )
         if tree.top_level == 0:
             raise InputError(
@@ -213,24 +213,6 @@ class Hercules:
         if self.summarizer is not None:  # the caller's own object, used as it is
             return chosen
         return distribute_summarizer(chosen, _executor(self.backend))
-
-    def _checkpointing(
-        self,
-        path: str | os.PathLike[str] | None,
-        corpus: Corpus,
-        level0: Level,
-        topic_seed: str | None,
-    ) -> tuple[Callable[..., None] | None, ClusterTree | None, int | None]:
-        if path is None:
-            return None, None, None
-        from hercules.store import checkpointing
-
-        params = to_saved(self.get_params(deep=False), roles=("model",))
-        point, on_level, start, labelled = checkpointing(
-            path, corpus, level0, params, topic_seed, self.summarizer_, seed=self.random_state
-        )
-        self.checkpoint_fingerprint_ = point.fingerprint
-        return on_level, start, labelled
 
     # ------------------------------------------------------------------ results
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -344,8 +326,6 @@ class Hercules:
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
         """Save the run to the folder ``path`` (format: :mod:`hercules.store.run`)."""
-        from hercules.store import save_fitted
-
         self._check_fitted()
         save_fitted(path, self, params=to_saved(self.get_params(deep=False)))
 
@@ -353,8 +333,6 @@ class Hercules:
     def load_model(cls, path: str | os.PathLike[str], **params: Any) -> Hercules:
         """Load a saved run with its saved parameters. Pass the same clients (e.g.
         ``text_embedding_client=``) again; any other parameter given here replaces the saved one."""
-        from hercules.store import load_fitted
-
         saved = load_fitted(path)
         model = cls(**(from_saved(saved.params) | params))
         return saved.restore(model)
