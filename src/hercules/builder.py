@@ -23,7 +23,7 @@ from hercules.engine import (
     resampled_kmeans,
 )
 from hercules.engine.base import group_means, nearest_per_group
-from hercules.errors import ParameterError
+from hercules.errors import InputError, ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
 from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.stats import index_clusters
@@ -86,7 +86,8 @@ def build_tree(
     parent is named from its children). ``description`` mode clusters the written summaries,
     so each level is summarised before the next is built. ``on_level(tree, labelled)`` runs
     after every level built or labelled; ``labelled`` levels (from 1) have their final titles.
-    ``start_labelled`` says how many levels of ``start`` have them (default: all).
+    ``start_labelled`` says how many levels of ``start`` have them (default: all). Raises
+    :class:`~hercules.errors.InputError` when not one level could be built above the items.
     """
     tree = start if start is not None else ClusterTree([level0], corpus.modality)
     labelled = tree.top_level if start_labelled is None else min(start_labelled, tree.top_level)
@@ -112,6 +113,7 @@ def build_tree(
                 topic_seed=topic_seed,
                 describe=None,
             )
+        _check_grown(tree)
         if tree.top_level > labelled:
             if on_level is not None:  # saved first, so the draft can be opened from disk
                 on_level(tree, labelled)
@@ -130,7 +132,16 @@ def build_tree(
         labelled = tree.top_level
         if on_level is not None:
             on_level(tree, labelled)
+    _check_grown(tree)
     return tree
+
+
+def _check_grown(tree: ClusterTree) -> None:
+    if tree.top_level == 0:
+        raise InputError(
+            f"No level could be built above the {tree.n_items} items (automatic k found no "
+            "structure). Give level_cluster_counts explicitly, e.g. [5]."
+        )
 
 
 def _grow(

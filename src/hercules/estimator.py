@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from hercules.builder import BuildSettings, ProgressFn, build_tree
-from hercules.data.chunks import open_vectors
 from hercules.data.clean import clean_corpus
-from hercules.data.inputs import load_corpus
+from hercules.data.inputs import fit_input, load_corpus
 from hercules.embed.base import Embedder
 from hercules.errors import InputError, ParameterError
 from hercules.evaluate import evaluate_tree_level
@@ -138,15 +137,9 @@ class Hercules:
         validate(type(self).__name__, params)
         if checkpoint is not None:  # before any work: an unwritable folder fails now
             check_writable(checkpoint)
-        if embeddings is not None:
-            embeddings = open_vectors(embeddings)
-        if X is None:
-            if embeddings is None:
-                raise InputError("fit() needs data X, or embeddings= when X is None; got neither.")
-            X = embeddings
-        corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
-        if self.clean_email:
-            corpus = clean_corpus(corpus)
+        corpus, embeddings = fit_input(
+            X, embeddings, modality, column, numeric_metadata, clean_email=self.clean_email
+        )
         summarizer = self._resolve_summarizer()
         self.summarizer_ = summarizer
         level0, scaler = self._level0().build(corpus, embeddings, summarizer)
@@ -175,11 +168,6 @@ class Hercules:
             start=resume.start,
             start_labelled=resume.labelled,
         )
-        if tree.top_level == 0:
-            raise InputError(
-                f"No level could be built above the {len(corpus)} items (automatic k found no "
-                "structure). Give level_cluster_counts explicitly, e.g. [5]."
-            )
         annotate_tree(tree, tree_quality(tree, describe, seed=self.random_state))
         self.projections_ = add_reductions(tree, seed=self.random_state)
         self.tree_ = tree
