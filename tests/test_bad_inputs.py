@@ -592,3 +592,24 @@ def test_automatic_k_that_builds_no_level_says_to_give_the_counts(labeller: str)
     message = rf"No level could be built above the {len(TEXTS)} items.*level_cluster_counts"
     with pytest.raises(InputError, match=message):
         model.fit(TEXTS)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, path: m.get_cluster_membership_dataframe(),
+        lambda m, path: m.format_hierarchy(),
+        lambda m, path: m.print_hierarchy(),
+        lambda m, path: m.evaluate_level(1),
+        lambda m, path: m.predict(["a new text"]),
+        lambda m, path: m.relabel(),
+        lambda m, path: m.save_model(path),
+    ],
+    ids=["membership", "format", "print", "evaluate", "predict", "relabel", "save"],
+)
+def test_methods_of_an_unfitted_model_say_to_fit_first(
+    call: Callable[[Hercules, Path], Any], tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match=r"This Hercules instance is not fitted yet; call fit\(\)"):
+        call(_model(), tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -7,38 +7,34 @@ It only wires steps together: reading data (``data``), level 0 (``level0``), bui
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hercules.builder import BuildSettings, ProgressFn, build_tree
-from hercules.data.clean import clean_corpus
-from hercules.data.inputs import fit_input, load_corpus
+from hercules.data.inputs import fit_input
 from hercules.embed.base import Embedder
-from hercules.errors import InputError, ParameterError
+from hercules.errors import ParameterError
 from hercules.evaluate import evaluate_tree_level
 from hercules.incremental import append_new, placement_frame, relabel_clusters
 from hercules.level0 import Level0
-from hercules.parallel import distribute_engine, distribute_summarizer
-from hercules.parallel import make_executor as _executor
+from hercules.parallel import distribute_engine, distribute_summarizer, make_executor
 from hercules.params import from_saved, get_params, parameters_doc, set_params, to_saved, validate
 from hercules.reduce import add_reductions
-from hercules.results import membership_frame, outline
+from hercules.results import Readouts
 from hercules.store import check_writable, checkpointing, load_fitted, save_fitted
 from hercules.summarize.base import Summarizer
+from hercules.summarize.choose import resolve_summarizer
 from hercules.title_quality import annotate_tree, tree_quality
 from hercules.tree import Cluster, ClusterTree
 from hercules.vectors import resolve_unit_norm
 
-logger = logging.getLogger(__name__)
 
-
-class Hercules:
+class Hercules(Readouts):
     """Hierarchical k-means with a title and description for every cluster at every level.
 
     Parameters mirror the paper's ``pyhercules`` where they exist. Each one's default,
@@ -140,19 +136,17 @@ class Hercules:
         corpus, embeddings = fit_input(
             X, embeddings, modality, column, numeric_metadata, clean_email=self.clean_email
         )
-        summarizer = self._resolve_summarizer()
-        self.summarizer_ = summarizer
-        level0, scaler = self._level0().build(corpus, embeddings, summarizer)
+        summarizer = self.summarizer_ = self._resolve_summarizer()
+        level0, scaler = self._level0.build(corpus, embeddings, summarizer)
         if scaler is not None:
             self.numeric_scaler_ = scaler
+        unit_norm = resolve_unit_norm(self.normalize_centroids, level0.representation)
         settings = BuildSettings.from_params(
             params,
-            engine=distribute_engine(self.engine, _executor(self.backend)),
-            unit_norm_upper_levels=resolve_unit_norm(
-                self.normalize_centroids, level0.representation
-            ),
+            engine=distribute_engine(self.engine, make_executor(self.backend)),
+            unit_norm_upper_levels=unit_norm,
         )
-        describe = self._level0().describe_fn()
+        describe = self._level0.describe_fn()
         resume = checkpointing(checkpoint, corpus, level0, params, topic_seed, summarizer)
         self.checkpoint_fingerprint_ = resume.fingerprint
         tree = build_tree(
@@ -188,8 +182,6 @@ class Hercules:
         return self.tree_.nodes(self.tree_.top_level)
 
     def _resolve_summarizer(self) -> Summarizer:
-        from hercules.summarize.choose import resolve_summarizer
-
         chosen = resolve_summarizer(
             self.labeller,
             summarizer=self.summarizer,
@@ -198,11 +190,10 @@ class Hercules:
             cache=self.cache,
             timeout=self.llm_timeout,
         )
-        if self.summarizer is not None:  # the caller's own object, used as it is
-            return chosen
-        return distribute_summarizer(chosen, _executor(self.backend))
+        own = self.summarizer is not None  # the caller's own object is used as it is
+        return chosen if own else distribute_summarizer(chosen, make_executor(self.backend))
 
-    # ------------------------------------------------------------------ results
+    # ------------------------------------------------------------------ parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Every constructor parameter by name (scikit-learn's contract, so ``clone`` works)."""
         return get_params(self, deep=deep)
@@ -210,17 +201,10 @@ class Hercules:
     def set_params(self, **params: Any) -> Hercules:
         """Set parameters by name (``name__sub`` reaches into a nested object); checked at fit."""
         set_params(self, params)
-        self._level0_side: Level0 | None = None  # its embedders came from the old settings
+        self.__dict__.pop("_level0", None)  # its embedders came from the old settings
         return self
 
-    def _check_fitted(self) -> ClusterTree:
-        tree = getattr(self, "tree_", None)
-        if tree is None:
-            raise InputError(
-                "This Hercules instance is not fitted yet; call fit() or cluster() first."
-            )
-        return tree
-
+    # ------------------------------------------------------------------ results
     def evaluate_level(
         self,
         level: int,
@@ -228,6 +212,8 @@ class Hercules:
         calculate_llm_internal_metrics: bool = True,
         topic_seed: str | None = None,
     ) -> dict[str, float | int]:
+        """Metrics of ``level`` (:func:`hercules.evaluate.evaluate_tree_level`): internal, against
+        ``ground_truth_labels`` when given, of the written descriptions, and topic alignment."""
         tree = self._check_fitted()
         seed_text = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
         return evaluate_tree_level(
@@ -236,20 +222,9 @@ class Hercules:
             ground_truth=ground_truth_labels,
             llm_metrics=calculate_llm_internal_metrics,
             topic_seed=seed_text,
-            embed=self._level0().text_embedder().embed if seed_text else None,
+            embed=self._level0.text_embedder().embed if seed_text else None,
             seed=self.random_state,
         )
-
-    def get_cluster_membership_dataframe(self) -> pd.DataFrame:
-        """One row per item: its id and, per level, the cluster id and title that hold it."""
-        return membership_frame(self._check_fitted())
-
-    def format_hierarchy(self, *, max_level0: int = 0, indent: str = "  ") -> str:
-        """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster."""
-        return outline(self._check_fitted(), max_level0=max_level0, indent=indent)
-
-    def print_hierarchy(self, *, max_level0: int = 0, file: TextIO | None = None) -> None:
-        print(self.format_hierarchy(max_level0=max_level0), file=file or sys.stdout)
 
     # ------------------------------------------------------------------ new items
     def predict(
@@ -270,10 +245,7 @@ class Hercules:
         tree = self._check_fitted()
         if not 0 <= stale_threshold:
             raise ParameterError(f"stale_threshold must be >= 0, got {stale_threshold}.")
-        corpus = load_corpus(X, modality=self.corpus_.modality, column=column, validate=False)
-        if getattr(self, "clean_email", False):
-            corpus = clean_corpus(corpus)
-        vectors = self._level0().new_vectors(corpus, embeddings)
+        corpus, vectors = self._level0.new_items(X, embeddings, column)
         frame, paths = placement_frame(tree, corpus, vectors)
         if append:
             append_new(
@@ -291,25 +263,22 @@ class Hercules:
     def relabel(self, *, stale_only: bool = True, topic_seed: str | None = None) -> dict[int, int]:
         """Rewrite summaries (only the stale ones by default); returns clusters redone per level."""
         tree = self._check_fitted()
-        summarizer = self._resolve_summarizer()
         seed = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
         return relabel_clusters(
             tree,
             self.corpus_,
-            summarizer,
+            self._resolve_summarizer(),
             stale_only=stale_only,
             topic_seed=seed,
-            describe=self._level0().describe_fn,
+            describe=self._level0.describe_fn,
             n_representatives=self.n_representatives,
             progress=self.progress,
         )
 
+    @cached_property
     def _level0(self) -> Level0:
-        """The level-0 builder of this model (its embedders are made once, then reused)."""
-        side: Level0 | None = getattr(self, "_level0_side", None)
-        if side is None:
-            side = self._level0_side = Level0(self)
-        return side
+        """The level-0 side of this model (its embedders are made once, then reused)."""
+        return Level0(self)
 
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
