@@ -261,3 +261,20 @@ def test_checkpoint_fingerprint_ignores_runtime_parameters() -> None:
     assert fast == slow  # a rerun with another timeout still resumes its checkpoint
     assert "labeller" not in fast
     assert "random_state" in fast
+
+
+def test_a_checkpoint_resumes_across_runtime_parameters_only(tmp_path: Path) -> None:
+    texts, _ = topic_texts(per_topic=5)
+
+    def fit(**kwargs: Any) -> Hercules:
+        model = Hercules(
+            [3], text_embedding_client=HashingEmbedder(), labeller="keywords", **kwargs
+        )
+        return model.fit(texts, checkpoint=tmp_path / "run")
+
+    first = fit(cache=False).checkpoint_fingerprint_
+    assert first
+    assert fit(llm_timeout=5.0).checkpoint_fingerprint_ == first
+    assert fit(random_state=1).checkpoint_fingerprint_ != first
+    unsaved = Hercules([3], text_embedding_client=HashingEmbedder(), labeller="keywords")
+    assert unsaved.fit(texts).checkpoint_fingerprint_ is None

@@ -41,8 +41,8 @@ def outline(tree: ClusterTree, *, max_level0: int = 0, indent: str = "  ") -> st
 
 
 class Readouts:
-    """The read-outs of a fitted estimator's ``tree_`` (a mixin of :class:`~hercules.Hercules`,
-    as scikit-learn's estimators take theirs), and the check that it is fitted."""
+    """The read-outs of a fitted estimator's ``tree_``, and the check that it is fitted: a mixin
+    of :class:`~hercules.Hercules`, as scikit-learn's estimators take ``ClusterMixin``."""
 
     def _check_fitted(self) -> ClusterTree:
         tree: ClusterTree | None = getattr(self, "tree_", None)
