@@ -576,3 +576,40 @@ def test_output_check_leaves_nothing_behind(tmp_path: Path) -> None:
     (tmp_path / "mine" / "notes.txt").write_text("x")
     with pytest.raises(RunDirectoryError, match="not a HERCULES run"):
         check_writable(tmp_path / "mine")
+
+
+@pytest.mark.parametrize("labeller", ["keywords", "llm"])
+def test_automatic_k_that_builds_no_level_says_to_give_the_counts(labeller: str) -> None:
+    # Too few items for the minimum clusters per level: not one level above the items.
+    # "keywords" builds level by level, an LLM labeller drafts the whole tree first.
+    model = Hercules(
+        None,
+        text_embedding_client=HashingEmbedder(),
+        labeller="keywords",
+        llm_client=(lambda prompt: "") if labeller == "llm" else None,
+        min_clusters_per_level=len(TEXTS),
+    )
+    message = rf"No level could be built above the {len(TEXTS)} items.*level_cluster_counts"
+    with pytest.raises(InputError, match=message):
+        model.fit(TEXTS)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, path: m.get_cluster_membership_dataframe(),
+        lambda m, path: m.format_hierarchy(),
+        lambda m, path: m.print_hierarchy(),
+        lambda m, path: m.evaluate_level(1),
+        lambda m, path: m.predict(["a new text"]),
+        lambda m, path: m.relabel(),
+        lambda m, path: m.save_model(path),
+    ],
+    ids=["membership", "format", "print", "evaluate", "predict", "relabel", "save"],
+)
+def test_methods_of_an_unfitted_model_say_to_fit_first(
+    call: Callable[[Hercules, Path], Any], tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match=r"This Hercules instance is not fitted yet; call fit\(\)"):
+        call(_model(), tmp_path / "run")
+    assert not (tmp_path / "run").exists()

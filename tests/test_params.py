@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sklearn.base import clone
 from typer.testing import CliRunner
 
 from hercules import Hercules, ParameterError
+from hercules.builder import BuildSettings
 from hercules.params import BY_NAME, PARAMS, default, from_saved, parse_levels, to_saved
 from tests.fakes import HashingEmbedder, nested_blobs, topic_texts
 
@@ -31,6 +33,27 @@ def test_table_matches_the_constructor_in_order_and_defaults() -> None:
 def test_every_default_passes_its_own_constraint() -> None:
     for param in PARAMS:
         assert param.check(param.default), param.name
+
+
+def test_class_docstring_lists_every_parameter_with_its_help() -> None:
+    doc = inspect.getdoc(Hercules) or ""
+    for param in PARAMS:
+        assert f"\n{param.name} : {param.expected}, default={param.default!r}\n" in doc
+        assert " ".join(param.help.split()) in " ".join(doc.split()), param.name
+
+
+def test_build_settings_are_the_model_parameters_of_the_table() -> None:
+    derived = {"unit_norm_upper_levels"}
+    names = {field.name for field in fields(BuildSettings)}
+    assert all(BY_NAME[name].role == "model" for name in names - derived)
+    model = Hercules([4, 2], random_state=7, use_resampling=True, max_levels=3)
+    settings = BuildSettings.from_params(model.get_params(deep=False), unit_norm_upper_levels=True)
+    assert settings.level_cluster_counts == [4, 2]
+    assert (settings.random_state, settings.use_resampling, settings.max_levels) == (7, True, 3)
+    assert settings.engine == "auto"
+    assert settings.unit_norm_upper_levels is True
+    engine = object()
+    assert BuildSettings.from_params(model.get_params(), engine=engine).engine is engine
 
 
 # ---------------------------------------------------------------------- parse_levels
@@ -238,3 +261,20 @@ def test_checkpoint_fingerprint_ignores_runtime_parameters() -> None:
     assert fast == slow  # a rerun with another timeout still resumes its checkpoint
     assert "labeller" not in fast
     assert "random_state" in fast
+
+
+def test_a_checkpoint_resumes_across_runtime_parameters_only(tmp_path: Path) -> None:
+    texts, _ = topic_texts(per_topic=5)
+
+    def fit(**kwargs: Any) -> Hercules:
+        model = Hercules(
+            [3], text_embedding_client=HashingEmbedder(), labeller="keywords", **kwargs
+        )
+        return model.fit(texts, checkpoint=tmp_path / "run")
+
+    first = fit(cache=False).checkpoint_fingerprint_
+    assert first
+    assert fit(llm_timeout=5.0).checkpoint_fingerprint_ == first
+    assert fit(random_state=1).checkpoint_fingerprint_ != first
+    unsaved = Hercules([3], text_embedding_client=HashingEmbedder(), labeller="keywords")
+    assert unsaved.fit(texts).checkpoint_fingerprint_ is None

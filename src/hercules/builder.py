@@ -6,8 +6,9 @@ In ``direct`` mode all levels are clustered first (keyword titles), then summari
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from hercules.engine import (
     resampled_kmeans,
 )
 from hercules.engine.base import group_means, nearest_per_group
-from hercules.errors import ParameterError
+from hercules.errors import InputError, ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
 from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.stats import index_clusters
@@ -38,6 +39,9 @@ DescribeFn = Callable[[list[str]], np.ndarray]
 
 @dataclass(frozen=True)
 class BuildSettings:
+    """What shapes the levels: every field but ``unit_norm_upper_levels`` is the model-role
+    parameter of the same name in :mod:`hercules.params`."""
+
     level_cluster_counts: Sequence[int] | None
     representation_mode: str
     engine: str | KMeansEngine
@@ -51,6 +55,13 @@ class BuildSettings:
     max_levels: int
     auto_k_max: int | None
     unit_norm_upper_levels: bool = False
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], **derived: Any) -> BuildSettings:
+        """The settings among a model's ``params`` (its ``get_params()``), with the values in
+        ``derived`` (such as a distributed ``engine``) taking their place."""
+        names = {field.name for field in fields(cls)}
+        return cls(**({k: v for k, v in params.items() if k in names} | derived))
 
 
 def build_tree(
@@ -75,7 +86,8 @@ def build_tree(
     parent is named from its children). ``description`` mode clusters the written summaries,
     so each level is summarised before the next is built. ``on_level(tree, labelled)`` runs
     after every level built or labelled; ``labelled`` levels (from 1) have their final titles.
-    ``start_labelled`` says how many levels of ``start`` have them (default: all).
+    ``start_labelled`` says how many levels of ``start`` have them (default: all). Raises
+    :class:`~hercules.errors.InputError` when not one level could be built above the items.
     """
     tree = start if start is not None else ClusterTree([level0], corpus.modality)
     labelled = tree.top_level if start_labelled is None else min(start_labelled, tree.top_level)
@@ -101,6 +113,7 @@ def build_tree(
                 topic_seed=topic_seed,
                 describe=None,
             )
+        _check_grown(tree)
         if tree.top_level > labelled:
             if on_level is not None:  # saved first, so the draft can be opened from disk
                 on_level(tree, labelled)
@@ -119,7 +132,16 @@ def build_tree(
         labelled = tree.top_level
         if on_level is not None:
             on_level(tree, labelled)
+    _check_grown(tree)
     return tree
+
+
+def _check_grown(tree: ClusterTree) -> None:
+    if tree.top_level == 0:
+        raise InputError(
+            f"No level could be built above the {tree.n_items} items (automatic k found no "
+            "structure). Give level_cluster_counts explicitly, e.g. [5]."
+        )
 
 
 def _grow(

@@ -7,51 +7,40 @@ It only wires steps together: reading data (``data``), level 0 (``level0``), bui
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hercules.builder import BuildSettings, ProgressFn, build_tree
-from hercules.data.chunks import open_vectors
-from hercules.data.clean import clean_corpus
-from hercules.data.dataset import Corpus
-from hercules.data.inputs import load_corpus
+from hercules.data.inputs import fit_input
 from hercules.embed.base import Embedder
-from hercules.errors import InputError, ParameterError
+from hercules.errors import ParameterError
 from hercules.evaluate import evaluate_tree_level
 from hercules.incremental import append_new, placement_frame, relabel_clusters
 from hercules.level0 import Level0
-from hercules.parallel import distribute_engine, distribute_summarizer
-from hercules.parallel import make_executor as _executor
-from hercules.params import from_saved, get_params, set_params, to_saved, validate
+from hercules.parallel import distribute_engine, distribute_summarizer, make_executor
+from hercules.params import from_saved, get_params, parameters_doc, set_params, to_saved, validate
 from hercules.reduce import add_reductions
-from hercules.results import membership_frame, outline
+from hercules.results import Readouts
+from hercules.store import check_writable, checkpointing, load_fitted, save_fitted
 from hercules.summarize.base import Summarizer
+from hercules.summarize.choose import resolve_summarizer
 from hercules.title_quality import annotate_tree, tree_quality
-from hercules.tree import Cluster, ClusterTree, Level
+from hercules.tree import Cluster, ClusterTree
 from hercules.vectors import resolve_unit_norm
 
-logger = logging.getLogger(__name__)
 
-
-class Hercules:
+class Hercules(Readouts):
     """Hierarchical k-means with a title and description for every cluster at every level.
 
-    Parameters mirror the paper's ``pyhercules`` where they exist. ``level_cluster_counts``
-    such as ``[100, 20, 5]`` fixes k per level (bottom-up); ``None`` chooses k automatically at
-    every level (:mod:`hercules.engine.auto_k`) until the top has fewer than 8 clusters.
-    ``representation_mode='direct'`` clusters centroids of the data vectors,
-    ``'description'`` clusters embeddings of the clusters' written summaries.
-    ``clean_email=True`` strips headers, quoted replies and signatures from raw e-mail and
-    forum texts before anything reads them (:mod:`hercules.data.clean`).
-
-    Every parameter, its default, constraint and help are declared in :mod:`hercules.params`;
-    they are stored here as given and checked when :meth:`fit` starts.
+    Parameters mirror the paper's ``pyhercules`` where they exist. Each one's default,
+    constraint and meaning are declared once, in :mod:`hercules.params` (listed below, and in
+    the CLI's option help); they are stored here as given and checked when :meth:`fit` starts.
+    ``level_cluster_counts=[100, 20, 5]`` fixes k per level, bottom-up; ``None`` chooses it.
     """
 
     def __init__(
@@ -140,44 +129,26 @@ class Hercules:
         (out of core; docs/architecture.md). With ``X=None`` the items are the vectors
         themselves (a numeric table, not standardised).
         """
-        validate(type(self).__name__, self.get_params(deep=False))
+        params = self.get_params(deep=False)
+        validate(type(self).__name__, params)
         if checkpoint is not None:  # before any work: an unwritable folder fails now
-            from hercules.store import check_writable
-
             check_writable(checkpoint)
-        if embeddings is not None:
-            embeddings = open_vectors(embeddings)
-        if X is None:
-            if embeddings is None:
-                raise InputError("fit() needs data X, or embeddings= when X is None; got neither.")
-            X = embeddings
-        corpus = load_corpus(X, modality=modality, column=column, numeric_metadata=numeric_metadata)
-        if self.clean_email:
-            corpus = clean_corpus(corpus)
-        summarizer = self._resolve_summarizer()
-        self.summarizer_ = summarizer
-        level0, scaler = self._level0().build(corpus, embeddings, summarizer)
+        corpus, embeddings = fit_input(
+            X, embeddings, modality, column, numeric_metadata, clean_email=self.clean_email
+        )
+        summarizer = self.summarizer_ = self._resolve_summarizer()
+        level0, scaler = self._level0.build(corpus, embeddings, summarizer)
         if scaler is not None:
             self.numeric_scaler_ = scaler
-        settings = BuildSettings(
-            level_cluster_counts=self.level_cluster_counts,
-            representation_mode=self.representation_mode,
-            engine=distribute_engine(self.engine, _executor(self.backend)),
-            random_state=self.random_state,
-            use_resampling=self.use_resampling,
-            resampling_steps=self.resampling_steps,
-            resampling_points_per_cluster=self.resampling_points_per_cluster,
-            weight_by_size=self.weight_by_size,
-            n_representatives=self.n_representatives,
-            min_clusters_per_level=self.min_clusters_per_level,
-            max_levels=self.max_levels,
-            auto_k_max=self.auto_k_max,
-            unit_norm_upper_levels=resolve_unit_norm(
-                self.normalize_centroids, level0.representation
-            ),
+        unit_norm = resolve_unit_norm(self.normalize_centroids, level0.representation)
+        settings = BuildSettings.from_params(
+            params,
+            engine=distribute_engine(self.engine, make_executor(self.backend)),
+            unit_norm_upper_levels=unit_norm,
         )
-        describe = self._level0().describe_fn()
-        on_level, start, labelled = self._checkpointing(checkpoint, corpus, level0, topic_seed)
+        describe = self._level0.describe_fn()
+        resume = checkpointing(checkpoint, corpus, level0, params, topic_seed, summarizer)
+        self.checkpoint_fingerprint_ = resume.fingerprint
         tree = build_tree(
             level0,
             corpus,
@@ -186,16 +157,11 @@ class Hercules:
             describe=describe,
             topic_seed=topic_seed,
             progress=self.progress,
-            on_level=on_level,
+            on_level=resume.on_level,
             on_draft=on_draft,
-            start=start,
-            start_labelled=labelled,
+            start=resume.start,
+            start_labelled=resume.labelled,
         )
-        if tree.top_level == 0:
-            raise InputError(
-                f"No level could be built above the {len(corpus)} items (automatic k found no "
-                "structure). Give level_cluster_counts explicitly, e.g. [5]."
-            )
         annotate_tree(tree, tree_quality(tree, describe, seed=self.random_state))
         self.projections_ = add_reductions(tree, seed=self.random_state)
         self.tree_ = tree
@@ -216,8 +182,6 @@ class Hercules:
         return self.tree_.nodes(self.tree_.top_level)
 
     def _resolve_summarizer(self) -> Summarizer:
-        from hercules.summarize.choose import resolve_summarizer
-
         chosen = resolve_summarizer(
             self.labeller,
             summarizer=self.summarizer,
@@ -226,29 +190,10 @@ class Hercules:
             cache=self.cache,
             timeout=self.llm_timeout,
         )
-        if self.summarizer is not None:  # the caller's own object, used as it is
-            return chosen
-        return distribute_summarizer(chosen, _executor(self.backend))
+        own = self.summarizer is not None  # the caller's own object is used as it is
+        return chosen if own else distribute_summarizer(chosen, make_executor(self.backend))
 
-    def _checkpointing(
-        self,
-        path: str | os.PathLike[str] | None,
-        corpus: Corpus,
-        level0: Level,
-        topic_seed: str | None,
-    ) -> tuple[Callable[..., None] | None, ClusterTree | None, int | None]:
-        if path is None:
-            return None, None, None
-        from hercules.store import checkpointing
-
-        params = to_saved(self.get_params(deep=False), roles=("model",))
-        point, on_level, start, labelled = checkpointing(
-            path, corpus, level0, params, topic_seed, self.summarizer_, seed=self.random_state
-        )
-        self.checkpoint_fingerprint_ = point.fingerprint
-        return on_level, start, labelled
-
-    # ------------------------------------------------------------------ results
+    # ------------------------------------------------------------------ parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Every constructor parameter by name (scikit-learn's contract, so ``clone`` works)."""
         return get_params(self, deep=deep)
@@ -256,17 +201,10 @@ class Hercules:
     def set_params(self, **params: Any) -> Hercules:
         """Set parameters by name (``name__sub`` reaches into a nested object); checked at fit."""
         set_params(self, params)
-        self._level0_side: Level0 | None = None  # its embedders came from the old settings
+        self.__dict__.pop("_level0", None)  # its embedders came from the old settings
         return self
 
-    def _check_fitted(self) -> ClusterTree:
-        tree = getattr(self, "tree_", None)
-        if tree is None:
-            raise InputError(
-                "This Hercules instance is not fitted yet; call fit() or cluster() first."
-            )
-        return tree
-
+    # ------------------------------------------------------------------ results
     def evaluate_level(
         self,
         level: int,
@@ -274,6 +212,8 @@ class Hercules:
         calculate_llm_internal_metrics: bool = True,
         topic_seed: str | None = None,
     ) -> dict[str, float | int]:
+        """Metrics of ``level`` (:func:`hercules.evaluate.evaluate_tree_level`): internal, against
+        ``ground_truth_labels`` when given, of the written descriptions, and topic alignment."""
         tree = self._check_fitted()
         seed_text = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
         return evaluate_tree_level(
@@ -282,20 +222,9 @@ class Hercules:
             ground_truth=ground_truth_labels,
             llm_metrics=calculate_llm_internal_metrics,
             topic_seed=seed_text,
-            embed=self._level0().text_embedder().embed if seed_text else None,
+            embed=self._level0.text_embedder().embed if seed_text else None,
             seed=self.random_state,
         )
-
-    def get_cluster_membership_dataframe(self) -> pd.DataFrame:
-        """One row per item: its id and, per level, the cluster id and title that hold it."""
-        return membership_frame(self._check_fitted())
-
-    def format_hierarchy(self, *, max_level0: int = 0, indent: str = "  ") -> str:
-        """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster."""
-        return outline(self._check_fitted(), max_level0=max_level0, indent=indent)
-
-    def print_hierarchy(self, *, max_level0: int = 0, file: TextIO | None = None) -> None:
-        print(self.format_hierarchy(max_level0=max_level0), file=file or sys.stdout)
 
     # ------------------------------------------------------------------ new items
     def predict(
@@ -316,10 +245,7 @@ class Hercules:
         tree = self._check_fitted()
         if not 0 <= stale_threshold:
             raise ParameterError(f"stale_threshold must be >= 0, got {stale_threshold}.")
-        corpus = load_corpus(X, modality=self.corpus_.modality, column=column, validate=False)
-        if getattr(self, "clean_email", False):
-            corpus = clean_corpus(corpus)
-        vectors = self._level0().new_vectors(corpus, embeddings)
+        corpus, vectors = self._level0.new_items(X, embeddings, column)
         frame, paths = placement_frame(tree, corpus, vectors)
         if append:
             append_new(
@@ -337,31 +263,26 @@ class Hercules:
     def relabel(self, *, stale_only: bool = True, topic_seed: str | None = None) -> dict[int, int]:
         """Rewrite summaries (only the stale ones by default); returns clusters redone per level."""
         tree = self._check_fitted()
-        summarizer = self._resolve_summarizer()
         seed = topic_seed if topic_seed is not None else getattr(self, "topic_seed_", None)
         return relabel_clusters(
             tree,
             self.corpus_,
-            summarizer,
+            self._resolve_summarizer(),
             stale_only=stale_only,
             topic_seed=seed,
-            describe=self._level0().describe_fn,
+            describe=self._level0.describe_fn,
             n_representatives=self.n_representatives,
             progress=self.progress,
         )
 
+    @cached_property
     def _level0(self) -> Level0:
-        """The level-0 builder of this model (its embedders are made once, then reused)."""
-        side: Level0 | None = getattr(self, "_level0_side", None)
-        if side is None:
-            side = self._level0_side = Level0(self)
-        return side
+        """The level-0 side of this model (its embedders are made once, then reused)."""
+        return Level0(self)
 
     # ------------------------------------------------------------------ persistence
     def save_model(self, path: str | os.PathLike[str]) -> None:
         """Save the run to the folder ``path`` (format: :mod:`hercules.store.run`)."""
-        from hercules.store import save_fitted
-
         self._check_fitted()
         save_fitted(path, self, params=to_saved(self.get_params(deep=False)))
 
@@ -369,8 +290,10 @@ class Hercules:
     def load_model(cls, path: str | os.PathLike[str], **params: Any) -> Hercules:
         """Load a saved run with its saved parameters. Pass the same clients (e.g.
         ``text_embedding_client=``) again; any other parameter given here replaces the saved one."""
-        from hercules.store import load_fitted
-
         saved = load_fitted(path)
         model = cls(**(from_saved(saved.params) | params))
         return saved.restore(model)
+
+
+if Hercules.__doc__:  # None under python -OO
+    Hercules.__doc__ = f"{Hercules.__doc__.rstrip()}\n\n{parameters_doc()}"

@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from hercules.data.clean import clean_corpus
 from hercules.data.dataset import Corpus
+from hercules.data.inputs import load_corpus
 from hercules.embed.base import Embedder, as_embedder
 from hercules.errors import InputError
 from hercules.parallel import LocalExecutor, distribute_embedder, make_executor
@@ -99,6 +101,17 @@ class Level0:
         from hercules.summarize.items import describe_items
 
         return describe_items(corpus, snippets, summarizer, progress=self.model.progress)
+
+    def new_items(
+        self, data: Any, embeddings: np.ndarray | None, column: str | None
+    ) -> tuple[Corpus, np.ndarray]:
+        """New items, read as the fitted run's were (its modality, ``clean_email``), and their
+        vectors in its space (:meth:`new_vectors`)."""
+        model = self.model
+        corpus = load_corpus(data, modality=model.corpus_.modality, column=column, validate=False)
+        if model.clean_email:
+            corpus = clean_corpus(corpus)
+        return corpus, self.new_vectors(corpus, embeddings)
 
     def new_vectors(self, corpus: Corpus, embeddings: np.ndarray | None) -> np.ndarray:
         """Vectors of new items in the fitted run's space (same embedder, same scaling)."""

@@ -17,6 +17,7 @@ CLI's option defaults and help, and the explorer's form defaults all read this t
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -288,6 +289,22 @@ def default(name: str) -> Any:
 
 def help_text(name: str) -> str:
     return BY_NAME[name].help
+
+
+def parameters_doc(indent: str = "    ") -> str:
+    """The table as a numpydoc ``Parameters`` section, each line after ``indent`` (it ends
+    ``Hercules.__doc__``, so ``help(Hercules)`` lists every parameter)."""
+    lines = ["Parameters", "----------"]
+    for param in PARAMS:
+        lines.append(f"{param.name} : {param.expected}, default={param.default!r}")
+        lines += textwrap.wrap(
+            param.help,
+            88 - len(indent),
+            initial_indent=" " * 4,
+            subsequent_indent=" " * 4,
+            break_on_hyphens=False,
+        )
+    return "\n".join(indent + line for line in lines) + "\n"
 
 
 def validate(owner: str, params: Mapping[str, Any]) -> None:

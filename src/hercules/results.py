@@ -1,10 +1,15 @@
-"""A fitted tree read out for people: one row per item, or an indented outline."""
+"""A fitted tree read out for people: one row per item, or an indented outline; and
+:class:`Readouts`, the estimator methods that give them."""
 
 from __future__ import annotations
+
+import sys
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
 
+from hercules.errors import InputError
 from hercules.tree import ClusterTree
 
 
@@ -33,3 +38,29 @@ def outline(tree: ClusterTree, *, max_level0: int = 0, indent: str = "  ") -> st
             children = children[:max_level0]
         stack.extend((c, depth + 1) for c in reversed(children))
     return "\n".join(lines)
+
+
+class Readouts:
+    """The read-outs of a fitted estimator's ``tree_``, and the check that it is fitted: a mixin
+    of :class:`~hercules.Hercules`, as scikit-learn's estimators take ``ClusterMixin``."""
+
+    def _check_fitted(self) -> ClusterTree:
+        tree: ClusterTree | None = getattr(self, "tree_", None)
+        if tree is None:
+            raise InputError(
+                f"This {type(self).__name__} instance is not fitted yet; call fit() or cluster() "
+                "first."
+            )
+        return tree
+
+    def get_cluster_membership_dataframe(self) -> pd.DataFrame:
+        """One row per item: its id and, per level, the cluster id and title that hold it."""
+        return membership_frame(self._check_fitted())
+
+    def format_hierarchy(self, *, max_level0: int = 0, indent: str = "  ") -> str:
+        """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster."""
+        return outline(self._check_fitted(), max_level0=max_level0, indent=indent)
+
+    def print_hierarchy(self, *, max_level0: int = 0, file: TextIO | None = None) -> None:
+        """Print :meth:`format_hierarchy` to ``file`` (default: standard output)."""
+        print(self.format_hierarchy(max_level0=max_level0), file=file or sys.stdout)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hercules.data.chunks import open_vectors, row_blocks
+from hercules.data.clean import clean_corpus
 from hercules.data.dataset import MODALITIES, Corpus
 from hercules.errors import InputError
 
@@ -87,6 +88,27 @@ def load_corpus(
     if validate:
         _validate(corpus)
     return corpus
+
+
+def fit_input(
+    data: Any,
+    embeddings: Any,
+    modality: str | None = None,
+    column: str | None = None,
+    numeric_metadata: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    clean_email: bool = False,
+) -> tuple[Corpus, np.ndarray | None]:
+    """The items of a fit and their given vectors: ``embeddings`` opened (an array, or a
+    ``.npy`` path memory-mapped), ``data`` read by :func:`load_corpus` (with ``data=None`` the
+    items are the vectors themselves), then ``clean_email`` applied (:mod:`.clean`)."""
+    vectors = open_vectors(embeddings) if embeddings is not None else None
+    if data is None:
+        if vectors is None:
+            raise InputError("fit() needs data X, or embeddings= when X is None; got neither.")
+        data = vectors
+    corpus = load_corpus(data, modality=modality, column=column, numeric_metadata=numeric_metadata)
+    return (clean_corpus(corpus) if clean_email else corpus), vectors
 
 
 def _looks_like_path(data: str) -> bool:

@@ -2,7 +2,7 @@
 to and from it (:mod:`.model`), and checkpoints that let a killed run resume
 (:mod:`.checkpoint`). Every file of a run is written by this package, in one atomic swap."""
 
-from hercules.store.checkpoint import checkpointing, data_digest, refuse_other_data
+from hercules.store.checkpoint import Resume, checkpointing, data_digest, refuse_other_data
 from hercules.store.model import SavedRun, load_fitted, save_fitted
 from hercules.store.run import (
     LOG_FILE,
@@ -16,6 +16,7 @@ from hercules.store.run import (
 
 __all__ = [
     "LOG_FILE",
+    "Resume",
     "SavedRun",
     "check_writable",
     "checkpointing",

@@ -17,7 +17,8 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from hercules.data.dataset import Corpus
 from hercules.errors import RunDirectoryError
+from hercules.params import to_saved
 from hercules.reduce import add_reductions
 from hercules.store.run import load_run, read_items, read_log, save_run
 from hercules.tree import ClusterTree, Level
@@ -126,24 +128,38 @@ class Checkpoint:
         )
 
 
+@dataclass(frozen=True)
+class Resume:
+    """What :func:`hercules.builder.build_tree` takes from a checkpoint: ``on_level`` saves after
+    each level, ``start`` is the tree to resume with ``labelled`` levels titled (all ``None``
+    without a checkpoint), ``fingerprint`` stamps the run."""
+
+    on_level: Callable[[ClusterTree, int], None] | None = None
+    start: ClusterTree | None = None
+    labelled: int | None = None
+    fingerprint: str | None = None
+
+
 def checkpointing(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None,
     corpus: Corpus,
     level0: Level,
-    params: dict[str, Any],
+    params: Mapping[str, Any],
     topic_seed: str | None,
     summarizer: Any,
-    *,
-    seed: int,
-) -> tuple[Checkpoint, Callable[[ClusterTree, int], None], ClusterTree | None, int]:
-    """Open the checkpoint of this run: (checkpoint, save-after-a-level, tree to resume, its
-    count of titled levels). The old call log is put back in front of ``summarizer.call_log``.
+) -> Resume:
+    """Open the checkpoint of this run in ``path`` (``None``: no checkpoint, nothing to resume).
+    ``params`` are the model's (``get_params()``); those of the ``"model"`` role are
+    fingerprinted and saved. The old call log is put back in front of ``summarizer.call_log``.
 
-    ``save(tree, titled)`` fits for :func:`hercules.builder.build_tree`'s ``on_level``; the
-    first save of a whole keyword-titled draft adds its 2-D views (``seed``), so the draft opens
-    in the explorer."""
+    ``on_level(tree, titled)`` saves the run; the first save of a whole keyword-titled draft adds
+    its 2-D views (seeded by ``random_state``), so the draft opens in the explorer."""
+    if path is None:
+        return Resume()
+    seed = int(params["random_state"])
+    shaping = to_saved(params, roles=("model",))
     label_id = str(getattr(summarizer, "model_id", type(summarizer).__name__))
-    point = Checkpoint(path, fingerprint(corpus, level0, params, topic_seed, label_id))
+    point = Checkpoint(path, fingerprint(corpus, level0, shaping, topic_seed, label_id))
     start, old_log, labelled = point.load()
     log = getattr(summarizer, "call_log", None)
     if isinstance(log, list) and old_log:
@@ -154,6 +170,6 @@ def checkpointing(
         if not views and tree.top_level > titled:  # the draft: views make it openable
             views.update(add_reductions(tree, seed=seed))
         extra = {"topic_seed": topic_seed}
-        point.save(tree, corpus, params, extra, list(log or []), titled, views)
+        point.save(tree, corpus, shaping, extra, list(log or []), titled, views)
 
-    return point, save, start, labelled
+    return Resume(save, start, labelled, point.fingerprint)
