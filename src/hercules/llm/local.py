@@ -144,8 +144,8 @@ class LocalLLM:
         """The schema as an llguidance grammar for compact JSON, or None to send it as is.
 
         The server's own ``response_format`` conversion allows newlines and indentation, which
-        the model then generates (about 15 of a cluster's ~55 tokens), and drops ``pattern``
-        constraints; the llguidance grammar honours both.
+        the model then generates, and drops ``pattern`` constraints; the llguidance grammar
+        honours both (generated tokens per cluster on 20NG: 53 -> 44, bench/README.md).
         """
         if schema is None:
             return None
