@@ -102,7 +102,8 @@ def run(
     llm: Any,
     embedder: Any,
     cache: Cache | None = None,
-) -> tuple[Hercules, dict[str, Any]]:
+) -> tuple[Hercules, dict[str, Any], dict[str, list[list[str]]]]:
+    """The fitted model, its cost, and the LLM's ranked candidate titles per level ({} else)."""
     summarizer: Any = KeywordSummarizer() if labeller == "keywords" else _Recording(llm, cache)
     start = time.perf_counter()
     model = Hercules(levels, summarizer=summarizer, text_embedding_client=embedder, cache=False)
@@ -117,8 +118,7 @@ def run(
         cost["prompt_tokens_per_cluster"] = round(totals["prompt_tokens"] / max(asked, 1), 1)
         cost["generated_tokens_per_cluster"] = round(totals["generated_tokens"] / max(asked, 1), 1)
         cost["reasks"] = sum("Not allowed" in r["prompt"] for r in log)
-        cost["candidates"] = summarizer.offered
-    return model, cost
+    return model, cost, getattr(summarizer, "offered", {})
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -164,9 +164,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     trees = {}
     for labeller in args.labellers.split(","):
         cache = Cache(args.cache_dir) if args.cache_dir else None
-        model, cost = run(labeller, texts, vectors, levels, llm, embedder, cache)
+        model, cost, offered = run(labeller, texts, vectors, levels, llm, embedder, cache)
         trees[labeller] = model.tree_
-        offered = cost.pop("candidates", None)
         results[labeller] = {"cost": cost, "levels": score(model, truth, embedder)}
         results[labeller]["titles"] = {
             f"L{lvl}": list(model.tree_.levels[lvl].titles)

@@ -94,6 +94,19 @@ def _fit(model: Hercules, data: Any, **kwargs: Any) -> None:
     model.progress = None
 
 
+_THREADS_HELP = (
+    "CPU threads for the local LLM (default: all cores; give fewer on a shared machine)."
+)
+# The LLM options that `run` and `demo` share.
+LabellerOption = Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))]
+LLMThreadsOption = Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)]
+LLMTimeoutOption = Annotated[
+    float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
+]
+_DEFAULT_LABELLER = default("labeller")
+_DEFAULT_LLM_TIMEOUT = default("llm_timeout")
+
+
 @app.command()
 def run(
     input: Annotated[
@@ -146,13 +159,9 @@ def run(
     backend: Annotated[str, typer.Option(metavar="local|ray", help=help_text("backend"))] = default(
         "backend"
     ),
-    labeller: Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))] = default(
-        "labeller"
-    ),
-    llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
-    llm_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
-    ] = default("llm_timeout"),
+    labeller: LabellerOption = _DEFAULT_LABELLER,
+    llm_threads: LLMThreadsOption = None,
+    llm_timeout: LLMTimeoutOption = _DEFAULT_LLM_TIMEOUT,
     llm_item_descriptions: Annotated[
         bool,
         typer.Option("--llm-item-descriptions", help=help_text("use_llm_for_l0_descriptions")),
@@ -350,13 +359,9 @@ def demo(
         str,
         typer.Option(metavar="K,K,...|auto", help="Clusters per level, bottom-up (as for run)."),
     ] = "40,10,4",
-    labeller: Annotated[str, typer.Option(metavar="NAME", help=help_text("labeller"))] = default(
-        "labeller"
-    ),
-    llm_threads: Annotated[int | None, typer.Option(metavar="N", help=_THREADS_HELP)] = None,
-    llm_timeout: Annotated[
-        float | None, typer.Option(metavar="SECONDS", help=help_text("llm_timeout"))
-    ] = default("llm_timeout"),
+    labeller: LabellerOption = _DEFAULT_LABELLER,
+    llm_threads: LLMThreadsOption = None,
+    llm_timeout: LLMTimeoutOption = _DEFAULT_LLM_TIMEOUT,
 ) -> None:
     """Cluster a 20 Newsgroups sample end to end on the default models.
 
@@ -406,11 +411,6 @@ def demo_sample(corpus: Any, n: int, seed: int = 0) -> tuple[list[str], list[str
     kept = [int(i) for i in keep if corpus.texts[i].strip()]
     texts = [corpus.texts[i] for i in kept]
     return texts, [corpus.categories[i] for i in kept], len(keep) - len(kept)
-
-
-_THREADS_HELP = (
-    "CPU threads for the local LLM (default: all cores; give fewer on a shared machine)."
-)
 
 
 def _llm_options(threads: int | None) -> dict[str, Any] | None:
