@@ -94,6 +94,19 @@ class _Recording(LLMSummarizer):
         return summaries
 
 
+def _reasks(log: list[dict[str, Any]]) -> int:
+    """Calls about clusters asked before at the same level (a level-1 re-ask names the
+    rejected titles; a parent's is asked without its children's titles)."""
+    seen: set[tuple[Any, ...]] = set()
+    again = 0
+    for record in log:
+        for cid in record["cluster_ids"]:
+            key = (record.get("level"), cid)
+            again += key in seen
+            seen.add(key)
+    return again
+
+
 def run(
     labeller: str,
     texts: list[str],
@@ -117,7 +130,7 @@ def run(
         cost["clusters_asked"] = asked
         cost["prompt_tokens_per_cluster"] = round(totals["prompt_tokens"] / max(asked, 1), 1)
         cost["generated_tokens_per_cluster"] = round(totals["generated_tokens"] / max(asked, 1), 1)
-        cost["reasks"] = sum("Not allowed" in r["prompt"] for r in log)
+        cost["reasks"] = _reasks(log)
     return model, cost, getattr(summarizer, "offered", {})
 
 

@@ -57,12 +57,13 @@ def plan_run(
     ]
     mean_chars = sum(lengths) / max(1, len(lengths))
     # The prompt format of summarize/prompt.py: the samples, ~75 tokens of key words, contrast
-    # and framing per cluster, ~85 of instructions per call; ~50 generated (three short titles
-    # and a sentence). Measured on 20NG and BBC runs (bench/results/titles_*.json).
+    # and framing per cluster, ~105 of instructions and chat template per call; ~45 generated
+    # (three short titles and a sentence, compact JSON). Measured on 20NG and BBC runs:
+    # 371 / 346 prompt and 44 / 41 generated tokens per cluster (bench/results/titles_*.json).
     per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 75
     prompt_per_cluster: float = per_cluster
-    header_tokens = 85.0
-    generated_per_cluster = 50.0
+    header_tokens = 105.0
+    generated_per_cluster = 45.0
     prompt_rate, generated_rate = PROMPT_TOKENS_PER_S, GENERATED_TOKENS_PER_S
     wall_factor = 1.0
     source = "built-in defaults"
