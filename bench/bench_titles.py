@@ -95,8 +95,8 @@ class _Recording(LLMSummarizer):
 
 
 def _reasks(log: list[dict[str, Any]]) -> int:
-    """Calls about clusters asked before at the same level (a level-1 re-ask names the
-    rejected titles; a parent's is asked without its children's titles)."""
+    """Calls about clusters asked before at the same level, whatever the re-ask's wording
+    (it used to be found by the words "Not allowed" in the prompt)."""
     seen: set[tuple[Any, ...]] = set()
     again = 0
     for record in log:
