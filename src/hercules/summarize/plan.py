@@ -56,10 +56,10 @@ def plan_run(
         min(len(corpus.item_text(i)), options.sample_chars) for i in range(0, len(corpus), step)
     ]
     mean_chars = sum(lengths) / max(1, len(lengths))
-    # The prompt format of summarize/prompt.py: the samples, ~75 tokens of key words, contrast
-    # and framing per cluster, ~105 of instructions and chat template per call; ~45 generated
-    # (three short titles and a sentence, compact JSON). Measured on 20NG and BBC runs:
-    # 371 / 346 prompt and 44 / 41 generated tokens per cluster (bench/results/titles_*.json).
+    # The prompt format of summarize/prompt.py: the samples plus ~75 tokens per cluster and
+    # 105 per call, fitted to the measured totals rather than counted piece by piece (BBC 346
+    # prompt tokens per cluster: matched; 20NG 371: 6% under); ~45 generated (measured 44 / 41;
+    # three short titles and a sentence, compact JSON). bench/results/titles_*.json.
     per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 75
     prompt_per_cluster: float = per_cluster
     header_tokens = 105.0
