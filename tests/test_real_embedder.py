@@ -9,6 +9,8 @@ from sklearn.metrics import adjusted_rand_score
 from hercules import Hercules
 from hercules.data.newsgroups import default_path, load_newsgroups
 from hercules.embed import MiniLMEmbedder
+from hercules.embed.onnx_minilm import _batches
+from hercules.errors import ParameterError
 
 needs_corpus = pytest.mark.skipif(
     default_path() is None, reason="20 Newsgroups file not found (../shared/data)"
@@ -41,6 +43,48 @@ def test_batching_and_length_sorting_do_not_change_results(embedder):
     together = embedder.embed(texts)
     alone = np.vstack([embedder.embed([t]) for t in texts])
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "max_texts", "max_tokens", "groups"),
+    [
+        # shortest first; three short texts fit 512 tokens, 2 x 256 would need 512 + padding
+        ([5, 300, 10, 10, 256], 32, 512, [[0, 2, 3], [4], [1]]),
+        ([5, 300, 10, 10, 256], 2, 512, [[0, 2], [3, 4], [1]]),
+        # a text longer than the budget still goes, alone
+        ([600, 600], 32, 512, [[0], [1]]),
+        ([4, 4, 4, 4], 32, 8, [[0, 1], [2, 3]]),
+    ],
+)
+def test_batches_group_by_token_count(lengths, max_texts, max_tokens, groups):
+    found = _batches(np.array(lengths), max_texts, max_tokens)
+    assert [g.tolist() for g in found] == groups
+
+
+def test_token_budget_must_be_positive():
+    with pytest.raises(ParameterError, match="tokens_per_batch must be >= 1, got 0"):
+        MiniLMEmbedder(tokens_per_batch=0)
+
+
+@pytest.mark.parametrize("tokens_per_batch", [16, 512, 100_000])
+def test_token_budget_does_not_change_results(embedder, tokens_per_batch):
+    texts = ["", "short", "goalies and hockey " * 40, "a medium text about rockets", "x y z"]
+    budgeted = MiniLMEmbedder(num_threads=2, tokens_per_batch=tokens_per_batch).embed(texts)
+    alone = np.vstack([embedder.embed([t]) for t in texts])
+    np.testing.assert_allclose(budgeted, alone, atol=1e-5)
+
+
+def test_sort_windows_keep_input_order_and_progress(embedder, monkeypatch):
+    import hercules.embed.onnx_minilm as onnx_minilm
+
+    texts = ["rockets " * 30, "a", "hockey goalies", "pasta recipe with basil", "orbit " * 9]
+    whole = embedder.embed(texts)
+    monkeypatch.setattr(onnx_minilm, "SORT_WINDOW", 2)  # windows [0, 1], [2, 3], [4]
+    seen: list[tuple[int, int]] = []
+    windowed = MiniLMEmbedder(num_threads=2, progress=lambda d, t: seen.append((d, t))).embed(texts)
+    np.testing.assert_allclose(windowed, whole, atol=1e-5)
+    assert seen[-1] == (5, 5)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
 @needs_corpus

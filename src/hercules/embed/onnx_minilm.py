@@ -23,13 +23,19 @@ logger = logging.getLogger(__name__)
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MAX_TOKENS = 256  # the model's training length; longer inputs are truncated as in ST
+# Tokens per forward pass. On 2 cores small passes beat wide ones (bench/README.md, "Embedding
+# batches"): a 256-token post goes alone, short snippets go several together.
+TOKENS_PER_BATCH = 512
+# Texts tokenised and sorted together: bounds the memory the encodings hold on huge inputs.
+SORT_WINDOW = 8192
 
 
 class MiniLMEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 sentence embeddings (384-d).
 
-    Texts are sorted by length before batching so padding stays small; results come back in
-    input order.
+    Texts are tokenised first and sorted by token count, so a batch pads to almost nothing; a
+    batch holds at most ``batch_size`` texts and about ``tokens_per_batch`` tokens. Results come
+    back in input order.
     """
 
     model_id = "all-MiniLM-L6-v2-onnx-int8"
@@ -39,13 +45,17 @@ class MiniLMEmbedder:
         self,
         *,
         batch_size: int = 32,
+        tokens_per_batch: int = TOKENS_PER_BATCH,
         num_threads: int | None = None,
         model_path: str | os.PathLike[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         if batch_size < 1:
             raise ParameterError(f"batch_size must be >= 1, got {batch_size}.")
+        if tokens_per_batch < 1:
+            raise ParameterError(f"tokens_per_batch must be >= 1, got {tokens_per_batch}.")
         self.batch_size = batch_size
+        self.tokens_per_batch = tokens_per_batch
         self.num_threads = num_threads
         self.model_path = model_path
         self.progress = progress
@@ -82,7 +92,7 @@ class MiniLMEmbedder:
         )
         tokenizer = tokenizers.Tokenizer.from_str(gzip.decompress(blob).decode("utf-8"))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        tokenizer.no_padding()  # the file pads to 128; embed() pads each batch itself
         self._tokenizer = tokenizer
 
     def embed(self, items: Sequence[str]) -> np.ndarray:
@@ -93,26 +103,53 @@ class MiniLMEmbedder:
         self._load()
         assert self._session is not None
         assert self._tokenizer is not None
-        # Sort by length so each batch pads to similar lengths (a 3-5x saving on mixed corpora).
-        order = np.argsort([len(t) for t in texts], kind="stable")
         done = 0
-        for start in range(0, len(texts), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            (hidden,) = self._session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[idx] = pooled / np.maximum(norms, 1e-12)
-            done += len(idx)
-            if self.progress is not None:
-                self.progress(done, len(texts))
+        for first in range(0, len(texts), SORT_WINDOW):
+            window = texts[first : first + SORT_WINDOW]
+            encodings = self._tokenizer.encode_batch(window)
+            lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
+            for idx in _batches(lengths, self.batch_size, self.tokens_per_batch):
+                out[first + idx] = self._run([encodings[i].ids for i in idx])
+                done += len(idx)
+                if self.progress is not None:
+                    self.progress(done, len(texts))
         return out
+
+    def _run(self, token_ids: list[list[int]]) -> np.ndarray:
+        """Unit vectors of one batch of token id lists, padded to the longest."""
+        assert self._session is not None
+        lengths = np.array([len(ids) for ids in token_ids], dtype=np.int64)
+        width = int(lengths.max())
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)  # 0 is [PAD]
+        for row, row_ids in enumerate(token_ids):
+            ids[row, : len(row_ids)] = row_ids
+        mask = (np.arange(width)[None, :] < lengths[:, None]).astype(np.int64)
+        (hidden,) = self._session.run(
+            None,
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.maximum(norms, 1e-12)
+
+
+def _batches(lengths: np.ndarray, max_texts: int, max_tokens: int) -> list[np.ndarray]:
+    """Indices grouped shortest first; a group pads to its last (longest) member."""
+    order = np.argsort(lengths, kind="stable")
+    groups: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        stop = start + 1
+        while (
+            stop < len(order)
+            and stop - start < max_texts
+            and (stop - start + 1) * int(lengths[order[stop]]) <= max_tokens
+        ):
+            stop += 1
+        groups.append(order[start:stop])
+        start = stop
+    return groups
 
 
 def _check_sha256(path: Path, expected: str) -> None:

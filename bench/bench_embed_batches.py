@@ -1,0 +1,158 @@
+"""Embedding speed of the default MiniLM by how texts are batched, on 2 cores.
+
+The previous embedder sorted texts by characters and ran 32 per forward pass, padded to the
+longest. The current one tokenises first, sorts by token count and caps each pass at
+``tokens_per_batch`` tokens. Both run here, in the same process, alternating, on three kinds of
+text: 20NG posts (most near the 256-token cap), BBC articles (almost all at the cap) and short
+snippets (the first 200 characters of 20NG posts, like level-0 descriptions and summaries).
+The vectors must agree (minimum cosine reported). Writes bench/results/embed_batches.json.
+
+    flock /tmp/hercules-heavy.lock python -m bench.bench_embed_batches [--docs 1000] [--full]
+
+``--full`` also embeds all 18,846 20NG posts once with each embedder (about 16 minutes).
+``--smoke`` runs the same code on the synthetic corpus (bench/smoke.py), one repeat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import RESULTS_DIR, machine, save_json
+from bench.corpora import load_second_corpus, stratified_indices
+from hercules.data.newsgroups import load_newsgroups
+from hercules.embed import MiniLMEmbedder
+
+BUDGETS = (256, 512, 1024)
+
+
+def previous_embed(embedder: MiniLMEmbedder, texts: Sequence[str], batch: int = 32) -> np.ndarray:
+    """The embedder as it was before token batching: character sort, ``batch`` texts a pass."""
+    embedder._load()
+    session, tokenizer = embedder._session, embedder._tokenizer
+    assert session is not None
+    assert tokenizer is not None
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    for start in range(0, len(texts), batch):
+        idx = order[start : start + batch]
+        encodings = tokenizer.encode_batch([texts[i] for i in idx])
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(idx), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        (hidden,) = session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        out[idx] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return out
+
+
+def _timed(run: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    vectors = run()
+    return vectors, time.perf_counter() - start
+
+
+def measure(texts: list[str], repeats: int) -> dict[str, Any]:
+    """Docs/s of the previous embedder and of each token budget; best of ``repeats``."""
+    embedders = {f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b) for b in BUDGETS}
+    old = MiniLMEmbedder()
+    old.embed(texts[:8])  # load the model outside the timings
+    for embedder in embedders.values():
+        embedder.embed(texts[:8])
+    best: dict[str, float] = {}
+    vectors: dict[str, np.ndarray] = {}
+    runs: dict[str, Callable[[], np.ndarray]] = {
+        "previous (32 a pass, char sort)": lambda: previous_embed(old, texts)
+    }
+    for name, embedder in embedders.items():
+        runs[name] = partial(embedder.embed, texts)
+    for _ in range(repeats):
+        for name, run in runs.items():
+            vectors[name], seconds = _timed(run)
+            best[name] = min(best.get(name, float("inf")), seconds)
+    tokenizer = old._tokenizer
+    assert tokenizer is not None
+    lengths = [len(e.ids) for e in tokenizer.encode_batch(texts)]
+    base = "previous (32 a pass, char sort)"
+    rows = {
+        name: {
+            "seconds": round(seconds, 2),
+            "docs_per_s": round(len(texts) / seconds, 1),
+            "speedup_vs_previous": round(best[base] / seconds, 2),
+            "min_cosine_vs_previous": round(float((vectors[base] * vectors[name]).sum(1).min()), 5),
+        }
+        for name, seconds in best.items()
+    }
+    return {"docs": len(texts), "mean_tokens": round(float(np.mean(lengths)), 1), "runs": rows}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1000, help="documents per sample")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--full", action="store_true", help="also embed all of 20NG twice")
+    parser.add_argument("--smoke", action="store_true", help="synthetic texts, no corpus")
+    parser.add_argument("--out", default=str(RESULTS_DIR / "embed_batches.json"))
+    args = parser.parse_args(argv)
+    if args.smoke:
+        from bench.smoke import tiny_newsgroups
+
+        texts = tiny_newsgroups(per_topic=5).texts
+        samples = {"synthetic": texts, "synthetic x8": [" ".join([t] * 8) for t in texts]}
+        args.repeats, args.full = 1, False
+    else:
+        news = load_newsgroups()
+        keep = stratified_indices(news.categories, args.docs, seed=0)
+        posts = [news.texts[i] for i in keep]
+        bbc, _, _ = load_second_corpus(max_docs=args.docs // 2)
+        samples = {
+            "20ng posts": posts,
+            "bbc articles": bbc,
+            "short snippets (first 200 chars of 20NG posts)": [p[:200] for p in posts],
+        }
+    results: dict[str, Any] = {}
+    for name, texts in samples.items():
+        results[name] = measure(texts, args.repeats)
+        for run, row in results[name]["runs"].items():
+            print(
+                f"{name:50s} {run:32s} {row['docs_per_s']:7.1f} docs/s "
+                f"x{row['speedup_vs_previous']:.2f} cos>={row['min_cosine_vs_previous']}"
+            )
+    if args.full:
+        news = load_newsgroups()
+        old, new = MiniLMEmbedder(), MiniLMEmbedder()
+        old_vectors, old_s = _timed(lambda: previous_embed(old, news.texts))
+        new_vectors, new_s = _timed(lambda: new.embed(news.texts))
+        results["full 20ng, once each"] = {
+            "docs": len(news.texts),
+            "previous_seconds": round(old_s, 1),
+            "current_seconds": round(new_s, 1),
+            "speedup": round(old_s / new_s, 2),
+            "min_cosine": round(float((old_vectors * new_vectors).sum(1).min()), 5),
+        }
+        print(results["full 20ng, once each"])
+    save_json(
+        Path(args.out),
+        {
+            "what": "MiniLM int8 embedding speed by batching, same process, best of repeats",
+            "machine": machine(),
+            "threads": "onnxruntime default (all cores)",
+            "results": results,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
