@@ -284,3 +284,35 @@ def test_demo_smoke(tmp_path):
     assert json.loads(out.read_text())["seconds"] == data["seconds"]
     assert 0 < data["first_tree_seconds"] <= data["seconds"]
     assert any("L2 #" in line for line in data["output"])
+
+
+def test_embed_batches_smoke(tmp_path):
+    from bench import bench_embed_batches
+
+    out = tmp_path / "embed.json"
+    bench_embed_batches.main(["--smoke", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert set(data["results"]) == {"synthetic", "synthetic x8"}
+    for sample in data["results"].values():
+        runs = sample["runs"]
+        assert len(runs) == 1 + len(bench_embed_batches.BUDGETS)
+        assert runs["previous (32 a pass, char sort)"]["speedup_vs_previous"] == 1.0
+        # the same vectors whichever way the texts were batched
+        assert all(row["min_cosine_vs_previous"] > 0.999 for row in runs.values())
+    results = data["results"]
+    assert results["synthetic x8"]["mean_tokens"] > results["synthetic"]["mean_tokens"]
+
+
+def test_llm_runtime_smoke(tmp_path):
+    from bench import bench_llm_runtime
+
+    out = tmp_path / "runtime.json"
+    bench_llm_runtime.main(["--smoke", "--prompts", "2", "--out", str(out)])
+    data = json.loads(out.read_text())
+    assert "smollm2" in data["model"].lower()
+    assert len(data["calls"]) == 2
+    summary = data["summary"]
+    assert summary["prompt_tokens"] > 50
+    assert summary["generated_tokens"] > 0
+    assert 0.0 < summary["prompt_share_of_time"] < 1.0
+    assert "AVX" in data["cpu_features"]
