@@ -33,28 +33,17 @@ BUDGETS = (256, 512, 1024)
 
 
 def previous_embed(embedder: MiniLMEmbedder, texts: Sequence[str], batch: int = 32) -> np.ndarray:
-    """The embedder as it was before token batching: character sort, ``batch`` texts a pass."""
+    """The embedder as it was before token batching: character sort, ``batch`` texts a pass,
+    each pass padded to its longest text (the embedder's own ``_run``)."""
     embedder._load()
-    session, tokenizer = embedder._session, embedder._tokenizer
-    assert session is not None
+    tokenizer = embedder._tokenizer
     assert tokenizer is not None
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     order = np.argsort([len(t) for t in texts], kind="stable")
     for start in range(0, len(texts), batch):
         idx = order[start : start + batch]
         encodings = tokenizer.encode_batch([texts[i] for i in idx])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(idx), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
-        (hidden,) = session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        out[idx] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        out[idx] = embedder._run([e.ids for e in encodings])
     return out
 
 
