@@ -4,7 +4,8 @@
 in the venv that bench_pyhercules creates). Both get the same two callables in the paper's client
 signatures: ``text_embedding_client(list[str]) -> array`` (MiniLM int8 via
 :class:`hercules.embed.MiniLMEmbedder`) and ``llm_client(prompt) -> str`` (Qwen2.5-Coder-1.5B via
-:class:`hercules.llm.LocalLLM`, unconstrained, greedy). The callables time and count every call,
+:class:`hercules.llm.LocalLLM`, unconstrained, greedy, up to 4,096 answer tokens unless the
+caller passes ``max_tokens``). The callables time and count every call,
 so embedding and LLM time are measured the same way for both; the rest of the wall time is the
 tool's own work (clustering, prompts, parsing, bookkeeping). Writes one JSON object to ``--out``.
 """
@@ -67,7 +68,10 @@ class Clients:
         self.embed_texts += len(texts)
         return out
 
-    def llm(self, prompt: str) -> str:
+    def llm(self, prompt: str, max_tokens: int = 4096) -> str:
+        """``llm_client(prompt) -> str``; pyhercules calls it with the prompt alone, HERCULES
+        also passes each call's answer budget (hercules.llm.CallableLLM does when the function
+        names ``max_tokens``)."""
         start = time.perf_counter()
         self.llm_calls += 1
         try:
@@ -76,7 +80,7 @@ class Clients:
                 self.prompt_tokens += len(prompt) // 4
                 self.generated_tokens += len(text) // 4
                 return text
-            answer = self._llm.complete_with_usage(prompt, schema=None, max_tokens=4096)
+            answer = self._llm.complete_with_usage(prompt, schema=None, max_tokens=max_tokens)
             self.prompt_tokens += answer.prompt_tokens or 0
             self.generated_tokens += answer.completion_tokens or 0
             return answer.text

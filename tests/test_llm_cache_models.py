@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -147,3 +148,39 @@ def test_callable_llm_adapter() -> None:
     assert not llm.supports_schema
     with pytest.raises(ParameterError, match="callable"):
         CallableLLM("not a function")  # type: ignore[arg-type]
+
+
+def _bounded(prompt: str, max_tokens: int = 4096) -> str:
+    return f"{prompt}:{max_tokens}"
+
+
+def _keyword_only(prompt: str, *, max_tokens: int) -> str:
+    return f"{prompt}:{max_tokens}"
+
+
+def _forwards(prompt: str, **options: object) -> str:
+    return f"{prompt}:{sorted(options)}"
+
+
+class _Client:
+    def __call__(self, prompt: str, max_tokens: int = 4096) -> str:
+        return f"{prompt}:{max_tokens}"
+
+
+@pytest.mark.parametrize(
+    ("client", "expected"),
+    [
+        (_bounded, "p:77"),
+        (_keyword_only, "p:77"),
+        (_Client(), "p:77"),
+        # **options may forward to something that does not take max_tokens: left alone
+        (_forwards, "p:[]"),
+        (lambda prompt: prompt, "p"),
+        (str.upper, "P"),
+    ],
+    ids=["default", "keyword-only", "callable-object", "kwargs", "prompt-only", "builtin"],
+)
+def test_callable_llm_passes_max_tokens_only_to_a_client_that_names_it(
+    client: Any, expected: str
+) -> None:
+    assert CallableLLM(client).complete("p", max_tokens=77) == expected
