@@ -219,6 +219,32 @@ def test_custom_summarizer_is_used_and_checked():
     assert summarizer.levels == [1, 2]
 
 
+def test_a_parent_request_lists_each_childs_members():
+    X, _, _ = nested_blobs()
+
+    class Keeping(KeywordSummarizer):
+        def __init__(self):
+            super().__init__()
+            self.requests = []
+
+        def summarize_level(self, request):
+            self.requests.append(request)
+            return super().summarize_level(request)
+
+    summarizer = Keeping()
+    model = _fit(X, summarizer=summarizer)
+    parents = summarizer.requests[1]
+    level1 = model.tree_.labels(1)
+    for brief in parents.clusters:
+        kids = brief.children
+        assert len(kids) >= 1
+        joined = np.sort(np.concatenate([kid.member_items for kid in kids]))
+        np.testing.assert_array_equal(joined, np.sort(brief.member_items))
+        for kid in kids:
+            assert len(set(level1[kid.member_items].tolist())) == 1
+            assert len(kid.member_items) == kid.num_items
+
+
 def test_print_hierarchy_lists_every_cluster(capsys):
     X, _, _ = nested_blobs()
     model = _fit(X)

@@ -215,6 +215,13 @@ def test_parse_labels_lenient_forms(text: str, ids: list[int]) -> None:
     assert parse_labels(text, ids)[4].title == "A b"
 
 
+def test_parse_labels_keeps_the_first_eight_of_too_many_titles() -> None:
+    # Unconstrained, the model listed ten key words as titles (bench/results/pyhercules.json)
+    words = [f"Word{i}" for i in range(10)]
+    text = json.dumps({"titles": words, "description": "Modems and printers."})
+    assert parse_labels(text, [4])[4].candidates == words[:8]
+
+
 def test_flaky_backend_run_completes() -> None:
     llm = FlakyLLM(rate=0.3, seed=1)
     out = LLMSummarizer(llm, batch_size=2, retry=FAST).summarize_level(_request(n_clusters=6))

@@ -191,6 +191,54 @@ def test_verifier_skips_rejected_candidates_and_keeps_the_most_faithful() -> Non
     assert verdicts[1][0].reason == "repeats a word"
 
 
+def test_a_parent_title_must_cover_every_child_not_the_largest() -> None:
+    # Parent 0: child "Hockey Playoffs" (6 members on axis 0), child "Skiing" (2 on axis 1);
+    # parent 1: "Rockets" (4 on axis 2). "Hockey" fits parent 0's centroid best (its largest
+    # child), "Winter Sports" fits both of its children.
+    vectors = np.zeros((12, 3), dtype=np.float32)
+    vectors[:6, 0] = vectors[6:8, 1] = vectors[8:, 2] = 1.0
+    children = [
+        [
+            ChildSummary(10, "Hockey Playoffs", "d", 6, member_items=np.arange(6)),
+            ChildSummary(11, "Skiing", "d", 2, member_items=np.arange(6, 8)),
+        ],
+        [
+            ChildSummary(12, "Rockets", "d", 2, member_items=np.arange(8, 10)),
+            ChildSummary(13, "Moon", "d", 2, member_items=np.arange(10, 12)),
+        ],
+    ]
+    members = [np.arange(8), np.arange(8, 12)]
+    briefs = [ClusterBrief(20 + c, 2, len(members[c]), members[c], [], children[c]) for c in (0, 1)]
+    corpus = Corpus("text", list(range(12)), texts=["x"] * 12)
+    axes = {"hockey": [1, 0, 0], "winter": [1, 1, 0], "space": [0, 0, 1]}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = [[0.01, 0.01, 0.01] for _ in texts]
+        for row, text in zip(rows, texts, strict=True):
+            for word in normalize_title(text).split():
+                row[:] = np.add(row, axes.get(word, [0, 0, 0]))
+        return np.asarray(rows, dtype=np.float32)
+
+    request = LevelRequest(2, briefs, corpus, embed=embed, member_vectors=vectors)
+    chosen, verdicts = choose_titles(request, [["Hockey", "Winter Sports"], ["Space"]])
+    assert chosen == [1, 0]
+    assert verdicts[0][1].score > verdicts[0][0].score
+    # Without the children's members the parent's own centroid decides, as at level 1.
+    bare = [
+        ClusterBrief(
+            b.cluster_id,
+            2,
+            b.num_items,
+            b.member_items,
+            [],
+            [ChildSummary(k.cluster_id, k.title, k.description, k.num_items) for k in b.children],
+        )
+        for b in briefs
+    ]
+    request = LevelRequest(2, bare, corpus, embed=embed, member_vectors=vectors)
+    assert choose_titles(request, [["Hockey", "Winter Sports"], ["Space"]])[0] == [0, 0]
+
+
 def test_verifier_gives_a_shared_title_to_the_cluster_it_fits_better() -> None:
     request = _request()
     chosen, verdicts = choose_titles(request, [["Space Flight"], ["Space Flight"]])
@@ -261,6 +309,7 @@ def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
         ("Car Talk", "Car"),
         (": Concerning the Newsgroup Split", "Concerning the Newsgroup Split"),  # subject line
         ("- X Window Fonts", "X Window Fonts"),
+        (">Hubble Space Telescope", "Hubble Space Telescope"),  # a quoted mail line
     ],
 )
 def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str) -> None:

@@ -287,6 +287,13 @@ def _summarise(
     )
 
 
+def _members_by_cluster(labels: np.ndarray, k: int) -> list[np.ndarray]:
+    """Level-0 indices of each cluster's members, for clusters 0..k-1 (views of one array)."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    return [order[bounds[c] : bounds[c + 1]] for c in range(k)]
+
+
 def summarise_clusters(
     tree: ClusterTree,
     corpus: Corpus,
@@ -306,13 +313,14 @@ def summarise_clusters(
     if corpus.numeric is not None and level >= 1:
         # One pass over the data for every level's numeric profiles (a no-op once indexed).
         index_clusters(corpus, tree.labels(1), len(tree.levels[1]))
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(len(data) + 1))
+    members = _members_by_cluster(labels, len(data))
     reps = _representatives(tree, level, n_representatives)
     # A parent's prompt shows one example per child: the item closest to the child's centroid.
     child_examples = (
         [r[0] if r else None for r in _representatives(tree, level - 1, 1)] if (level >= 2) else []
     )
+    # Each child's members, so a parent's title can be checked against every child.
+    child_members = _members_by_cluster(tree.labels(level - 1), len(below)) if level >= 2 else []
     briefs = []
     for c in indices:
         children = []
@@ -326,6 +334,7 @@ def summarise_clusters(
                         below.descriptions[child],
                         int(below.num_items[child]),
                         child_examples[child],
+                        child_members[child],
                     )
                 )
         briefs.append(
@@ -333,7 +342,7 @@ def summarise_clusters(
                 cluster_id=data.ids[c],
                 level=level,
                 num_items=int(data.num_items[c]),
-                member_items=order[bounds[c] : bounds[c + 1]],
+                member_items=members[c],
                 representative_items=reps[c],
                 children=children,
             )

@@ -25,6 +25,7 @@ class ChildSummary:
     description: str
     num_items: int
     example_item: int | None = None  # the level-0 item closest to this child's centroid
+    member_items: np.ndarray | None = None  # level-0 indices of the child's members
 
 
 @dataclass(frozen=True)

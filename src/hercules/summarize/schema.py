@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 TITLE_MAX = 80
 DESCRIPTION_MAX = 600
@@ -19,6 +19,7 @@ DESCRIPTION_MAX = 600
 # bounds keep generation near 40 tokens a cluster (the throughput issue's token diet).
 CANDIDATES = 3
 CANDIDATE_MAX = 48
+OFFERED_MAX = 8  # candidate titles read from an unconstrained answer
 SENTENCE_MAX = 160
 # Words per candidate title. A one-word title at level 1 is mostly one of the prompt's key
 # words echoed back ("Chip", "Wire", "Myers"): measured on 20NG, 36 of 100 chosen level-1
@@ -43,8 +44,15 @@ class ClusterLabel(BaseModel):
 
     id: int = Field(description="The cluster id given in the prompt")
     title: str | None = Field(default=None, max_length=TITLE_MAX * 2)
-    titles: list[str] | None = Field(default=None, max_length=8)
+    titles: list[str] | None = None
     description: str = Field(min_length=2, max_length=DESCRIPTION_MAX * 2)
+
+    @field_validator("titles", mode="before")
+    @classmethod
+    def _first_titles(cls, value: Any) -> Any:
+        # Unconstrained, a small model may list ten key words where three titles were asked
+        # for; its first ones are its best, and failing the cluster would cost a whole re-ask.
+        return value[:OFFERED_MAX] if isinstance(value, list) else value
 
     @property
     def candidates(self) -> list[str]:
@@ -231,7 +239,7 @@ def is_meta_title(title: str) -> bool:
 
 def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
-    text = " ".join(title.split()).strip(" \"'`*#")
+    text = " ".join(title.split()).strip(" \"'`*#<>")  # ">" marks a quoted mail line
     text = text.lstrip(":;,.|/ -\u2013\u2014")  # a title cut from a subject line (": Re ...")
     text = text.rstrip(".")
     prefix = _LEVEL_PREFIX.match(text)

@@ -3,11 +3,16 @@
 The model offers a few candidate titles per cluster in one answer. A candidate is **rejected**
 when it names a container ("Posts about ..."), copies one of the cluster's children, names no
 subject ("World News"), repeats a word ("Russia-Russia Cooperation") or is already a title
-elsewhere in the tree. Among the rest the **most faithful** wins: the one whose embedding is
-close to its own cluster's members and closer than to any other cluster of the level
-(``cos(title, own) + [cos(title, own) - max cos(title, other)]``, centroids of the members),
-so the text embedder acts as a verifier at no extra model call. Duplicates inside a level are
-settled by giving the title to the cluster it fits best; the other takes its next candidate.
+elsewhere in the tree. Among the rest the **most faithful** wins, so the text embedder acts as
+a verifier at no extra model call. At level 1 that is the candidate close to its own cluster's
+members and closer than to any other cluster of the level
+(``cos(title, own) + [cos(title, own) - max cos(title, other)]``, centroids of the members).
+A parent's title must name what **all** its children share, so a parent scores a candidate by
+its worst fit among the children (``min over children of cos(title, child)``): "Technology"
+over "Mobile Phones" for a parent of phones, software security and video games, where the
+parent's own centroid, led by its largest child, preferred the child's subject. Duplicates
+inside a level are settled by giving the title to the cluster it fits best; the other takes its
+next candidate.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hercules.engine.base import group_means
-from hercules.summarize.base import LevelRequest
+from hercules.summarize.base import ChildSummary, LevelRequest
 from hercules.summarize.schema import clean_title, is_meta_title
 from hercules.title_quality import (
     copies_a_child,
@@ -84,12 +89,35 @@ def fit_scores(request: LevelRequest, candidates: list[list[str]]) -> list[np.nd
     out, start = [], 0
     for c, titles in enumerate(candidates):
         block = sims[start : start + len(titles)]
+        children = child_centroids(request.clusters[c].children, vectors)
+        if children is not None:
+            # Measured on the stored candidates of 30 parents (20NG [100, 20, 5], BBC [20, 5]):
+            # top-1 0.8 -> 1.0 (BBC L2), 0.75 -> 0.8 (20NG L2), 0.4 -> 0.6 (20NG L3) against
+            # the own-centroid score; adding the margin over rival parents undid the gain.
+            out.append((embedded[start : start + len(titles)] @ children.T).min(axis=1))
+        else:
+            others = np.delete(block, c, axis=1)
+            # How well it fits its own members plus how much better than the closest rival: the
+            # margin alone favours idiosyncratic words ("Zipper") over the subject ("Hockey").
+            out.append(block[:, c] + (block[:, c] - others.max(axis=1)))
         start += len(titles)
-        others = np.delete(block, c, axis=1)
-        # How well it fits its own members plus how much better than the closest rival: the
-        # margin alone favours idiosyncratic words ("Zipper") over the subject ("Hockey").
-        out.append(block[:, c] + (block[:, c] - others.max(axis=1)))
     return out
+
+
+def child_centroids(children: list[ChildSummary], vectors: np.ndarray) -> np.ndarray | None:
+    """Unit centroid of each child's members, or None unless there are two children or more
+    and every child lists its members."""
+    if len(children) < 2 or any(child.member_items is None for child in children):
+        return None
+    rows = []
+    for child in children:
+        members = np.asarray(vectors[np.asarray(child.member_items)], dtype=np.float32)
+        if len(members) == 0:
+            return None
+        members /= np.maximum(np.linalg.norm(members, axis=1, keepdims=True), 1e-12)
+        rows.append(members.mean(axis=0))
+    out = np.stack(rows)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
 def choose_titles(
