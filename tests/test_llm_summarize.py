@@ -348,7 +348,10 @@ def test_a_parent_whose_candidates_all_copy_a_child_is_asked_again_once() -> Non
     out = LLMSummarizer(llm, retry=FAST).summarize_level(_request(n_clusters=2, level=2))
     assert [s.title for s in out] == ["Broader topic 10", "Broader topic 11"]
     assert llm.calls == 4  # two asks, two re-asks with the rejected titles named
-    assert 'Not allowed (give 3 new titles): "Child title 0" (copies a sub-group' in llm.prompts[2]
+    reask = llm.prompts[2]
+    assert 'Not allowed: "Child title 0" (copies a sub-group' in reask
+    # the parent is told its children are parts of one broader subject, largest first
+    assert '"Other child 0", "Child title 0" are parts of one broader subject' in reask
 
 
 def test_a_parent_that_never_stops_copying_gets_a_conjunction_of_its_children() -> None:

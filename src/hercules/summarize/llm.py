@@ -37,7 +37,7 @@ from hercules.summarize.schema import (
     parse_labels,
     title_words,
 )
-from hercules.summarize.verify import choose_titles, conjunction
+from hercules.summarize.verify import Verdict, choose_titles, conjunction
 from hercules.title_quality import SINGLE_CHILD, normalize_title
 
 logger = logging.getLogger(__name__)
@@ -198,9 +198,7 @@ class LLMSummarizer:
         retry = [pos for pos, pick in enumerate(chosen) if pick is None]
         if retry:
             feedback = {
-                open_[pos]: "Not allowed (give 3 new titles): "
-                + "; ".join(f'"{v.title}" ({v.reason})' for v in verdicts[pos])
-                for pos in retry
+                open_[pos]: reask_note(request.clusters[open_[pos]], verdicts[pos]) for pos in retry
             }
             again: dict[int, Summary] = {}
             self._run_batches(
@@ -370,3 +368,21 @@ def estimate_cost(
         "generated_tokens": generated,
         "seconds": round(seconds, 1),
     }
+
+
+def reask_note(brief: ClusterBrief, verdicts: list[Verdict]) -> str:
+    """The line appended to a cluster's prompt when every candidate was rejected.
+
+    A parent's candidates fail mostly by copying its children, and naming the rejects alone
+    brought the same copies back; so a parent is also told that its children are parts of one
+    broader subject, the move a hypernym needs.
+    """
+    rejected = "; ".join(f'"{v.title}" ({v.reason})' for v in verdicts)
+    if brief.level >= 2 and len(brief.children) > 1:
+        kids = sorted(brief.children, key=lambda c: -c.num_items)[:6]
+        names = ", ".join(f'"{child.title}"' for child in kids)
+        return (
+            f"Not allowed: {rejected}. {names} are parts of one broader subject: give 3 new "
+            "titles naming that subject, not any one part."
+        )
+    return f"Not allowed (give 3 new titles): {rejected}"
