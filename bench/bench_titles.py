@@ -19,6 +19,7 @@ package; MiniLM vectors cached in bench/.cache on first use).
     python -m bench.bench_titles --corpus 20ng --levels 100,20,5 [--n 2000] [--threads 2]
     python -m bench.bench_titles --corpus bbc --levels 30,8,3
     python -m bench.bench_titles --smoke      # tiny corpus, fake LLM: seconds
+    python -m bench.bench_titles --llm-option contrast_neighbours=0   # an experiment's arm
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ def score(model: Hercules, labels: np.ndarray, embedder: Any) -> list[dict[str, 
 class _Recording(LLMSummarizer):
     """The LLM labeller, keeping every level's candidate titles (ranked) for the results."""
 
-    def __init__(self, llm: Any, cache: Cache | None) -> None:
-        super().__init__(llm, cache=cache)
+    def __init__(self, llm: Any, cache: Cache | None, **options: Any) -> None:
+        super().__init__(llm, cache=cache, **options)
         self.offered: dict[str, list[list[str]]] = {}
 
     def summarize_level(self, request: Any) -> list[Any]:
@@ -115,9 +116,16 @@ def run(
     llm: Any,
     embedder: Any,
     cache: Cache | None = None,
+    llm_options: dict[str, Any] | None = None,
 ) -> tuple[Hercules, dict[str, Any], dict[str, list[list[str]]]]:
-    """The fitted model, its cost, and the LLM's ranked candidate titles per level ({} else)."""
-    summarizer: Any = KeywordSummarizer() if labeller == "keywords" else _Recording(llm, cache)
+    """The fitted model, its cost, and the LLM's ranked candidate titles per level ({} else).
+
+    ``llm_options`` go to the LLM labeller (``LLMSummarizer``'s keyword arguments)."""
+    summarizer: Any = (
+        KeywordSummarizer()
+        if labeller == "keywords"
+        else _Recording(llm, cache, **(llm_options or {}))
+    )
     start = time.perf_counter()
     model = Hercules(levels, summarizer=summarizer, text_embedding_client=embedder, cache=False)
     model.fit(texts, embeddings=vectors)
@@ -144,6 +152,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="tiny corpus and a fake LLM")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--llm-option",
+        action="append",
+        default=[],
+        metavar="NAME=INT",
+        help="an LLMSummarizer option for an experiment, e.g. contrast_neighbours=0 (repeatable)",
+    )
     parser.add_argument(
         "--cache-dir",
         type=Path,
@@ -172,12 +187,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads, parallel=DEFAULT_PARALLEL)
         embedder = MiniLMEmbedder()
     levels = [int(k) for k in args.levels.split(",")]
+    llm_options = {
+        name: int(value) for name, value in (opt.split("=", 1) for opt in args.llm_option)
+    }
     truth = np.asarray(labels)
     results: dict[str, Any] = {}
     trees = {}
     for labeller in args.labellers.split(","):
         cache = Cache(args.cache_dir) if args.cache_dir else None
-        model, cost, offered = run(labeller, texts, vectors, levels, llm, embedder, cache)
+        model, cost, offered = run(
+            labeller, texts, vectors, levels, llm, embedder, cache, llm_options
+        )
         trees[labeller] = model.tree_
         results[labeller] = {"cost": cost, "levels": score(model, truth, embedder)}
         results[labeller]["titles"] = {
@@ -200,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "model": getattr(llm, "model_id", str(llm)),
         "threads": args.threads,
         "parallel": getattr(llm, "parallel", None),
+        "llm_options": llm_options,
         "same_clusters": all(same),
         "results": results,
         "machine": machine(),

@@ -310,6 +310,10 @@ def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
         (": Concerning the Newsgroup Split", "Concerning the Newsgroup Split"),  # subject line
         ("- X Window Fonts", "X Window Fonts"),
         (">Hubble Space Telescope", "Hubble Space Telescope"),  # a quoted mail line
+        (
+            "Israel-Palestinian Conflict, Armenian Genocide,,",
+            "Israel-Palestinian Conflict, Armenian Genocide",
+        ),
     ],
 )
 def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str) -> None:

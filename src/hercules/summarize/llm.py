@@ -79,7 +79,7 @@ class LLMSummarizer:
         concurrency: int | None = None,
         seed: int = 0,
         distinctive_terms: int = 10,
-        contrast_neighbours: int = 3,
+        contrast_neighbours: int = 0,
     ) -> None:
         if not hasattr(llm, "complete"):
             raise ParameterError(
@@ -112,8 +112,10 @@ class LLMSummarizer:
         self.timeout = timeout
         self.concurrency = concurrency or int(getattr(llm, "max_concurrency", 1) or 1)
         self.model_id = model_id(llm)
-        # On by default: on a 20NG sample they raised title/newsgroup agreement at both levels
-        # at the same retrieval accuracy, for 13% more prompt tokens (llm_contrast.json).
+        # Distinctive words are on by default (llm_contrast.json). The siblings' words
+        # ("Unlike: ...") were too until the verifier compared candidates with the other
+        # clusters; without them both title benchmarks scored higher faithfulness at every
+        # level for ~5% fewer prompt tokens (bench/README.md, seventh session).
         self.distinctive_terms = distinctive_terms
         self.contrast_neighbours = contrast_neighbours
         self.call_log: list[dict[str, Any]] = []

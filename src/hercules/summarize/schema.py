@@ -241,7 +241,7 @@ def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
     text = " ".join(title.split()).strip(" \"'`*#<>")  # ">" marks a quoted mail line
     text = text.lstrip(":;,.|/ -\u2013\u2014")  # a title cut from a subject line (": Re ...")
-    text = text.rstrip(".")
+    text = text.rstrip(".,;: ")  # "Israel-Palestinian Conflict, Armenian Genocide,,"
     prefix = _LEVEL_PREFIX.match(text)
     if prefix and prefix.end() < len(text):
         text = text[prefix.end() :]
