@@ -153,6 +153,22 @@ def test_reject_reason(title: str, reason: str) -> None:
     assert reject_reason(title, ["Hockey playoffs", "Skiing"], taken) == reason
 
 
+@pytest.mark.parametrize(
+    ("title", "copy"),
+    [
+        ("Government Policy, Arab-Israel Conflict", True),  # the child's conjunction, cut
+        ("Government Policy, Arab-Israel Conflict and more", True),
+        ("Government Policy", False),  # one of its subjects: broader than the child
+        ("Politics", False),
+    ],
+)
+def test_a_conjunction_childs_names_without_and_more_are_a_copy(title: str, copy: bool) -> None:
+    from hercules.title_quality import copies_a_child
+
+    kids = ["Government Policy, Arab-Israel Conflict and more", "Christianity"]
+    assert copies_a_child(title, kids) is copy
+
+
 def _request(level: int = 2) -> LevelRequest:
     """Two clusters whose members embed along axis 0 and axis 1 (a 3-d toy embedder)."""
     vectors, members = _members(per=4)

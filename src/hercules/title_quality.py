@@ -102,8 +102,14 @@ def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
     """True when ``title`` is one child's title word for word (case, punctuation, plurals and
     stop words aside): "SCSI Card Sales" over "SCSI card sale". A shorter, broader title
     ("Baseball" over "Baseball Statistics" and "Pitching") is a parent's name, not a copy."""
-    words = _stems(title)
-    return bool(words) and any(words == _stems(child) for child in child_titles)
+    words = _stems(_CONJUNCTION_TAIL.sub("", title))
+    # A child named by a conjunction ("Cars, Space and more") is copied by "Cars, Space" too.
+    return bool(words) and any(
+        words == _stems(_CONJUNCTION_TAIL.sub("", child)) for child in child_titles
+    )
+
+
+_CONJUNCTION_TAIL = re.compile(r",?\s+and\s+more\s*$", re.IGNORECASE)
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
