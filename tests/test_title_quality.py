@@ -209,8 +209,8 @@ def test_verifier_skips_rejected_candidates_and_keeps_the_most_faithful() -> Non
 
 def test_a_parent_title_must_cover_every_child_not_the_largest() -> None:
     # Parent 0: child "Hockey Playoffs" (6 members on axis 0), child "Skiing" (2 on axis 1);
-    # parent 1: "Rockets" (4 on axis 2). "Hockey" fits parent 0's centroid best (its largest
-    # child), "Winter Sports" fits both of its children.
+    # parent 1: "Rockets" and "Moon" (2 members each, all on axis 2). "Hockey" fits parent 0's
+    # centroid best (its largest child), "Winter Sports" fits both of its children.
     vectors = np.zeros((12, 3), dtype=np.float32)
     vectors[:6, 0] = vectors[6:8, 1] = vectors[8:, 2] = 1.0
     children = [

@@ -89,6 +89,9 @@ def has_repeated_word(title: str) -> bool:
     return len(words) != len(set(words))
 
 
+_CONJUNCTION_TAIL = re.compile(r",?\s+and\s+more\s*$", re.IGNORECASE)
+
+
 def _stems(title: str) -> set[str]:
     """Content words with a plural "s" cut: "SCSI Card Sales" and "SCSI card sale" match."""
     return {
@@ -107,9 +110,6 @@ def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
     return bool(words) and any(
         words == _stems(_CONJUNCTION_TAIL.sub("", child)) for child in child_titles
     )
-
-
-_CONJUNCTION_TAIL = re.compile(r",?\s+and\s+more\s*$", re.IGNORECASE)
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
