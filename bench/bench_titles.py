@@ -187,9 +187,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads, parallel=DEFAULT_PARALLEL)
         embedder = MiniLMEmbedder()
     levels = [int(k) for k in args.levels.split(",")]
-    llm_options = {
-        name: int(value) for name, value in (opt.split("=", 1) for opt in args.llm_option)
-    }
+    llm_options: dict[str, int] = {}
+    for option in args.llm_option:
+        name, _, value = option.partition("=")
+        if not name or not value.lstrip("-").isdigit():
+            parser.error(f"--llm-option wants NAME=INT, e.g. contrast_neighbours=0; got {option!r}")
+        llm_options[name] = int(value)
     truth = np.asarray(labels)
     results: dict[str, Any] = {}
     trees = {}
