@@ -22,7 +22,7 @@ from hercules.engine import (
     make_engine,
     resampled_kmeans,
 )
-from hercules.engine.base import group_means, nearest_per_group
+from hercules.engine.base import group_means, members_by_group, nearest_per_group
 from hercules.errors import InputError, ParameterError
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
 from hercules.summarize.keywords import KeywordSummarizer
@@ -287,13 +287,6 @@ def _summarise(
     )
 
 
-def _members_by_cluster(labels: np.ndarray, k: int) -> list[np.ndarray]:
-    """Level-0 indices of each cluster's members, for clusters 0..k-1 (views of one array)."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(k + 1))
-    return [order[bounds[c] : bounds[c + 1]] for c in range(k)]
-
-
 def summarise_clusters(
     tree: ClusterTree,
     corpus: Corpus,
@@ -313,14 +306,14 @@ def summarise_clusters(
     if corpus.numeric is not None and level >= 1:
         # One pass over the data for every level's numeric profiles (a no-op once indexed).
         index_clusters(corpus, tree.labels(1), len(tree.levels[1]))
-    members = _members_by_cluster(labels, len(data))
+    members = members_by_group(labels, len(data))
     reps = _representatives(tree, level, n_representatives)
     # A parent's prompt shows one example per child: the item closest to the child's centroid.
     child_examples = (
         [r[0] if r else None for r in _representatives(tree, level - 1, 1)] if (level >= 2) else []
     )
     # Each child's members, so a parent's title can be checked against every child.
-    child_members = _members_by_cluster(tree.labels(level - 1), len(below)) if level >= 2 else []
+    child_members = members_by_group(tree.labels(level - 1), len(below)) if level >= 2 else []
     briefs = []
     for c in indices:
         children = []

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from hercules.engine.base import members_by_group
 from hercules.tree import ClusterTree
 
 FAITHFULNESS_SAMPLE = 64
@@ -120,11 +121,8 @@ def _unit(X: np.ndarray) -> np.ndarray:
 def sample_members(labels: np.ndarray, k: int, sample: int, seed: int) -> list[np.ndarray]:
     """At most ``sample`` level-0 indices per cluster, seeded, sorted (reproducible)."""
     rng = np.random.default_rng(seed)
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(k + 1))
     out = []
-    for c in range(k):
-        members = order[bounds[c] : bounds[c + 1]]
+    for members in members_by_group(labels, k):
         if len(members) > sample:
             members = np.sort(rng.choice(members, size=sample, replace=False))
         out.append(members)

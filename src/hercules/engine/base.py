@@ -72,6 +72,13 @@ def group_means(
     return (sums / np.maximum(mass, 1e-300)[:, None]).astype(np.float32)
 
 
+def members_by_group(labels: np.ndarray, k: int) -> list[np.ndarray]:
+    """Row indices of each group 0..k-1, ascending (views of one stable argsort)."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    return [order[bounds[c] : bounds[c + 1]] for c in range(k)]
+
+
 def nearest_per_group(
     X: np.ndarray, labels: np.ndarray, centroids: np.ndarray, count: int
 ) -> list[np.ndarray]:

@@ -88,7 +88,6 @@ def fit_scores(request: LevelRequest, candidates: list[list[str]]) -> list[np.nd
     sims = embedded @ centroids.T
     out, start = [], 0
     for c, titles in enumerate(candidates):
-        block = sims[start : start + len(titles)]
         children = child_centroids(request.clusters[c].children, vectors)
         if children is not None:
             # Paired replays on 20NG and BBC: 5 of 25 parent names change, for broader ones
@@ -97,6 +96,7 @@ def fit_scores(request: LevelRequest, candidates: list[list[str]]) -> list[np.nd
             # stored candidates of the fifth session were replayed.
             out.append((embedded[start : start + len(titles)] @ children.T).min(axis=1))
         else:
+            block = sims[start : start + len(titles)]
             others = np.delete(block, c, axis=1)
             # How well it fits its own members plus how much better than the closest rival: the
             # margin alone favours idiosyncratic words ("Zipper") over the subject ("Hockey").
