@@ -28,6 +28,8 @@ bench-fast:
 bench-llm:
 	$(RUN) bench.bench_titles --corpus 20ng --levels 100,20,5
 	$(RUN) bench.bench_titles --corpus bbc --levels 20,5
+	$(RUN) bench.bench_title_choice --from bench/results/titles_20ng.json --corpus 20ng
+	$(RUN) bench.bench_title_choice --from bench/results/titles_bbc.json --corpus bbc --levels 20,5
 	$(RUN) bench.bench_llm_slots
 	$(RUN) bench.bench_estimate
 	$(RUN) bench.bench_llm_batch --sizes 1,4 --n 1000 --k 12 --threads 1

@@ -68,6 +68,16 @@ def load(corpus: str, n: int | None, seed: int) -> tuple[list[str], list[str], n
     return texts, labels, vectors, {"corpus": "BBC News", **meta}
 
 
+def smoke_corpus() -> tuple[list[str], list[str], np.ndarray, Any]:
+    """The smoke run's texts, label phrases, vectors and embedder (no model files)."""
+    from bench.bench_llm_batch import _Hashing
+    from bench.smoke import hashing_vectors, tiny_newsgroups
+
+    news = tiny_newsgroups()
+    labels = [group_phrase(c) for c in news.categories]
+    return news.texts, labels, hashing_vectors(news.texts), _Hashing()
+
+
 def score(model: Hercules, labels: np.ndarray, embedder: Any) -> list[dict[str, Any]]:
     tree = model.tree_
     names = sorted(set(labels.tolist()))
@@ -171,13 +181,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     llm: Any
     if args.smoke:
-        from bench.bench_llm_batch import _Hashing
-        from bench.smoke import FakeLLM, hashing_vectors, tiny_newsgroups
+        from bench.smoke import FakeLLM
 
-        news = tiny_newsgroups()
-        texts, labels = news.texts, [group_phrase(c) for c in news.categories]
-        vectors, info = hashing_vectors(texts), {"corpus": "smoke"}
-        args.levels, llm, embedder = "6,2", FakeLLM(), _Hashing()
+        texts, labels, vectors, embedder = smoke_corpus()
+        info: dict[str, Any] = {"corpus": "smoke"}
+        args.levels, llm = "6,2", FakeLLM()
     else:
         from hercules.embed import MiniLMEmbedder
         from hercules.llm import LocalLLM

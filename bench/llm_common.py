@@ -20,7 +20,8 @@ def title_match(
     group_names: list[str],
     embedder: MiniLMEmbedder,
 ) -> dict[str, Any]:
-    """Share of clusters whose title's nearest group name is the majority group of its members."""
+    """Share of clusters whose title's nearest group name is the majority group of its members
+    (``top1_match``), and whether each one's is (``hits``)."""
     names = sorted(group_names)
     name_vecs = embedder.embed([group_phrase(n) for n in names])
     title_vecs = embedder.embed(titles)
@@ -30,7 +31,7 @@ def title_match(
         values, counts = np.unique(members, return_counts=True)
         majority = str(values[counts.argmax()])
         hits.append(names[int(nearest[i])] == majority)
-    return {"clusters": len(titles), "top1_match": round(float(np.mean(hits)), 4)}
+    return {"clusters": len(titles), "top1_match": round(float(np.mean(hits)), 4), "hits": hits}
 
 
 def log_totals(log: list[dict[str, Any]]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import math
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench import (
@@ -257,6 +258,53 @@ def test_titles_smoke(tmp_path, monkeypatch):
             assert 0.0 <= row["faithfulness_level"] <= 1.0
             assert row["copied_parent_titles"] >= 0
     assert data["results"]["llm"]["cost"]["calls"] >= 8  # 6 + 2 clusters, plus re-asks
+
+
+def test_title_choice_smoke_replays_the_stored_candidates(tmp_path, monkeypatch):
+    from bench import bench_title_choice
+
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "choice.json"
+    bench_title_choice.main(["--smoke", "--out", str(out)])
+    rows = json.loads(out.read_text())["results"]
+    assert [(row["level"], row["clusters"]) for row in rows] == [(1, 6), (2, 2)]
+    for row in rows:
+        top1 = row["top1"]
+        # The oracle is the ceiling of every rule that picks one of the candidates.
+        assert max(top1["kept"], top1["nearest_own_centroid"]) <= top1["oracle"] <= 1.0
+        assert top1["mean_candidate"] <= top1["oracle"]
+
+
+def test_replayed_rules_by_hand():
+    from bench.bench_title_choice import replay_level
+
+    class _Axes:
+        """Titles and names embed on fixed axes: "cars" words on x, "space" words on y."""
+
+        def embed(self, texts):
+            return np.array(
+                [[1.0, 0.1] if ("car" in t.lower() or "auto" in t) else [0.1, 1.0] for t in texts]
+            )
+
+    members = [np.array(["rec autos"] * 3 + ["sci space"]), np.array(["sci space"] * 2)]
+    vectors = [np.array([[1.0, 0.0]] * 4), np.array([[0.0, 1.0]] * 2)]
+    # Cluster 0 kept a space title though a car title was offered; cluster 1 offered nothing
+    # (a single-child parent) and kept its child's title.
+    row = replay_level(
+        [["Orbit Launches", "Used Car Prices"], []],
+        ["Orbit Launches", "Orbit Launches"],
+        members,
+        vectors,
+        ["rec autos", "sci space"],
+        _Axes(),
+    )
+    assert row["top1"] == {
+        "kept": 0.5,
+        "nearest_own_centroid": 1.0,
+        "mean_candidate": 0.75,
+        "oracle": 1.0,
+    }
+    assert row["titles_per_cluster"] == 1.5
 
 
 def test_auto_k_smoke(tmp_path):
