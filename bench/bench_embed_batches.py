@@ -5,9 +5,12 @@ longest. The current one tokenises first, sorts by token count and caps each pas
 ``tokens_per_batch`` tokens. Both run here, in the same process, alternating, on three kinds of
 text: 20NG posts (most near the 256-token cap), BBC articles (almost all at the cap) and short
 snippets (the first 200 characters of 20NG posts, like level-0 descriptions and summaries).
-The vectors must agree (minimum cosine reported). Writes bench/results/embed_batches.json.
+The vectors must agree (minimum cosine reported). The current embedder runs two one-thread
+ONNX sessions side by side; "one 2-thread session" is the same batching in one session, as it
+ran before (``sessions_speedup`` compares the two). Writes bench/results/embed_batches.json.
 
     flock /tmp/hercules-heavy.lock python -m bench.bench_embed_batches [--docs 1000] [--full]
+    ... --budgets 512 --out bench/results/embed_sessions.json    # sessions only (5 minutes)
 
 ``--full`` also embeds all 18,846 20NG posts once with each embedder (about 16 minutes).
 ``--smoke`` runs the same code on the synthetic corpus (bench/smoke.py), one repeat.
@@ -53,10 +56,15 @@ def _timed(run: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
     return vectors, time.perf_counter() - start
 
 
-def measure(texts: list[str], repeats: int) -> dict[str, Any]:
-    """Docs/s of the previous embedder and of each token budget; best of ``repeats``."""
-    embedders = {f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b) for b in BUDGETS}
-    old = MiniLMEmbedder()
+ONE_SESSION = "one 2-thread session, 512 tokens a pass"
+
+
+def measure(texts: list[str], repeats: int, budgets: Sequence[int] = BUDGETS) -> dict[str, Any]:
+    """Docs/s of the previous embedder, of one session with every thread (as before side-by-side
+    sessions) and of each token budget (current embedder); best of ``repeats``."""
+    embedders = {f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b) for b in budgets}
+    embedders[ONE_SESSION] = MiniLMEmbedder(sessions=1)
+    old = MiniLMEmbedder(sessions=1)
     old.embed(texts[:8])  # load the model outside the timings
     for embedder in embedders.values():
         embedder.embed(texts[:8])
@@ -84,7 +92,10 @@ def measure(texts: list[str], repeats: int) -> dict[str, Any]:
         }
         for name, seconds in best.items()
     }
-    return {"docs": len(texts), "mean_tokens": round(float(np.mean(lengths)), 1), "runs": rows}
+    out = {"docs": len(texts), "mean_tokens": round(float(np.mean(lengths)), 1), "runs": rows}
+    if "tokens_per_batch=512" in best:
+        out["sessions_speedup"] = round(best[ONE_SESSION] / best["tokens_per_batch=512"], 2)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -92,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--docs", type=int, default=1000, help="documents per sample")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--full", action="store_true", help="also embed all of 20NG twice")
+    parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)), help="tokens a pass")
     parser.add_argument("--smoke", action="store_true", help="synthetic texts, no corpus")
     parser.add_argument("--out", default=str(RESULTS_DIR / "embed_batches.json"))
     args = parser.parse_args(argv)
@@ -113,15 +125,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         }
     results: dict[str, Any] = {}
     for name, texts in samples.items():
-        results[name] = measure(texts, args.repeats)
+        budgets = [int(b) for b in args.budgets.split(",")]
+        results[name] = measure(texts, args.repeats, budgets)
         for run, row in results[name]["runs"].items():
             print(
-                f"{name:50s} {run:32s} {row['docs_per_s']:7.1f} docs/s "
+                f"{name:50s} {run:40s} {row['docs_per_s']:7.1f} docs/s "
                 f"x{row['speedup_vs_previous']:.2f} cos>={row['min_cosine_vs_previous']}"
             )
+        print(f"{name:50s} two 1-thread sessions vs one: x{results[name].get('sessions_speedup')}")
     if args.full:
         news = load_newsgroups()
-        old, new = MiniLMEmbedder(), MiniLMEmbedder()
+        old, new = MiniLMEmbedder(sessions=1), MiniLMEmbedder()
         old_vectors, old_s = _timed(lambda: previous_embed(old, news.texts))
         new_vectors, new_s = _timed(lambda: new.embed(news.texts))
         results["full 20ng, once each"] = {
@@ -137,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         {
             "what": "MiniLM int8 embedding speed by batching, same process, best of repeats",
             "machine": machine(),
-            "threads": "onnxruntime default (all cores)",
+            "threads": "all cores: one session with every thread (previous, one session) or "
+            "two sessions of one thread each (current)",
             "results": results,
         },
     )

@@ -343,8 +343,10 @@ def test_embed_batches_smoke(tmp_path):
     assert set(data["results"]) == {"synthetic", "synthetic x8"}
     for sample in data["results"].values():
         runs = sample["runs"]
-        assert len(runs) == 1 + len(bench_embed_batches.BUDGETS)
+        # previous, one session with every thread, and each budget with side-by-side sessions
+        assert len(runs) == 2 + len(bench_embed_batches.BUDGETS)
         assert runs["previous (32 a pass, char sort)"]["speedup_vs_previous"] == 1.0
+        assert sample["sessions_speedup"] > 0
         # the same vectors whichever way the texts were batched
         assert all(row["min_cosine_vs_previous"] > 0.999 for row in runs.values())
     results = data["results"]

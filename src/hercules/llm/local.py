@@ -19,6 +19,7 @@ import time
 import urllib.request
 from typing import Any
 
+from hercules.cores import available_cores
 from hercules.errors import ParameterError, require
 from hercules.llm.base import Completion
 from hercules.llm.chat import chat_request, parse_chat_response
@@ -171,11 +172,3 @@ def _without_patterns(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_without_patterns(v) for v in schema]
     return schema
-
-
-def available_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
