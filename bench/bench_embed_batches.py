@@ -124,8 +124,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             "short snippets (first 200 chars of 20NG posts)": [p[:200] for p in posts],
         }
     results: dict[str, Any] = {}
+    budgets = [int(b) for b in args.budgets.split(",")]
     for name, texts in samples.items():
-        budgets = [int(b) for b in args.budgets.split(",")]
         results[name] = measure(texts, args.repeats, budgets)
         for run, row in results[name]["runs"].items():
             print(

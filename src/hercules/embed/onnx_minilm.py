@@ -99,9 +99,9 @@ class MiniLMEmbedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, threads // count)
         options.inter_op_num_threads = 1
-        cpu = ["CPUExecutionProvider"]
+        providers = ["CPUExecutionProvider"]
         self._sessions = [
-            ort.InferenceSession(str(path), sess_options=options, providers=cpu)
+            ort.InferenceSession(str(path), sess_options=options, providers=providers)
             for _ in range(count)
         ]
         blob = (
