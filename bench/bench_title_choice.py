@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import RESULTS_DIR, machine, save_json
-from bench.llm_common import title_match
+from bench.llm_common import title_hits
+from hercules.engine.base import members_by_group
 
 
 def _key(title: str) -> str:
@@ -56,13 +57,13 @@ def replay_level(
         for offered, title in zip(candidates, kept, strict=True)
     ]
     flat = [title for titles in sets for title in titles]
-    hits = title_match(
-        flat,
+    vectors = np.asarray(embedder.embed(flat), dtype=np.float32)
+    hits = title_hits(
+        vectors,
         [m for m, titles in zip(member_labels, sets, strict=True) for _ in titles],
         names,
         embedder,
-    )["hits"]
-    vectors = np.asarray(embedder.embed(flat), dtype=np.float32)
+    )
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     kept_hits, nearest, mean, oracle = [], [], [], []
     start = 0
@@ -134,12 +135,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 f"tree {len(tree.levels[level])}: give the --corpus, --n, --levels and --seed "
                 "the run used"
             )
-        clusters = range(len(level_candidates))
+        members = members_by_group(groups, len(level_candidates))
         row = replay_level(
             [list(titles) for titles in level_candidates],
             list(stored_titles[f"L{level}"]),
-            [truth[groups == c] for c in clusters],
-            [np.asarray(vectors)[groups == c] for c in clusters],
+            [truth[rows] for rows in members],
+            [np.asarray(vectors)[rows] for rows in members],
             names,
             embedder,
         )

@@ -20,18 +20,27 @@ def title_match(
     group_names: list[str],
     embedder: MiniLMEmbedder,
 ) -> dict[str, Any]:
-    """Share of clusters whose title's nearest group name is the majority group of its members
-    (``top1_match``), and whether each one's is (``hits``)."""
+    """Share of clusters whose title's nearest group name is the majority group of its members."""
+    hits = title_hits(embedder.embed(titles), member_groups, group_names, embedder)
+    return {"clusters": len(titles), "top1_match": round(float(np.mean(hits)), 4)}
+
+
+def title_hits(
+    title_vectors: np.ndarray,
+    member_groups: list[np.ndarray],
+    group_names: list[str],
+    embedder: MiniLMEmbedder,
+) -> list[bool]:
+    """Per title (given as its embedding): is its nearest group name its members' majority?"""
     names = sorted(group_names)
     name_vecs = embedder.embed([group_phrase(n) for n in names])
-    title_vecs = embedder.embed(titles)
-    nearest = (title_vecs @ name_vecs.T).argmax(axis=1)
+    nearest = (np.asarray(title_vectors) @ name_vecs.T).argmax(axis=1)
     hits = []
     for i, members in enumerate(member_groups):
         values, counts = np.unique(members, return_counts=True)
         majority = str(values[counts.argmax()])
         hits.append(names[int(nearest[i])] == majority)
-    return {"clusters": len(titles), "top1_match": round(float(np.mean(hits)), 4), "hits": hits}
+    return hits
 
 
 def log_totals(log: list[dict[str, Any]]) -> dict[str, Any]:
