@@ -159,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--levels", default="100,20,5")
     parser.add_argument("--labellers", default="keywords,llm")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--parallel", type=int, default=None, help="llama.cpp slots (default: the labeller's)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="tiny corpus and a fake LLM")
     parser.add_argument("--out", type=Path, default=None)
@@ -192,7 +195,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         from hercules.summarize.choose import DEFAULT_PARALLEL
 
         texts, labels, vectors, info = load(args.corpus, args.n, args.seed)
-        llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads, parallel=DEFAULT_PARALLEL)
+        slots = args.parallel if args.parallel is not None else DEFAULT_PARALLEL
+        llm = LocalLLM("qwen2.5-coder-1.5b", threads=args.threads, parallel=slots)
         embedder = MiniLMEmbedder()
     levels = [int(k) for k in args.levels.split(",")]
     llm_options: dict[str, int] = {}

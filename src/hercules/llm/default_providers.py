@@ -17,10 +17,12 @@ from pydantic import Field
 from hercules.errors import ParameterError
 from hercules.llm.providers import Provider, ProviderOptions
 
-# llama.cpp slots (requests decoded together). bench/results/llm_slots.json, 6 summary prompts,
-# 2 threads: 9.1 tokens/s with 1 slot, 16.2 with 2 (1.78x), 18.5 with 4 (2.03x) on a busy
-# machine; 4 slots double each call's latency and the KV memory for 14% more than 2.
-DEFAULT_PARALLEL = 2
+# llama.cpp slots (requests decoded together). bench/results/llm_slots.json, 12 summary prompts
+# of the current format, 2 threads, alone on the machine: 61.9 s with 1 slot, 59.3 with 2, 57.8
+# with 3, 55.7 with 4 (4 against 2 again in llm_slots_repeat.json: 1.06x). On this CPU reading
+# the prompt saturates both cores with one sequence; more slots mostly batch the writing. Each
+# call takes ~4x as long with 4 slots and the KV cache is 4 x 4,096 tokens (~0.5 GB).
+DEFAULT_PARALLEL = 4
 OPENAI_PREFIX = "openai:"
 
 
