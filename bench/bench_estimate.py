@@ -47,16 +47,6 @@ class _TimedFake(FakeLLM):
         return Completion(text, tokens, generated, tokens / 100 + generated / 25)
 
 
-def llm_wall_seconds(records: list[dict[str, Any]]) -> float:
-    """Wall time of logged calls, first start to last end (``time`` is when a call ended).
-
-    Calls overlap in the model's slots, so their summed seconds overstate the wall time the
-    dry run estimates."""
-    if not records:
-        return 0.0
-    return max(r["time"] for r in records) - min(r["time"] - r["seconds"] for r in records)
-
-
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=240, help="documents sampled from 20NG")
@@ -105,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         log = [{k: v for k, v in r.items() if k != "time"} for r in log]
         llm_wall = llm_seconds
     else:
-        llm_wall = llm_wall_seconds(live)
+        llm_wall = speed.wall_seconds(live)  # calls overlap in the slots
     recalibrated = speed.from_log(log)
     again = plan_run(
         load_corpus(texts), levels, labeller="llm", batch_size=1, calibration=recalibrated

@@ -201,23 +201,6 @@ def test_estimate_smoke(tmp_path):
     assert 0 < data["real"]["draft_tree_after_seconds"] <= data["real"]["fit_seconds"]
 
 
-@pytest.mark.parametrize(
-    ("calls", "wall"),
-    [
-        # (ended at, seconds): one after another, the wall time is their sum
-        ([(10.0, 4.0), (14.0, 4.0), (20.0, 6.0)], 14.0),
-        # two slots: calls of 8 s ending 1 s apart span 9 s, not 16
-        ([(108.0, 8.0), (109.0, 8.0)], 9.0),
-        # four overlapping calls, a short one inside a long one
-        ([(50.0, 20.0), (45.0, 5.0), (52.0, 21.0), (60.0, 12.0)], 30.0),
-        ([], 0.0),
-    ],
-)
-def test_estimate_compares_with_wall_time(calls, wall):
-    records = [{"time": end, "seconds": seconds} for end, seconds in calls]
-    assert bench_estimate.llm_wall_seconds(records) == pytest.approx(wall)
-
-
 def test_llm_20ng_smoke(tmp_path, monkeypatch):
     monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "llm.json"

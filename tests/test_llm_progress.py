@@ -258,6 +258,23 @@ def test_measure_calls_the_model_twice() -> None:
     assert speed.measure(two).wall_factor == pytest.approx(1 / speed.SLOT_SPEEDUP[2])
 
 
+@pytest.mark.parametrize(
+    ("calls", "wall"),
+    [
+        # (ended at, seconds): one after another, the wall time is their sum
+        ([(10.0, 4.0), (14.0, 4.0), (20.0, 6.0)], 14.0),
+        # two slots: calls of 8 s ending 1 s apart span 9 s, not 16
+        ([(108.0, 8.0), (109.0, 8.0)], 9.0),
+        # four overlapping calls, a short one inside a long one
+        ([(50.0, 20.0), (45.0, 5.0), (52.0, 21.0), (60.0, 12.0)], 30.0),
+        ([], 0.0),
+    ],
+)
+def test_wall_seconds_of_overlapping_calls(calls: list[tuple[float, float]], wall: float) -> None:
+    records = [{"time": end, "seconds": seconds} for end, seconds in calls]
+    assert speed.wall_seconds(records) == pytest.approx(wall)
+
+
 def test_plan_uses_the_calibration() -> None:
     from hercules.data.inputs import load_corpus
     from hercules.summarize.plan import plan_run

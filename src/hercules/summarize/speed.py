@@ -76,9 +76,15 @@ def _wall_factor(live: list[dict[str, Any]], summed: float) -> float:
     1 for calls one after another, about 1/4 for four slots that overlap fully."""
     if not all(isinstance(r.get("time"), int | float) for r in live):
         return 1.0
-    start = min(r["time"] - r["seconds"] for r in live)
-    span = max(r["time"] for r in live) - start
-    return float(min(1.5, max(0.2, span / summed)))
+    return float(min(1.5, max(0.2, wall_seconds(live) / summed)))
+
+
+def wall_seconds(records: list[dict[str, Any]]) -> float:
+    """Wall time of logged calls, first start to last end (``time`` is when a call ended,
+    ``seconds`` how long it took): less than their summed seconds where calls overlap."""
+    if not records:
+        return 0.0
+    return max(r["time"] for r in records) - min(r["time"] - r["seconds"] for r in records)
 
 
 def _fit_rates(tokens: np.ndarray, seconds: np.ndarray) -> tuple[float, float]:
