@@ -255,6 +255,46 @@ def test_a_parent_title_must_cover_every_child_not_the_largest() -> None:
     assert choose_titles(request, [["Hockey", "Winter Sports"], ["Space"]])[0] == [0, 0]
 
 
+@pytest.mark.parametrize(
+    ("parents", "title"),
+    [
+        # Level above unknown (description mode): the whole margin is over the closest rival,
+        # the sibling on the same field, and the thread's name wins: 0.96 against 0.86.
+        ([None, None, None], "ESPN Coverage"),
+        # Clusters 0 and 1 share parent 0: half the margin is over cluster 2 (space), so the
+        # field's name wins: 0.876 + 0.5 * (0.876 - 0.894) + 0.5 * 0.876 = 1.30 against 0.96.
+        ([0, 0, 1], "Hockey Coverage"),
+    ],
+)
+def test_half_the_level_one_margin_is_over_clusters_under_other_parents(
+    parents: list[int | None], title: str
+) -> None:
+    # Axes: 0 hockey, 1 ESPN, 2 trades, 3 space. Cluster 0 is hockey with some ESPN
+    # (centroid 0.876, 0.482), cluster 1 hockey with some trades, cluster 2 space.
+    vectors = np.asarray(
+        [[1, 0.55, 0, 0]] * 3 + [[1, 0, 0.55, 0]] * 3 + [[0, 0, 0, 1]] * 3, dtype=np.float32
+    )
+    members = [np.arange(3 * c, 3 * c + 3) for c in range(3)]
+    briefs = [ClusterBrief(c, 1, 3, members[c], [], parent=parents[c]) for c in range(3)]
+    corpus = Corpus("text", list(range(9)), texts=["x"] * 9)
+    axes = {"hockey": 0, "espn": 1, "trades": 2, "space": 3}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        out = np.full((len(texts), 4), 0.001, dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in normalize_title(text).split():
+                if word in axes:
+                    out[row, axes[word]] += 1.0
+        return out
+
+    request = LevelRequest(1, briefs, corpus, embed=embed, member_vectors=vectors)
+    candidates = [["ESPN Coverage", "Hockey Coverage"], ["Hockey Trades"], ["Space"]]
+    chosen, verdicts = choose_titles(request, candidates)
+    assert chosen[0] is not None
+    assert verdicts[0][chosen[0]].title == title
+    assert chosen[1:] == [0, 0]
+
+
 def test_verifier_gives_a_shared_title_to_the_cluster_it_fits_better() -> None:
     request = _request()
     chosen, verdicts = choose_titles(request, [["Space Flight"], ["Space Flight"]])

@@ -338,6 +338,7 @@ def summarise_clusters(
                 member_items=members[c],
                 representative_items=reps[c],
                 children=children,
+                parent=int(data.parent[c]) if data.parent is not None else None,
             )
         )
     stage = f"Summarising level {level}"

@@ -38,6 +38,9 @@ class ClusterBrief:
     member_items: np.ndarray  # level-0 indices of every member
     representative_items: list[int]  # level-0 indices closest to the centroid, best first
     children: list[ChildSummary] = field(default_factory=list)
+    # Index of the cluster's parent at the next level when that level is already built
+    # (direct mode builds the whole hierarchy before naming it); None otherwise.
+    parent: int | None = None
 
 
 @dataclass(frozen=True)
