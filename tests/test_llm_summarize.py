@@ -16,6 +16,7 @@ from hercules.errors import ParameterError
 from hercules.llm import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.contrast import contrast_hints
+from hercules.summarize.keywords import NO_TERMS_TITLE, NO_WORDS_NOTE
 from hercules.summarize.llm import LLMSummarizer, estimate_cost
 from hercules.summarize.schema import (
     AnswerError,
@@ -381,6 +382,35 @@ def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:
     )
     assert llm.calls == 1
     assert group_ids(llm.prompts[0]) == [11]
+
+
+@pytest.mark.parametrize(
+    ("distinctive_terms", "calls"),
+    [(10, 2), (0, 3)],  # without distinctive words nothing says the cluster is empty: asked
+    ids=["terms", "no-terms"],
+)
+def test_a_cluster_of_empty_texts_is_named_so_without_a_call(
+    distinctive_terms: int, calls: int
+) -> None:
+    texts, _ = topic_texts(per_topic=10)
+    texts = texts[:20] + ["", " ", "ok", "hi there", ""]
+    corpus = Corpus("text", list(range(len(texts))), texts=texts)
+    groups = [np.arange(10), np.arange(10, 20), np.arange(20, 25)]
+    briefs = [
+        ClusterBrief(10 + c, 1, len(rows), rows, rows[:4].tolist())
+        for c, rows in enumerate(groups)
+    ]
+    llm = ScriptedLLM()
+    summarizer = LLMSummarizer(llm, retry=FAST, distinctive_terms=distinctive_terms)
+    out = summarizer.summarize_level(LevelRequest(1, briefs, corpus))
+    assert llm.calls == calls
+    if distinctive_terms:
+        assert (out[2].title, out[2].note) == (NO_TERMS_TITLE, NO_WORDS_NOTE)
+        assert out[2].description.startswith("5 items with no text")
+        assert 12 not in [i for prompt in llm.prompts for i in group_ids(prompt)]
+    else:
+        assert out[2].title != NO_TERMS_TITLE
+    assert NO_TERMS_TITLE not in (out[0].title, out[1].title)
 
 
 def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:

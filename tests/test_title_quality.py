@@ -309,6 +309,18 @@ def test_verifier_gives_a_shared_title_to_the_cluster_it_fits_better() -> None:
         ("These posts discuss engine repair.", "Engine repair."),
         ("The cluster focuses on rocket launches.", "Rocket launches."),
         ("Fans argue about NHL playoff games.", "Fans argue about NHL playoff games."),
+        ("Members discuss engine repair.", "Engine repair."),
+        ("These groups discuss anonymous FTP sites.", "Anonymous FTP sites."),
+        ("Discussing hardware and drivers.", "Hardware and drivers."),
+        (
+            "Members discuss various aspects of the NHL, including trades.",
+            "The NHL, including trades.",
+        ),
+        ("Various aspects", "Various aspects"),  # nothing would be left
+        # Cut by the grammar at 160 characters, mid-word: back to the last whole word, no
+        # dangling "and", an ellipsis. A sentence of that length that ends is left alone.
+        ("Engine repair, " * 10 + "tires and whe", "Engine repair, " * 10 + "tires…"),
+        ("Engine repair, " * 10 + "tires, wheels.", "Engine repair, " * 10 + "tires, wheels."),
     ],
 )
 def test_container_openers_are_dropped_from_descriptions(text: str, expected: str) -> None:

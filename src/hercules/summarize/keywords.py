@@ -43,6 +43,7 @@ MMR_DIVERSITY = 0.4  # weight of redundancy against relevance (BERTopic's defaul
 MMR_POOL = 3  # candidates per kept term
 # Typically the empty or near-empty items (20NG has 515 empty posts after stripping).
 NO_TERMS_TITLE = "Empty or very short items (no distinctive words)"
+NO_WORDS_NOTE = "nothing to name: no distinctive word, no example of three words"
 
 
 class KeywordSummarizer:

@@ -27,7 +27,8 @@ from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.prompt import PromptOptions, fit_block, header
+from hercules.summarize.keywords import NO_TERMS_TITLE, NO_WORDS_NOTE
+from hercules.summarize.prompt import ClusterHints, PromptOptions, fit_block, header
 from hercules.summarize.schema import (
     AnswerError,
     batch_schema,
@@ -135,11 +136,23 @@ class LLMSummarizer:
         ]
         # A parent with one child is that child: it keeps the child's title, no call is made.
         single = {i for i, b in enumerate(briefs) if b.level >= 2 and len(b.children) == 1}
-        asked = [i for i in range(len(briefs)) if i not in single]
+        blank = {
+            i
+            for i, (b, hint) in enumerate(zip(briefs, hints, strict=True))
+            if self._nothing_to_name(request, b, hint)
+        }
+        settled = single | blank
+        asked = [i for i in range(len(briefs)) if i not in settled]
         outcome = _Outcome()
         for i in single:
             child = briefs[i].children[0]
             outcome.summaries[i] = Summary(child.title, child.description, note=SINGLE_CHILD)
+        for i in blank:
+            outcome.summaries[i] = Summary(
+                NO_TERMS_TITLE,
+                f"{briefs[i].num_items} items with no text, or too few words to name a subject.",
+                note=NO_WORDS_NOTE,
+            )
 
         def landed(part: dict[int, Summary]) -> None:
             outcome.summaries.update(part)
@@ -148,11 +161,22 @@ class LLMSummarizer:
 
         self._run_batches(request, blocks, asked, head_tokens, landed)
         summaries = [outcome.summaries[i] for i in range(len(briefs))]
-        summaries = self._select(request, blocks, summaries, single)
+        summaries = self._select(request, blocks, summaries, settled)
         failed = [i for i, s in enumerate(summaries) if s.failed]
         if failed:
             summaries = self._fallback(request, summaries, failed)
         return summaries
+
+    def _nothing_to_name(
+        self, request: LevelRequest, brief: ClusterBrief, hint: ClusterHints
+    ) -> bool:
+        """A cluster of empty or near-empty texts: no distinctive word, no example of three
+        words. Shown only "(empty)" examples, the model invents a subject ("Alien Species" for
+        the 515 empty posts of 20NG, tenth session), so no call is made."""
+        if request.corpus.modality != "text" or self.distinctive_terms <= 0 or brief.children:
+            return False
+        texts = [request.corpus.item_text(i) for i in brief.representative_items]
+        return not hint.terms and all(len(t.split()) < 3 for t in texts[: self.options.n_samples])
 
     def _run_batches(
         self,
@@ -187,14 +211,16 @@ class LLMSummarizer:
         request: LevelRequest,
         blocks: list[tuple[str, int]],
         summaries: list[Summary],
-        single: set[int],
+        settled: set[int],
     ) -> list[Summary]:
-        """Pick each cluster's title among its candidates; re-ask once where all failed."""
-        open_ = [i for i, s in enumerate(summaries) if not s.failed and i not in single]
+        """Pick each cluster's title among its candidates; re-ask once where all failed.
+
+        ``settled`` clusters were named without a call (a single child, nothing to name)."""
+        open_ = [i for i, s in enumerate(summaries) if not s.failed and i not in settled]
         if not open_:
             return summaries
-        # Single-child titles are taken too: a sibling must not repeat them.
-        taken = request.taken_titles | {normalize_title(summaries[i].title) for i in single}
+        # Titles settled without a call are taken too: a sibling must not repeat them.
+        taken = request.taken_titles | {normalize_title(summaries[i].title) for i in settled}
         view = replace(request, clusters=[request.clusters[i] for i in open_], taken_titles=taken)
         chosen, verdicts = choose_titles(view, [list(summaries[i].candidates) for i in open_])
         retry = [pos for pos, pick in enumerate(chosen) if pick is None]

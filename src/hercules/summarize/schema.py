@@ -262,23 +262,43 @@ def clean_title(title: str) -> str:
 
 
 # Descriptions say what the members share, not what the container holds ("This group
-# includes ...") nor what the subject is in general ("Christianity is a major religion ...").
+# includes ...", "Members discuss ...") nor what the subject is in general ("Christianity is a
+# major religion ..."). The model opens most sentences so, as the prompt words it ("what the
+# members discuss"); without the opener they read alike: a subject and its parts.
 _OPENER = re.compile(
-    r"^\s*(?:this|the|these)\s+(?:group|cluster|collection|category|set|sub-?groups?|"
-    r"posts?|documents?|texts?|messages?|articles?|items?|members?)"
-    r"(?:\s+of\s+\w+)?\s+(?:mainly\s+|mostly\s+|primarily\s+)?"
+    r"^\s*(?:(?:(?:this|the|these)\s+)?(?:groups?|clusters?|collection|category|set|"
+    r"sub-?groups?|posts?|documents?|texts?|messages?|articles?|items?|members?)"
+    r"(?:\s+of\s+\w+)?\s+(?:mainly\s+|mostly\s+|primarily\s+|often\s+)?"
     r"(?:includes?|contains?|covers?|consists?\s+of|is\s+about|are\s+about|focus(?:es)?\s+on|"
     r"discuss(?:es)?|features?|deals?\s+with|revolves?\s+around|centers?\s+on|talks?\s+about|"
-    r"explores?|addresses|share)\s+",
+    r"explores?|addresses|share)|discussing)\s+",
+    re.IGNORECASE,
+)
+# "Various aspects of the NHL, including ..." says no more than "The NHL, including ...".
+_VAGUE_LEAD = re.compile(
+    r"^(?:various|different|several)\s+(?:aspects|topics|issues)\s+(?:of|related\s+to)\s+",
+    re.IGNORECASE,
+)
+# What may dangle at the end of a sentence cut short: punctuation and function words.
+_DANGLING = re.compile(
+    r"(?:[\s,;:\-\u2013\u2014(]+|\s+(?:and|or|but|the|a|an|of|to|in|on|for|with|by|at|from|as|"
+    r"its|their|including|such|like|which|that|who|is|are|was|were))+$",
     re.IGNORECASE,
 )
 
 
 def clean_description(text: str) -> str:
-    """Collapse spacing and drop a container opener, keeping what follows it."""
+    """Collapse spacing, drop a container opener and a vague lead-in, keeping what follows,
+    and end a sentence the length bound cut short at its last whole word, with an ellipsis."""
     text = " ".join(text.split())
-    match = _OPENER.match(text)
-    if match and match.end() < len(text):
-        rest = text[match.end() :]
-        text = rest[0].upper() + rest[1:]
+    # The grammar stops a description at SENTENCE_MAX characters, mid-word if need be
+    # (16 of 157 answers on 20NG and BBC in the tenth session).
+    cut = len(text) >= SENTENCE_MAX and not text.endswith((".", "!", "?", "…"))
+    for pattern in (_OPENER, _VAGUE_LEAD):
+        match = pattern.match(text)
+        if match and match.end() < len(text):
+            rest = text[match.end() :]
+            text = rest[0].upper() + rest[1:]
+    if cut and " " in text:
+        text = _DANGLING.sub("", text.rsplit(" ", 1)[0]) + "…"
     return text
