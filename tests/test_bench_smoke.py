@@ -273,6 +273,8 @@ def test_title_choice_smoke_replays_the_stored_candidates(tmp_path, monkeypatch)
         # The oracle is the ceiling of every rule that picks one of the candidates.
         assert max(top1["kept"], top1["nearest_own_centroid"]) <= top1["oracle"] <= 1.0
         assert top1["mean_candidate"] <= top1["oracle"]
+        assert top1["margin_all"] <= top1["oracle"]
+        assert top1["margin_half_cousins"] <= top1["oracle"]
 
 
 def test_replayed_rules_by_hand():
@@ -298,13 +300,25 @@ def test_replayed_rules_by_hand():
         ["rec autos", "sci space"],
         _Axes(),
     )
+    # Cluster 0's margin rules: "Used Car Prices" 0.995 + (0.995 - 0.0995) against "Orbit
+    # Launches" 0.0995 + (0.0995 - 0.995); without parents both margins are over cluster 1.
     assert row["top1"] == {
         "kept": 0.5,
         "nearest_own_centroid": 1.0,
+        "margin_all": 1.0,
+        "margin_half_cousins": 1.0,
         "mean_candidate": 0.75,
         "oracle": 1.0,
     }
     assert row["titles_per_cluster"] == 1.5
+    # Kept, both clusters are "Orbit Launches": cluster 0's members tie and take the first
+    # label (their own), cluster 1's take cluster 0's. The car title separates them.
+    assert row["faithfulness_siblings"] == {
+        "kept": 0.5,
+        "nearest_own_centroid": 1.0,
+        "margin_all": 1.0,
+        "margin_half_cousins": 1.0,
+    }
 
 
 def test_auto_k_smoke(tmp_path):
