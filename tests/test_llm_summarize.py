@@ -393,12 +393,11 @@ def test_a_cluster_of_empty_texts_is_named_so_without_a_call(
     distinctive_terms: int, calls: int
 ) -> None:
     texts, _ = topic_texts(per_topic=10)
-    texts = texts[:20] + ["", " ", "ok", "hi there", ""]
+    texts = [*texts[:20], "", " ", "ok", "hi there", ""]
     corpus = Corpus("text", list(range(len(texts))), texts=texts)
     groups = [np.arange(10), np.arange(10, 20), np.arange(20, 25)]
     briefs = [
-        ClusterBrief(10 + c, 1, len(rows), rows, rows[:4].tolist())
-        for c, rows in enumerate(groups)
+        ClusterBrief(10 + c, 1, len(rows), rows, rows[:4].tolist()) for c, rows in enumerate(groups)
     ]
     llm = ScriptedLLM()
     summarizer = LLMSummarizer(llm, retry=FAST, distinctive_terms=distinctive_terms)
