@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from hercules import Hercules
 from hercules.errors import ParameterError
 from hercules.llm.base import Completion
+from hercules.llm.local import SLOT_SPEEDUP
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize import speed
 from hercules.summarize.llm import LLMSummarizer, estimate_cost
@@ -255,7 +257,44 @@ def test_measure_calls_the_model_twice() -> None:
     assert calibration.wall_factor == 1.0  # one slot
     two = TimedLLM()
     two.max_concurrency = 2
-    assert speed.measure(two).wall_factor == pytest.approx(1 / speed.SLOT_SPEEDUP[2])
+    two.concurrency_speedup = SLOT_SPEEDUP[2]  # as the local backend declares its slots'
+    assert speed.measure(two).wall_factor == pytest.approx(1 / SLOT_SPEEDUP[2])
+    assert speed.measure(two).source == "measured (2 short calls)"
+    # Undeclared: four calls are timed at once. These return at once, each reporting the
+    # seconds one call alone takes, so they overlap fully.
+    four = TimedLLM()
+    four.max_concurrency = 4
+    calibration = speed.measure(four)
+    assert calibration.wall_factor == pytest.approx(0.25, abs=0.01)
+    assert calibration.source == "measured (2 + 4 short calls)"
+
+
+class SleepingLLM:
+    """Sleeps 0.1 s a call; ``serial`` holds a lock meanwhile, as a server with one slot."""
+
+    model_id = "sleeping"
+    max_concurrency = 4
+
+    def __init__(self, serial: bool) -> None:
+        self.serial = serial
+        self._lock = threading.Lock()
+
+    def complete(self, prompt: str, *, schema: Any = None, max_tokens: int = 256) -> str:
+        if self.serial:
+            with self._lock:
+                time.sleep(0.1)
+        else:
+            time.sleep(0.1)
+        return "1 2 3"
+
+
+@pytest.mark.parametrize(("serial", "low", "high"), [(False, 0.25, 0.6), (True, 0.8, 1.5)])
+def test_overlap_is_measured_against_one_call_alone(serial: bool, low: float, high: float) -> None:
+    # Four calls at once: about 0.1 s of wall time when they overlap (0.25 of four calls alone),
+    # about 0.4 s when a one-slot server queues them, though each queued call then reports
+    # its wait as its time.
+    factor = speed.overlap_factor(SleepingLLM(serial), 4, alone=0.1)
+    assert low <= factor <= high
 
 
 @pytest.mark.parametrize(

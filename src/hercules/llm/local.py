@@ -28,6 +28,11 @@ from hercules.llm.models import DEFAULT_MODEL, resolve_model
 logger = logging.getLogger(__name__)
 
 XLLAMACPP_PIP = "xllamacpp==2026.10.11549"
+# Wall-time speed-up of ``parallel`` slots over one, 12 summary prompts on 2 threads, alone on
+# the machine (bench/results/llm_slots.json): on a small CPU one sequence already keeps the
+# cores busy reading its prompt, and slots batch only the writing. An earlier run on a busy
+# machine read 1.78 / 2.03 for 2 / 4 slots and made the dry run ~40% optimistic.
+SLOT_SPEEDUP = {1: 1.0, 2: 1.04, 3: 1.07, 4: 1.11}
 
 
 class LocalLLM:
@@ -65,6 +70,8 @@ class LocalLLM:
         self.context = context
         self.parallel = parallel
         self.max_concurrency = parallel
+        # What the dry run's estimate assumes for overlapping calls (hercules.summarize.speed).
+        self.concurrency_speedup = SLOT_SPEEDUP.get(parallel, max(SLOT_SPEEDUP.values()))
         self.temperature = temperature
         self.seed = seed
         self.model_id = f"gguf:{self.spec.name}:t{temperature}:s{seed}"

@@ -7,12 +7,17 @@ cluster of this very prompt format), or measured with two short calls to the mod
 
 Calls that overlap (llama.cpp slots, ``concurrency`` > 1) each take longer but finish sooner
 together: ``wall_factor`` turns summed call seconds into wall time. A log gives it from its
-timestamps; a measurement uses the slot speed-ups of ``bench/results/llm_slots.json``.
+timestamps. A measurement takes the backend's own ``concurrency_speedup`` where it declares one
+(the local llama.cpp backend: its slot speed-ups of ``bench/results/llm_slots.json``, measured
+with real prompts); for any other backend it times as many short calls at once as the backend
+takes, since a server that batches on a GPU overlaps them far better than slots on a CPU.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +26,6 @@ import numpy as np
 from hercules.llm.base import call
 
 logger = logging.getLogger(__name__)
-
-# Wall-time speed-up over one slot, 12 summary prompts on 2 threads, alone on the machine
-# (bench/results/llm_slots.json). An earlier run on a busy machine read 1.78 / 2.03 for 2 / 4
-# slots and made the dry run ~40% optimistic for the default labeller.
-SLOT_SPEEDUP = {1: 1.0, 2: 1.04, 3: 1.07, 4: 1.11}
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,32 @@ def measure(llm: Any, *, prompt_words: int = 240, answer_tokens: int = 40) -> Ca
     if found is None:
         raise ValueError(f"{type(llm).__name__} reports no token counts; cannot measure its speed")
     slots = int(getattr(llm, "max_concurrency", 1) or 1)
-    speedup = SLOT_SPEEDUP.get(slots, max(SLOT_SPEEDUP.values()) if slots > 1 else 1.0)
+    declared = getattr(llm, "concurrency_speedup", None)
+    if slots <= 1:
+        factor, how = 1.0, "2 short calls"
+    elif isinstance(declared, int | float) and declared > 0:
+        factor, how = 1.0 / float(declared), "2 short calls"
+    else:
+        factor = overlap_factor(llm, slots, write.seconds, answer_tokens)
+        how = f"2 + {slots} short calls"
     return Calibration(
-        found.prompt_per_s,
-        found.generated_per_s,
-        "measured (2 short calls)",
-        wall_factor=1.0 / speedup,
+        found.prompt_per_s, found.generated_per_s, f"measured ({how})", wall_factor=factor
     )
+
+
+def overlap_factor(llm: Any, slots: int, alone: float, answer_tokens: int = 40) -> float:
+    """Wall time of ``slots`` short calls sent at once over ``slots`` times the seconds one
+    such call took ``alone``: 1 when the backend runs them one after another, ``1 / slots``
+    when they overlap fully. (Not over their own seconds: a call that waits in a server's
+    queue reports the wait as its time.)"""
+    prompt = "Count from 1 to 100, separated by spaces."
+
+    def one(_: int) -> dict[str, float]:
+        done = call(llm, prompt, schema=None, max_tokens=answer_tokens)
+        return {"time": time.perf_counter(), "seconds": done.seconds}
+
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        records = list(pool.map(one, range(slots)))
+    if alone <= 0:
+        return 1.0
+    return float(min(1.5, max(1.0 / slots, wall_seconds(records) / (slots * alone))))
