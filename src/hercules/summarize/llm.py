@@ -175,8 +175,10 @@ class LLMSummarizer:
         the 515 empty posts of 20NG, tenth session), so no call is made."""
         if request.corpus.modality != "text" or self.distinctive_terms <= 0 or brief.children:
             return False
-        texts = [request.corpus.item_text(i) for i in brief.representative_items]
-        return not hint.terms and all(len(t.split()) < 3 for t in texts[: self.options.n_samples])
+        examples = brief.representative_items[: self.options.n_samples]
+        return not hint.terms and all(
+            len(request.corpus.item_text(i).split()) < 3 for i in examples
+        )
 
     def _run_batches(
         self,
