@@ -158,6 +158,8 @@ def test_reject_reason(title: str, reason: str) -> None:
     [
         ("Government Policy, Arab-Israel Conflict", True),  # the child's conjunction, cut
         ("Government Policy, Arab-Israel Conflict and more", True),
+        ("Government Policy, Arab-Israel Conflict,more", True),  # as the model echoed it
+        ("Government Policy, Arab-Israel Conflict, & more", True),
         ("Government Policy", False),  # one of its subjects: broader than the child
         ("Politics", False),
     ],

@@ -90,7 +90,9 @@ def has_repeated_word(title: str) -> bool:
     return len(words) != len(set(words))
 
 
-_CONJUNCTION_TAIL = re.compile(r",?\s+and\s+more\s*$", re.IGNORECASE)
+# "and more" closing a conjunction, as written or as the model echoes it (", more", ",more";
+# seen in the tenth session's full 20NG run: "Armenia-Turkey Relations, Zionist Fighters,more").
+_CONJUNCTION_TAIL = re.compile(r"(?:,\s*|\s+)(?:(?:and|&)\s+)?more\s*$", re.IGNORECASE)
 
 
 def _stems(title: str) -> set[str]:
