@@ -28,7 +28,8 @@ It answers whether a better choice or better candidates would move top-1. Writes
 bench/results/title_choice_<corpus>.json.
 
     python -m bench.bench_title_choice --from bench/results/titles_20ng.json --corpus 20ng
-    python -m bench.bench_title_choice --corpus 20ng --from bench/results/titles_20ng*.json
+    python -m bench.bench_title_choice --corpus 20ng --from bench/results/titles_20ng.json \\
+        bench/results/titles_20ng_ninth.json bench/results/titles_20ng_slots2.json
     python -m bench.bench_title_choice --from bench/results/titles_bbc.json --corpus bbc \\
         --levels 20,5
     python -m bench.bench_title_choice --smoke    # the bench_titles smoke run, then its replay

@@ -321,6 +321,48 @@ def test_replayed_rules_by_hand():
     }
 
 
+def test_replayed_half_margin_rule_names_the_field_when_parents_are_known():
+    from bench.bench_title_choice import replay_level
+
+    axes = {"hockey": 0, "espn": 1, "tv": 1, "trades": 2, "space": 3}
+
+    class _Words:
+        """Each known word adds its axis; everything else a little of every axis."""
+
+        def embed(self, texts):
+            out = np.full((len(texts), 4), 0.001)
+            for row, text in enumerate(texts):
+                for word in text.lower().split():
+                    if word in axes:
+                        out[row, axes[word]] += 1.0
+            return out
+
+    # The geometry of tests/test_title_quality.py's half-margin case: clusters 0 and 1 are
+    # hockey (with some ESPN, with some trades), cluster 2 is space; "ESPN Coverage" is nearest
+    # the label "espn tv", not the members' "rec sport hockey".
+    vectors = [
+        np.array([[1, 0.55, 0, 0]] * 3),
+        np.array([[1, 0, 0.55, 0]] * 3),
+        np.array([[0, 0, 0, 1]] * 3),
+    ]
+    labels = [np.array(["rec sport hockey"] * 3)] * 2 + [np.array(["sci space"] * 3)]
+    args = (
+        [["ESPN Coverage", "Hockey Coverage"], ["Hockey Trades"], ["Space"]],
+        ["ESPN Coverage", "Hockey Trades", "Space"],
+        labels,
+        vectors,
+        ["espn tv", "rec sport hockey", "sci space"],
+        _Words(),
+    )
+    known = replay_level(*args, parents=[0, 0, 1])["top1"]
+    assert (known["margin_all"], known["margin_half_cousins"]) == (
+        pytest.approx(2 / 3, abs=1e-3),
+        1.0,
+    )
+    unknown = replay_level(*args)["top1"]
+    assert unknown["margin_half_cousins"] == unknown["margin_all"] == pytest.approx(2 / 3, abs=1e-3)
+
+
 def test_auto_k_smoke(tmp_path):
     out = tmp_path / "auto_k.json"
     data = bench_auto_k.main(["--smoke", "--seeds", "1", "--out", str(out)])
