@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -183,17 +185,22 @@ def _request(level: int = 2) -> LevelRequest:
         for c in range(2)
     ]
     corpus = Corpus("text", list(range(len(vectors))), texts=["x"] * len(vectors))
-    words = {"winter": 0, "sports": 0, "space": 1, "flight": 1, "news": 2}
+    embed = _word_axes({"winter": 0, "sports": 0, "space": 1, "flight": 1, "news": 2}, 3, 0.01)
+    return LevelRequest(level, briefs, corpus, embed=embed, member_vectors=vectors[:8])
+
+
+def _word_axes(axes: dict[str, int], width: int, floor: float) -> Callable[[list[str]], np.ndarray]:
+    """A toy embedder: ``floor`` on every axis, plus 1 on the axis of each known word."""
 
     def embed(texts: list[str]) -> np.ndarray:
-        out = np.full((len(texts), 3), 0.01, dtype=np.float32)
+        out = np.full((len(texts), width), floor, dtype=np.float32)
         for row, text in enumerate(texts):
             for word in normalize_title(text).split():
-                if word in words:
-                    out[row, words[word]] += 1.0
+                if word in axes:
+                    out[row, axes[word]] += 1.0
         return out
 
-    return LevelRequest(level, briefs, corpus, embed=embed, member_vectors=vectors[:8])
+    return embed
 
 
 def test_verifier_skips_rejected_candidates_and_keeps_the_most_faithful() -> None:
@@ -279,16 +286,7 @@ def test_half_the_level_one_margin_is_over_clusters_under_other_parents(
     members = [np.arange(3 * c, 3 * c + 3) for c in range(3)]
     briefs = [ClusterBrief(c, 1, 3, members[c], [], parent=parents[c]) for c in range(3)]
     corpus = Corpus("text", list(range(9)), texts=["x"] * 9)
-    axes = {"hockey": 0, "espn": 1, "trades": 2, "space": 3}
-
-    def embed(texts: list[str]) -> np.ndarray:
-        out = np.full((len(texts), 4), 0.001, dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in normalize_title(text).split():
-                if word in axes:
-                    out[row, axes[word]] += 1.0
-        return out
-
+    embed = _word_axes({"hockey": 0, "espn": 1, "trades": 2, "space": 3}, 4, 0.001)
     request = LevelRequest(1, briefs, corpus, embed=embed, member_vectors=vectors)
     candidates = [["ESPN Coverage", "Hockey Coverage"], ["Hockey Trades"], ["Space"]]
     chosen, verdicts = choose_titles(request, candidates)
