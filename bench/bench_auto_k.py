@@ -15,9 +15,9 @@ level is scored against the corpus' labels:
 Corpora: random 20 Newsgroups samples of 300, 1,000 and 3,000 posts (headers, signatures and
 quotes stripped as scikit-learn does, empty posts dropped; 20 labels), raw posts with their
 headers and quotes (300 and 1,000; what a user's e-mail export looks like), and scikit-learn's
-digits (10 labels), wine (3) and iris (3) tables. Text vectors are MiniLM int8: the stripped
-posts reuse bench/.cache/20ng_minilm_int8.npy when it is there (``bench.bench_20ng`` writes it),
-the rest are embedded once and cached in bench/.cache.
+digits (10 labels), wine (3) and iris (3) tables. Text vectors are the default MiniLM's: the
+stripped posts reuse its cached 20NG vectors when they are there (``bench.bench_20ng`` writes
+them), the rest are embedded once and cached in bench/.cache.
 
 Reported per run: the level sizes, each level's ARI and NMI, the best ARI over the levels, and
 the ARI of the level whose size is nearest the number of labels. Writes
@@ -98,11 +98,12 @@ def score(model: Hercules, truth: np.ndarray) -> dict[str, Any]:
 def _cached(name: str, texts: list[str]) -> np.ndarray:
     from hercules.embed import MiniLMEmbedder
 
-    path = CACHE_DIR / f"auto_k_{name}.npy"
+    embedder = MiniLMEmbedder(num_threads=2)
+    path = CACHE_DIR / f"auto_k_{name}_{embedder.model_id}.npy"
     if path.exists() and np.load(path, mmap_mode="r").shape[0] == len(texts):
         return np.load(path)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    vectors = MiniLMEmbedder(num_threads=2).embed(texts)
+    vectors = embedder.embed(texts)
     np.save(path, vectors)
     return vectors
 

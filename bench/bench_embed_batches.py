@@ -14,6 +14,8 @@ ran before (``sessions_speedup`` compares the two). Writes bench/results/embed_b
 
 ``--full`` also embeds all 18,846 20NG posts once with each embedder (about 16 minutes).
 ``--smoke`` runs the same code on the synthetic corpus (bench/smoke.py), one repeat.
+Batching matters for the float32-compute model only (the int8 default runs one text per pass,
+bench/bench_embed_int8.py), so this runs ``compute="float32"``.
 """
 
 from __future__ import annotations
@@ -62,9 +64,12 @@ ONE_SESSION = "one 2-thread session, 512 tokens a pass"
 def measure(texts: list[str], repeats: int, budgets: Sequence[int] = BUDGETS) -> dict[str, Any]:
     """Docs/s of the previous embedder, of one session with every thread (as before side-by-side
     sessions) and of each token budget (current embedder); best of ``repeats``."""
-    embedders = {f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b) for b in budgets}
-    embedders[ONE_SESSION] = MiniLMEmbedder(sessions=1)
-    old = MiniLMEmbedder(sessions=1)
+    embedders = {
+        f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b, compute="float32")
+        for b in budgets
+    }
+    embedders[ONE_SESSION] = MiniLMEmbedder(sessions=1, compute="float32")
+    old = MiniLMEmbedder(sessions=1, compute="float32")
     old.embed(texts[:8])  # load the model outside the timings
     for embedder in embedders.values():
         embedder.embed(texts[:8])
@@ -135,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{name:50s} two 1-thread sessions vs one: x{results[name].get('sessions_speedup')}")
     if args.full:
         news = load_newsgroups()
-        old, new = MiniLMEmbedder(sessions=1), MiniLMEmbedder()
+        old, new = MiniLMEmbedder(sessions=1, compute="float32"), MiniLMEmbedder(compute="float32")
         old_vectors, old_s = _timed(lambda: previous_embed(old, news.texts))
         new_vectors, new_s = _timed(lambda: new.embed(news.texts))
         results["full 20ng, once each"] = {

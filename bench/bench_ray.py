@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "docs": n,
         "smoke": args.smoke,
         "seed": args.seed,
-        "model": MiniLMEmbedder.model_id,
+        "model": MiniLMEmbedder().model_id,
         "batch_size": 32,
         "local_2_threads": {"seconds": round(local_s, 2), "docs_per_s": round(n / local_s, 2)},
         "ray_workers": {str(k): v for k, v in runs.items()},

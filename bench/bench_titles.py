@@ -59,11 +59,12 @@ def load(corpus: str, n: int | None, seed: int) -> tuple[list[str], list[str], n
 
     texts, labels, meta = load_second_corpus(max_docs=n, seed=seed)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"bbc_minilm_{len(texts)}_{seed}.npy"
+    embedder = MiniLMEmbedder()
+    path = CACHE_DIR / f"bbc_{embedder.model_id}_{len(texts)}_{seed}.npy"
     if path.exists():
         vectors = np.load(path)
     else:
-        vectors = MiniLMEmbedder().embed(texts)
+        vectors = embedder.embed(texts)
         np.save(path, vectors)
     return texts, labels, vectors, {"corpus": "BBC News", **meta}
 

@@ -16,8 +16,17 @@ from hercules.embed import MiniLMEmbedder
 BENCH_DIR = Path(__file__).resolve().parent
 CACHE_DIR = BENCH_DIR / ".cache"
 RESULTS_DIR = BENCH_DIR / "results"
-VECTORS = CACHE_DIR / "20ng_minilm_int8.npy"
-VECTORS_META = CACHE_DIR / "20ng_minilm_int8.json"
+# Cached vectors are named by the embedder's model_id, so a change of embedder never reuses them
+# (the float32-compute MiniLM's file kept its earlier name).
+_VECTOR_NAMES = {MiniLMEmbedder(compute="float32").model_id: "20ng_minilm_int8"}
+
+
+def vectors_path(model_id: str, suffix: str = ".npy") -> Path:
+    return CACHE_DIR / (_VECTOR_NAMES.get(model_id, f"20ng_{model_id}") + suffix)
+
+
+VECTORS = vectors_path(MiniLMEmbedder().model_id)
+VECTORS_META = vectors_path(MiniLMEmbedder().model_id, ".json")
 
 
 def newsgroups_with_vectors(num_threads: int = 2) -> tuple[Newsgroups, np.ndarray, dict[str, Any]]:

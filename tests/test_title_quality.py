@@ -147,6 +147,9 @@ def test_a_generic_title_is_flagged() -> None:
         ("Russia-Russia Cooperation", "repeats a word"),
         ("Posts about hockey", "names the container, not the subject"),
         ("Space Flight", "already a title in the tree"),
+        ("Chess Endgame Tactics", "repeats an example from the prompt"),
+        ("Growing roses", "repeats an example from the prompt"),
+        ("Chess Openings", ""),  # a subject near an example is not an echo
         ("Winter Sports", ""),
     ],
 )

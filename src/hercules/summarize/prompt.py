@@ -7,6 +7,7 @@ topic seed as a focus line. Titles are asked for by topic, never by container ("
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from hercules.summarize.base import ClusterBrief
 from hercules.summarize.level0 import shorten
 from hercules.summarize.schema import CANDIDATES, title_words
 from hercules.summarize.stats import numeric_profile
+from hercules.title_quality import normalize_title
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
 
@@ -47,6 +49,13 @@ _PARENT_EXAMPLES = (
     'Sub-groups "Rose Pruning", "Rose Diseases" -> "Growing Roses" (not "Gardening"). '
     'Sub-groups "Tax Returns", "Hiking Trails" (nothing shared) -> "Taxes and Hiking".'
 )
+_LEVEL1_EXAMPLES = '"Rose Pruning" or "Chess Endgame Tactics"'
+# The titles the prompt shows. A candidate that repeats one is the model echoing the prompt,
+# not naming its cluster: the full 20NG run titled an X Window cluster "Chess Endgame Tactics".
+EXAMPLE_TITLES = frozenset(
+    normalize_title(title)
+    for title in re.findall(r'"([^"]+)"', _PARENT_EXAMPLES + _LEVEL1_EXAMPLES)
+)
 
 
 def header(level: int, modality: str, ids: list[int], topic_seed: str | None) -> str:
@@ -63,7 +72,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
     else:
         lines = [
             f"Name each group of {kind} by its field and the specific subject its members "
-            'share, as in "Rose Pruning" or "Chess Endgame Tactics": clear on its own, and '
+            f"share, as in {_LEVEL1_EXAMPLES}: clear on its own, and "
             "told apart from similar groups. Key words are evidence, not titles."
         ]
         what = "field and subject"

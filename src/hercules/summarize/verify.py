@@ -2,10 +2,11 @@
 
 The model offers a few candidate titles per cluster in one answer. A candidate is **rejected**
 when it names a container ("Posts about ..."), copies one of the cluster's children, names no
-subject ("World News"), repeats a word ("Russia-Russia Cooperation") or is already a title
-elsewhere in the tree. Among the rest the **most faithful** wins, so the text embedder acts as
-a verifier at no extra model call. At level 1 that is the candidate close to its own cluster's
-members and closer than to any other cluster of the level
+subject ("World News"), repeats a word ("Russia-Russia Cooperation"), repeats one of the
+prompt's example titles or is already a title elsewhere in the tree. Among the rest the **most
+faithful** wins, so the text embedder acts as a verifier at no extra model call. At level 1
+that is the candidate close to its own cluster's members and closer than to any other cluster
+of the level
 (``cos(title, own) + [cos(title, own) - max cos(title, other)]``, centroids of the members).
 When the level above is already built (direct mode), half that margin is taken over the
 clusters under other parents only: siblings share their parent's field, and a title may name it.
@@ -27,6 +28,7 @@ import numpy as np
 
 from hercules.engine.base import group_means
 from hercules.summarize.base import ChildSummary, LevelRequest
+from hercules.summarize.prompt import EXAMPLE_TITLES
 from hercules.summarize.schema import clean_title, is_meta_title
 from hercules.title_quality import (
     copies_a_child,
@@ -57,6 +59,8 @@ def reject_reason(title: str, child_titles: list[str], taken: frozenset[str] | s
         return "generic"
     if has_repeated_word(title):
         return "repeats a word"
+    if normalize_title(title) in EXAMPLE_TITLES:
+        return "repeats an example from the prompt"
     if normalize_title(title) in taken:
         return "already a title in the tree"
     return ""
