@@ -16,7 +16,7 @@ from hercules.errors import ParameterError
 from hercules.llm import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import NO_TERMS_TITLE, NO_WORDS_NOTE
+from hercules.summarize.keywords import NO_TERMS_TITLE, NO_WORDS_NOTE, KeywordSummarizer
 from hercules.summarize.llm import LLMSummarizer, estimate_cost
 from hercules.summarize.schema import (
     AnswerError,
@@ -367,6 +367,31 @@ def test_a_parent_that_never_stops_copying_gets_a_conjunction_of_its_children() 
     out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(_request(n_clusters=2, level=2))
     assert out[0].title == "Other child 0 and Child title 0"  # the larger child first
     assert out[0].note.startswith("no candidate passed: copies a sub-group's title")
+
+
+def test_a_cluster_whose_every_candidate_echoes_the_prompt_gets_its_keyword_title() -> None:
+    class EchoLLM(ScriptedLLM):
+        def answer(self, prompt: str) -> str:
+            labels = [
+                {
+                    "id": c,
+                    "titles": ["Chess Endgame Tactics", "Chess Openings"],
+                    "description": "dd",
+                }
+                for c in group_ids(prompt)
+            ]
+            return json.dumps({"clusters": labels})
+
+    llm = EchoLLM()
+    request = _request(n_clusters=2)
+    out = LLMSummarizer(llm, retry=FAST).summarize_level(request)
+    assert llm.calls == 4  # asked, then asked again with the echoes named
+    assert "borrows a word of the prompt's examples" in llm.prompts[2]
+    terms = KeywordSummarizer().summarize_level(request)  # the same distinctive terms
+    assert [s.title for s in out] == [s.title for s in terms]
+    assert "chess" not in out[0].title.lower()
+    assert out[0].note.endswith("keyword title")
+    assert out[0].description.startswith(f"{request.clusters[0].num_items} items; distinctive")
 
 
 def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:

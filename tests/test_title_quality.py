@@ -12,7 +12,7 @@ from hercules.data.dataset import Corpus
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.keywords import EXTRA_STOP_WORDS, diverse
 from hercules.summarize.schema import clean_description
-from hercules.summarize.verify import choose_titles, reject_reason
+from hercules.summarize.verify import borrowed_words, choose_titles, reject_reason
 from hercules.title_quality import (
     faithfulness,
     has_repeated_word,
@@ -296,6 +296,36 @@ def test_half_the_level_one_margin_is_over_clusters_under_other_parents(
     assert chosen[0] is not None
     assert verdicts[0][chosen[0]].title == title
     assert chosen[1:] == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("title", "uses", "borrowed"),
+    [
+        ("Chess Opening", 0, ["chess"]),  # no member mentions chess: the prompt's word
+        ("Chess Opening", 1, ["chess"]),  # 1 of 100 is under the 2% a word needs
+        ("Chess Opening", 2, []),
+        ("Rose Care", 50, []),  # "roses" in the texts counts for "rose"
+        ("Space Station", 0, []),  # no example word at all
+    ],
+)
+def test_borrowed_words_by_hand(title: str, uses: int, borrowed: list[str]) -> None:
+    texts = ["My chess club grows roses."] * uses + ["The shuttle flew again."] * (100 - uses)
+    if title == "Rose Care":
+        texts = ["Pruning roses in spring."] * uses + ["Watering lawns."] * (100 - uses)
+    assert borrowed_words(title, texts) == borrowed
+
+
+def test_a_candidate_borrowing_an_example_word_loses_to_one_about_the_members() -> None:
+    vectors, members = _members(per=4)
+    briefs = [ClusterBrief(c, 1, 4, members[c], members[c][:2].tolist()) for c in range(2)]
+    texts = ["The shuttle docked at the station."] * 4 + ["Skiing down the slope."] * 4
+    corpus = Corpus("text", list(range(8)), texts=texts)
+    # The toy embedder puts "chess" on the space axis: only the rule can turn it down.
+    embed = _word_axes({"chess": 1, "space": 1, "sports": 0, "winter": 0}, 3, 0.01)
+    request = LevelRequest(1, briefs, corpus, embed=embed, member_vectors=vectors[:8])
+    chosen, verdicts = choose_titles(request, [["Winter Sports"], ["Chess Space", "Space"]])
+    assert chosen == [0, 1]
+    assert verdicts[1][0].reason == "borrows a word of the prompt's examples"
 
 
 def test_verifier_gives_a_shared_title_to_the_cluster_it_fits_better() -> None:

@@ -43,13 +43,16 @@ MMR_DIVERSITY = 0.4  # weight of redundancy against relevance (BERTopic's defaul
 MMR_POOL = 3  # candidates per kept term
 # Typically the empty or near-empty items (20NG has 515 empty posts after stripping).
 NO_TERMS_TITLE = "Empty or very short items (no distinctive words)"
+KEYWORD_TITLE_TERMS = 4  # terms joined into a keyword title: "space / venus / solar / earth"
 NO_WORDS_NOTE = "nothing to name: no distinctive word, no example of three words"
 
 
 class KeywordSummarizer:
     """Names clusters by their most distinctive terms; deterministic and fast."""
 
-    def __init__(self, *, title_terms: int = 4, description_terms: int = 12) -> None:
+    def __init__(
+        self, *, title_terms: int = KEYWORD_TITLE_TERMS, description_terms: int = 12
+    ) -> None:
         self.title_terms = title_terms
         self.description_terms = description_terms
 

@@ -27,7 +27,7 @@ from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import NO_TERMS_TITLE, NO_WORDS_NOTE
+from hercules.summarize.keywords import KEYWORD_TITLE_TERMS, NO_TERMS_TITLE, NO_WORDS_NOTE
 from hercules.summarize.prompt import ClusterHints, PromptOptions, fit_block, header
 from hercules.summarize.schema import (
     AnswerError,
@@ -38,7 +38,13 @@ from hercules.summarize.schema import (
     parse_labels,
     title_words,
 )
-from hercules.summarize.verify import Verdict, choose_titles, conjunction
+from hercules.summarize.verify import (
+    BORROWED,
+    REPEATS_EXAMPLE,
+    Verdict,
+    choose_titles,
+    conjunction,
+)
 from hercules.title_quality import SINGLE_CHILD, normalize_title
 
 logger = logging.getLogger(__name__)
@@ -161,7 +167,8 @@ class LLMSummarizer:
 
         self._run_batches(request, blocks, asked, head_tokens, landed)
         summaries = [outcome.summaries[i] for i in range(len(briefs))]
-        summaries = self._select(request, blocks, summaries, settled)
+        terms = [hint.terms for hint in hints]
+        summaries = self._select(request, blocks, summaries, settled, terms)
         failed = [i for i, s in enumerate(summaries) if s.failed]
         if failed:
             summaries = self._fallback(request, summaries, failed)
@@ -214,10 +221,13 @@ class LLMSummarizer:
         blocks: list[tuple[str, int]],
         summaries: list[Summary],
         settled: set[int],
+        terms: list[list[str]] | None = None,
     ) -> list[Summary]:
         """Pick each cluster's title among its candidates; re-ask once where all failed.
 
-        ``settled`` clusters were named without a call (a single child, nothing to name)."""
+        ``settled`` clusters were named without a call (a single child, nothing to name).
+        ``terms``, each cluster's distinctive terms, name a cluster whose every candidate
+        echoed the prompt's examples: the model wrote nothing about its members."""
         open_ = [i for i, s in enumerate(summaries) if not s.failed and i not in settled]
         if not open_:
             return summaries
@@ -245,7 +255,12 @@ class LLMSummarizer:
         out = list(summaries)
         for pos, i in enumerate(open_):
             pick = chosen[pos]
-            ranked = sorted(verdicts[pos], key=lambda v: (bool(v.reason), -v.score))
+            # Where every candidate failed, one echoing the prompt's examples goes last: it says
+            # nothing of the members, a repeated or copied title at least names a neighbour.
+            ranked = sorted(
+                verdicts[pos],
+                key=lambda v: (bool(v.reason), v.reason in (BORROWED, REPEATS_EXAMPLE), -v.score),
+            )
             candidates = tuple(v.title for v in ranked)
             if pick is not None:
                 out[i] = replace(
@@ -253,6 +268,15 @@ class LLMSummarizer:
                 )
                 continue
             brief = request.clusters[i]
+            note = "no candidate passed: " + "; ".join(sorted({v.reason for v in ranked}))
+            if ranked[0].reason in (BORROWED, REPEATS_EXAMPLE) and terms and terms[i]:
+                out[i] = Summary(
+                    " / ".join(terms[i][:KEYWORD_TITLE_TERMS]),
+                    f"{brief.num_items} items; distinctive terms: {', '.join(terms[i])}.",
+                    candidates=candidates,
+                    note=note + "; keyword title",
+                )
+                continue
             if brief.level >= 2 and len(brief.children) > 1:
                 title = conjunction(
                     [c.title for c in brief.children], [c.num_items for c in brief.children]
@@ -263,7 +287,7 @@ class LLMSummarizer:
                 summaries[i],
                 title=title,
                 candidates=candidates,
-                note="no candidate passed: " + "; ".join(sorted({v.reason for v in ranked})),
+                note=note,
             )
         return out
 

@@ -3,7 +3,8 @@
 The model offers a few candidate titles per cluster in one answer. A candidate is **rejected**
 when it names a container ("Posts about ..."), copies one of the cluster's children, names no
 subject ("World News"), repeats a word ("Russia-Russia Cooperation"), repeats one of the
-prompt's example titles or is already a title elsewhere in the tree. Among the rest the **most
+prompt's example titles, borrows their words where the members do not use them ("Chess
+Opening" over one-line posts) or is already a title elsewhere in the tree. Among the rest the **most
 faithful** wins, so the text embedder acts as a verifier at no extra model call. At level 1
 that is the candidate close to its own cluster's members and closer than to any other cluster
 of the level
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hercules.engine.base import group_means
-from hercules.summarize.base import ChildSummary, LevelRequest
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.prompt import EXAMPLE_TITLES
 from hercules.summarize.schema import clean_title, is_meta_title
 from hercules.title_quality import (
@@ -35,6 +36,7 @@ from hercules.title_quality import (
     has_repeated_word,
     is_generic_title,
     normalize_title,
+    title_words,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,8 +51,49 @@ class Verdict:
     score: float = float("nan")
 
 
-def reject_reason(title: str, child_titles: list[str], taken: frozenset[str] | set[str]) -> str:
-    """Why ``title`` cannot name the cluster, or "" when it may."""
+# Content words of the prompt's example titles ("chess", "pruning", "baking", ...). A candidate
+# built on one that the members hardly use is the model falling back on the prompt, not reading
+# the cluster: full 20NG runs named clusters of one-line posts "Chess Opening" (and its parent
+# "Chess") and "Max's Chess Strategy", where 11 of 18,846 posts mention chess.
+EXAMPLE_WORDS = frozenset(w for t in EXAMPLE_TITLES for w in title_words(t)) - {"and", "not"}
+BORROWED_SHARE = 0.02  # share of sampled members that must use a word for it to be theirs
+MEMBER_SAMPLE = 400  # members read per cluster, when a candidate holds an example word
+BORROWED = "borrows a word of the prompt's examples"
+REPEATS_EXAMPLE = "repeats an example from the prompt"
+
+
+def _stem(word: str) -> str:
+    """A plural "s" cut ("roses" -> "rose"), but not a double one ("chess")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def borrowed_words(title: str, member_texts: list[str]) -> list[str]:
+    """The example words of ``title`` that fewer than :data:`BORROWED_SHARE` of the members use."""
+    words = [w for w in title_words(title) if w in EXAMPLE_WORDS]
+    if not words or not member_texts:
+        return []
+    lowered = [text.lower() for text in member_texts]
+    need = BORROWED_SHARE * len(lowered)
+    return [w for w in words if sum(_stem(w) in text for text in lowered) < need]
+
+
+def member_sample(request: LevelRequest, brief: ClusterBrief) -> list[str]:
+    """Up to :data:`MEMBER_SAMPLE` member texts, drawn with a fixed seed."""
+    members = np.asarray(brief.member_items)
+    if len(members) > MEMBER_SAMPLE:
+        rng = np.random.default_rng([brief.level, int(brief.cluster_id)])
+        members = rng.choice(members, size=MEMBER_SAMPLE, replace=False)
+    return [request.corpus.item_text(int(i)) for i in members]
+
+
+def reject_reason(
+    title: str,
+    child_titles: list[str],
+    taken: frozenset[str] | set[str],
+    member_texts: list[str] | None = None,
+) -> str:
+    """Why ``title`` cannot name the cluster, or "" when it may (``member_texts``: a sample of
+    the members, to tell an example word the members use from one borrowed from the prompt)."""
     if len(title) < 2 or is_meta_title(title):
         return "names the container, not the subject"
     if copies_a_child(title, child_titles):
@@ -60,7 +103,9 @@ def reject_reason(title: str, child_titles: list[str], taken: frozenset[str] | s
     if has_repeated_word(title):
         return "repeats a word"
     if normalize_title(title) in EXAMPLE_TITLES:
-        return "repeats an example from the prompt"
+        return REPEATS_EXAMPLE
+    if member_texts is not None and borrowed_words(title, member_texts):
+        return BORROWED
     if normalize_title(title) in taken:
         return "already a title in the tree"
     return ""
@@ -152,13 +197,17 @@ def choose_titles(
     scores = fit_scores(request, cleaned)
     verdicts: list[list[Verdict]] = []
     for c, titles in enumerate(cleaned):
-        kids = [child.title for child in request.clusters[c].children]
+        brief = request.clusters[c]
+        kids = [child.title for child in brief.children]
         own = scores[c] if scores is not None else np.zeros(len(titles))
         # Rank 0 is the model's first choice: without scores, its order decides.
         ranked = own - 1e-6 * np.arange(len(titles))
+        texts = None
+        if any(EXAMPLE_WORDS.intersection(title_words(t)) for t in titles):
+            texts = member_sample(request, brief)  # read only when an example word shows up
         verdicts.append(
             [
-                Verdict(t, reject_reason(t, kids, request.taken_titles), float(ranked[i]))
+                Verdict(t, reject_reason(t, kids, request.taken_titles, texts), float(ranked[i]))
                 for i, t in enumerate(titles)
             ]
         )
