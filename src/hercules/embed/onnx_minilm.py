@@ -53,7 +53,7 @@ class MiniLMEmbedder:
 
     ``compute="int8"`` (default) runs the packaged model's matrix products in int8, built once
     into ``model_dir`` (default: HERCULES' model directory, ``$HERCULES_MODEL_DIR``; see
-    :mod:`hercules.embed.minilm_int8`); ``"float32"`` runs the packaged file as it is, ~1.7x
+    :mod:`hercules.embed.minilm_int8`); ``"float32"`` runs the packaged file as it is, ~1.8x
     slower, with vectors whose cosine to the int8 ones is ~0.996. Each has its own
     ``model_id``, so cached vectors of one are never served for the other. int8 runs one text
     per pass (``batch_size`` applies to float32 only). A ``model_path`` is always run as given

@@ -51,7 +51,8 @@ _PARENT_EXAMPLES = (
 )
 _LEVEL1_EXAMPLES = '"Rose Pruning" or "Chess Endgame Tactics"'
 # The titles the prompt shows. A candidate that repeats one is the model echoing the prompt,
-# not naming its cluster: the full 20NG run titled an X Window cluster "Chess Endgame Tactics".
+# not naming its cluster: full 20NG runs named clusters of one-liners and uuencoded binaries
+# "Chess Endgame Tactics" (see verify.EXAMPLE_WORDS).
 EXAMPLE_TITLES = frozenset(
     normalize_title(title)
     for title in re.findall(r'"([^"]+)"', _PARENT_EXAMPLES + _LEVEL1_EXAMPLES)
