@@ -49,16 +49,11 @@ import numpy as np
 from bench.common import RESULTS_DIR, machine, save_json
 from bench.llm_common import title_hits
 from hercules.engine.base import members_by_group
-from hercules.title_quality import FAITHFULNESS_SAMPLE, faithfulness
+from hercules.title_quality import FAITHFULNESS_SAMPLE, faithfulness, unit_rows
 
 
 def _key(title: str) -> str:
     return " ".join(title.lower().split())
-
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    rows = np.asarray(rows, dtype=np.float32)
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
 PICKING_RULES = ("kept", "nearest_own_centroid", "margin_all", "margin_half_cousins")
@@ -91,9 +86,9 @@ def replay_level(
         names,
         embedder,
     )
-    vectors = _unit(vectors)
+    vectors = unit_rows(vectors)
     k = len(sets)
-    centroids = _unit(np.stack([_unit(members).mean(0) for members in member_vectors]))
+    centroids = unit_rows(np.stack([unit_rows(members).mean(0) for members in member_vectors]))
     groups = parents if parents is not None else [0] * k
     picks: dict[str, list[int]] = {rule: [] for rule in PICKING_RULES}
     mean, oracle = [], []

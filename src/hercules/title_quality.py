@@ -95,13 +95,14 @@ def has_repeated_word(title: str) -> bool:
 _CONJUNCTION_TAIL = re.compile(r"(?:,\s*|\s+)(?:(?:and|&)\s+)?more\s*$", re.IGNORECASE)
 
 
+def stem(word: str) -> str:
+    """A plural "s" cut ("roses" -> "rose"), but not a double one ("chess")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _stems(title: str) -> set[str]:
     """Content words with a plural "s" cut: "SCSI Card Sales" and "SCSI card sale" match."""
-    return {
-        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
-        for w in title_words(title)
-        if w not in _STOP
-    }
+    return {stem(w) for w in title_words(title) if w not in _STOP}
 
 
 def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
@@ -115,7 +116,8 @@ def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
     )
 
 
-def _unit(X: np.ndarray) -> np.ndarray:
+def unit_rows(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
     X = np.asarray(X, dtype=np.float32)
     return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
@@ -142,13 +144,13 @@ def faithfulness(
     ``label_vectors`` (k, d) embed the labels; ``member_vectors`` (n, d) the level-0 items;
     ``competitors[c]`` are cluster indices that include c. NaN for a cluster without members.
     """
-    labels = _unit(label_vectors)
+    labels = unit_rows(label_vectors)
     scores = np.full(len(labels), np.nan)
     for c, (rows, rivals) in enumerate(zip(members, competitors, strict=True)):
         if len(rows) == 0:
             continue
         rivals = np.asarray(rivals)
-        sims = _unit(member_vectors[rows]) @ labels[rivals].T
+        sims = unit_rows(member_vectors[rows]) @ labels[rivals].T
         scores[c] = float(np.mean(rivals[sims.argmax(axis=1)] == c))
     return scores
 

@@ -47,6 +47,15 @@ KEYWORD_TITLE_TERMS = 4  # terms joined into a keyword title: "space / venus / s
 NO_WORDS_NOTE = "nothing to name: no distinctive word, no example of three words"
 
 
+def keyword_title(terms: list[str], n_terms: int = KEYWORD_TITLE_TERMS) -> str:
+    """The first ``n_terms`` distinctive terms joined: "space / venus / solar / earth"."""
+    return " / ".join(terms[:n_terms]) if terms else NO_TERMS_TITLE
+
+
+def terms_description(num_items: int, terms: list[str]) -> str:
+    return f"{num_items} items; distinctive terms: {', '.join(terms) or 'none'}."
+
+
 class KeywordSummarizer:
     """Names clusters by their most distinctive terms; deterministic and fast."""
 
@@ -63,8 +72,8 @@ class KeywordSummarizer:
         terms = distinctive_terms(request, self.description_terms)
         summaries = []
         for brief, top in zip(request.clusters, terms, strict=True):
-            title = " / ".join(top[: self.title_terms]) if top else NO_TERMS_TITLE
-            text = f"{brief.num_items} items; distinctive terms: {', '.join(top) or 'none'}."
+            title = keyword_title(top, self.title_terms)
+            text = terms_description(brief.num_items, top)
             if brief.children:
                 kids = "; ".join(c.title for c in brief.children[:8])
                 text += f" Sub-clusters: {kids}."

@@ -27,7 +27,12 @@ from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import KEYWORD_TITLE_TERMS, NO_TERMS_TITLE, NO_WORDS_NOTE
+from hercules.summarize.keywords import (
+    NO_TERMS_TITLE,
+    NO_WORDS_NOTE,
+    keyword_title,
+    terms_description,
+)
 from hercules.summarize.prompt import ClusterHints, PromptOptions, fit_block, header
 from hercules.summarize.schema import (
     AnswerError,
@@ -271,8 +276,8 @@ class LLMSummarizer:
             note = "no candidate passed: " + "; ".join(sorted({v.reason for v in ranked}))
             if ranked[0].reason in (BORROWED, REPEATS_EXAMPLE) and terms and terms[i]:
                 out[i] = Summary(
-                    " / ".join(terms[i][:KEYWORD_TITLE_TERMS]),
-                    f"{brief.num_items} items; distinctive terms: {', '.join(terms[i])}.",
+                    keyword_title(terms[i]),
+                    terms_description(brief.num_items, terms[i]),
                     candidates=candidates,
                     note=note + "; keyword title",
                 )

@@ -36,6 +36,7 @@ from hercules.title_quality import (
     has_repeated_word,
     is_generic_title,
     normalize_title,
+    stem,
     title_words,
 )
 
@@ -62,11 +63,6 @@ BORROWED = "borrows a word of the prompt's examples"
 REPEATS_EXAMPLE = "repeats an example from the prompt"
 
 
-def _stem(word: str) -> str:
-    """A plural "s" cut ("roses" -> "rose"), but not a double one ("chess")."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 def borrowed_words(title: str, member_texts: list[str]) -> list[str]:
     """The example words of ``title`` that fewer than :data:`BORROWED_SHARE` of the members use."""
     words = [w for w in title_words(title) if w in EXAMPLE_WORDS]
@@ -74,7 +70,7 @@ def borrowed_words(title: str, member_texts: list[str]) -> list[str]:
         return []
     lowered = [text.lower() for text in member_texts]
     need = BORROWED_SHARE * len(lowered)
-    return [w for w in words if sum(_stem(w) in text for text in lowered) < need]
+    return [w for w in words if sum(stem(w) in text for text in lowered) < need]
 
 
 def member_sample(request: LevelRequest, brief: ClusterBrief) -> list[str]:
