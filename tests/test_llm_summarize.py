@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -355,7 +356,7 @@ def test_a_parent_whose_candidates_all_copy_a_child_is_asked_again_once() -> Non
     assert '"Other child 0", "Child title 0" are parts of one broader subject' in reask
 
 
-def test_a_parent_that_never_stops_copying_gets_a_conjunction_of_its_children() -> None:
+def test_a_parent_that_never_stops_copying_gets_a_shared_word_or_a_conjunction() -> None:
     class StubbornLLM(ScriptedLLM):
         def answer(self, prompt: str) -> str:
             ids = group_ids(prompt)
@@ -364,9 +365,15 @@ def test_a_parent_that_never_stops_copying_gets_a_conjunction_of_its_children() 
             ]
             return json.dumps({"clusters": labels})
 
-    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(_request(n_clusters=2, level=2))
-    assert out[0].title == "Other child 0 and Child title 0"  # the larger child first
+    request = _request(n_clusters=2, level=2)
+    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(request)
+    # "Other child 0" and "Child title 0" share a word: the parent is named by it
+    assert out[0].title == "Child"
     assert out[0].note.startswith("no candidate passed: copies a sub-group's title")
+    for brief in request.clusters:  # children that share no word
+        brief.children[1] = replace(brief.children[1], title=f"Space flight {brief.cluster_id}")
+    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(request)
+    assert out[0].title == "Space flight 10 and Child title 0"  # the larger child first
 
 
 def test_a_cluster_whose_every_candidate_echoes_the_prompt_gets_its_keyword_title() -> None:

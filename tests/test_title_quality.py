@@ -17,6 +17,7 @@ from hercules.title_quality import (
     faithfulness,
     has_repeated_word,
     is_definition,
+    is_fragment,
     is_generic_title,
     normalize_title,
     tree_quality,
@@ -66,6 +67,25 @@ def test_faithfulness_only_competes_with_the_given_rivals() -> None:
 )
 def test_generic_titles(title: str, generic: bool) -> None:
     assert is_generic_title(title) is generic
+
+
+@pytest.mark.parametrize(
+    ("title", "fragment"),
+    [
+        ("Compiled from the", True),  # a full 20NG run's level-2 title
+        ("DAs for", True),
+        ("Guns and", True),
+        ("Advertising in the,", True),
+        ("Arab-Israel Relations, Muslims vs.", True),  # a child's title cut at four words
+        ("Vitamin A", False),  # a letter, not an article
+        ("Log In", False),
+        ("Hands On", False),
+        ("Space Flight", False),
+        ("Cars, Bikes and more", False),  # the conjunction fallback's own ending
+    ],
+)
+def test_fragment_titles(title: str, fragment: bool) -> None:
+    assert is_fragment(title) is fragment
 
 
 @pytest.mark.parametrize(
@@ -150,6 +170,8 @@ def test_a_generic_title_is_flagged() -> None:
         ("Chess Endgame Tactics", "repeats an example from the prompt"),
         ("Growing roses", "repeats an example from the prompt"),
         ("Chess Openings", ""),  # a subject near an example is not an echo
+        ("Compiled from the", "ends mid-phrase"),
+        ("DAs for", "ends mid-phrase"),
         ("Winter Sports", ""),
     ],
 )
@@ -429,3 +451,21 @@ def test_conjunctions_do_not_nest() -> None:
     titles = ["Sale Items, Jesus and more", "Vehicle Buying and Bikes", "Space"]
     assert conjunction(titles, [50, 40, 10]) == "Sale Items, Vehicle Buying and more"
     assert conjunction(["Cars", "Space"], [1, 2]) == "Space and Cars"
+
+
+@pytest.mark.parametrize(
+    ("titles", "name"),
+    [
+        # a full 20NG run's parent, named "Compiled from the" by the model
+        (["Baseball Predictions", "Baseball Analysis", "Baseball Statistics"], "Baseball"),
+        (["Car Engines", "Vintage cars", "Car Reviews and more"], "Car"),  # plurals aside
+        (["Hard Disk Controller", "Hard Disk"], "Hard Disk Controller and Hard Disk"),  # a copy
+        (["Health Information", "FAQs and Information"], "Health Information and FAQs"),  # generic
+        (["Windows 3.1 Crash", "Windows 3.1 Setup"], "Windows"),  # numbers name no theme
+        (["Hockey Coverage", "NHL Playoff Results"], "Hockey Coverage and NHL Playoff Results"),
+    ],
+)
+def test_a_parent_whose_children_share_a_word_is_named_by_it(titles: list[str], name: str) -> None:
+    from hercules.summarize.verify import conjunction
+
+    assert conjunction(titles, list(range(len(titles), 0, -1))) == name

@@ -90,6 +90,22 @@ def has_repeated_word(title: str) -> bool:
     return len(words) != len(set(words))
 
 
+# Function words a finished title does not end on. A title that does is a phrase cut short
+# ("Compiled from the", "DAs for": level-2 titles of full 20NG runs, where a container word was
+# stripped or the grammar's word bound stopped the phrase; "Arab-Israel Relations, Muslims vs",
+# a level-3 candidate that was a child's title cut at four words). Not "a", "in", "on": "Vitamin A",
+# "Log In", "Hands On" are whole.
+_FRAGMENT_END = frozenset(
+    "the an of for from to with by at as and or about into than vs versus".split()
+)
+
+
+def is_fragment(title: str) -> bool:
+    """True when ``title`` ends on a function word ("Compiled from the"), a phrase cut short."""
+    words = title.split()
+    return bool(words) and words[-1].lower().strip(",.;:") in _FRAGMENT_END
+
+
 # "and more" closing a conjunction, as written or as the model echoes it (", more", ",more";
 # seen in the tenth session's full 20NG run: "Armenia-Turkey Relations, Zionist Fighters,more").
 _CONJUNCTION_TAIL = re.compile(r"(?:,\s*|\s+)(?:(?:and|&)\s+)?more\s*$", re.IGNORECASE)
@@ -103,6 +119,21 @@ def stem(word: str) -> str:
 def _stems(title: str) -> set[str]:
     """Content words with a plural "s" cut: "SCSI Card Sales" and "SCSI card sale" match."""
     return {stem(w) for w in title_words(title) if w not in _STOP}
+
+
+def shared_subject(titles: Sequence[str]) -> str:
+    """The words every title holds, as the first title writes them ("Baseball" for "Baseball
+    Predictions" and "Baseball Statistics"), or "" when they share no word of letters."""
+    cores = [_CONJUNCTION_TAIL.sub("", title) for title in titles]
+    if len(cores) < 2:
+        return ""
+    common = set.intersection(*(_stems(core) for core in cores))
+    kept = [
+        token.strip(",.;:")
+        for token in cores[0].split()
+        if (words := title_words(token)) and all(stem(w) in common and w.isalpha() for w in words)
+    ]
+    return " ".join(kept)
 
 
 def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:

@@ -2,12 +2,12 @@
 
 The model offers a few candidate titles per cluster in one answer. A candidate is **rejected**
 when it names a container ("Posts about ..."), copies one of the cluster's children, names no
-subject ("World News"), repeats a word ("Russia-Russia Cooperation"), repeats one of the
-prompt's example titles, borrows their words where the members do not use them ("Chess
-Opening" over one-line posts) or is already a title elsewhere in the tree. Among the rest the **most
-faithful** wins, so the text embedder acts as a verifier at no extra model call. At level 1
-that is the candidate close to its own cluster's members and closer than to any other cluster
-of the level
+subject ("World News"), repeats a word ("Russia-Russia Cooperation"), ends mid-phrase
+("Compiled from the"), repeats one of the prompt's example titles, borrows their words where
+the members do not use them ("Chess Opening" over one-line posts) or is already a title
+elsewhere in the tree. Among the rest the **most faithful** wins, so the text embedder acts as
+a verifier at no extra model call. At level 1 that is the candidate close to its own cluster's
+members and closer than to any other cluster of the level
 (``cos(title, own) + [cos(title, own) - max cos(title, other)]``, centroids of the members).
 When the level above is already built (direct mode), half that margin is taken over the
 clusters under other parents only: siblings share their parent's field, and a title may name it.
@@ -34,8 +34,10 @@ from hercules.summarize.schema import clean_title, is_meta_title
 from hercules.title_quality import (
     copies_a_child,
     has_repeated_word,
+    is_fragment,
     is_generic_title,
     normalize_title,
+    shared_subject,
     stem,
     title_words,
 )
@@ -98,6 +100,8 @@ def reject_reason(
         return "generic"
     if has_repeated_word(title):
         return "repeats a word"
+    if is_fragment(title):
+        return "ends mid-phrase"
     if normalize_title(title) in EXAMPLE_TITLES:
         return REPEATS_EXAMPLE
     if member_texts is not None and borrowed_words(title, member_texts):
@@ -229,11 +233,17 @@ def choose_titles(
 
 
 def conjunction(child_titles: list[str], sizes: list[int]) -> str:
-    """An honest name for a parent whose children share no theme: its two largest subjects.
+    """An honest name for a parent whose candidates all failed: the words every child's title
+    holds, or else its two largest subjects.
 
+    "Baseball" over "Baseball Predictions", "Baseball Analysis" and "Baseball Statistics" (a
+    full 20NG run named that parent "Compiled from the", its one candidate that was no copy).
     A child that is itself a conjunction lends its first subject only, so names do not nest.
     """
     order = sorted(range(len(child_titles)), key=lambda i: -sizes[i])
+    shared = shared_subject([child_titles[i] for i in order])
+    if shared and not is_generic_title(shared) and not copies_a_child(shared, child_titles):
+        return shared[0].upper() + shared[1:]
     names: list[str] = []
     for i in order:
         name = re.split(r",| and ", child_titles[i])[0].strip()
