@@ -40,6 +40,7 @@ from bench.common import BENCH_DIR, RESULTS_DIR, machine
 
 ROOT = BENCH_DIR.parent
 VENV = BENCH_DIR / ".venv-pyhercules"
+TARGET_SPEEDUP = 3.0  # the throughput issue's target, end to end (its moonshot: 5x)
 PYHERCULES = "pyhercules==1.1.1"
 STAGES = ("total_seconds", "embed_seconds", "llm_seconds", "other_seconds")
 
@@ -121,8 +122,8 @@ def compare(hercules: dict[str, Any], pyh: dict[str, Any]) -> dict[str, Any]:
     out["generated_tokens_ratio"] = ratio(pyh["generated_tokens"], hercules["generated_tokens"])
     out["embedded_texts_ratio"] = ratio(pyh["embed_texts"], hercules["embed_texts"])
     out["peak_rss_ratio"] = ratio(pyh["peak_rss_mb"], hercules["peak_rss_mb"])
-    out["target_speedup"] = 5.0
-    out["target_met"] = bool((out["speedup_total"] or 0.0) >= 5.0)
+    out["target_speedup"] = TARGET_SPEEDUP
+    out["target_met"] = bool((out["speedup_total"] or 0.0) >= TARGET_SPEEDUP)
     return out
 
 
@@ -143,12 +144,18 @@ def print_table(results: dict[str, dict[str, Any]], ratios: dict[str, Any]) -> N
     for label, key in rows:
         print(f"{label:<20}" + "".join(f"{results[n][key]:>28}" for n in names))
     for level in results[names[0]]["levels_scores"]:
-        for metric in ("ari_newsgroups", "nmi_newsgroups", "ari_super_groups", "nmi_super_groups"):
+        for metric in (
+            "ari_newsgroups",
+            "nmi_newsgroups",
+            "ari_super_groups",
+            "nmi_super_groups",
+            "title_top1_newsgroups",
+        ):
             cells = [results[n]["levels_scores"].get(level, {}).get(metric) for n in names]
             text = "".join(f"{c:>28.3f}" if c is not None else f"{'-':>28}" for c in cells)
             print(f"L{level} {metric:<17}" + text)
     print(
-        f"speed-up end to end {ratios['speedup_total']}x (target 5x: "
+        f"speed-up end to end {ratios['speedup_total']}x (target {TARGET_SPEEDUP:g}x: "
         f"{'met' if ratios['target_met'] else 'missed'})"
     )
 

@@ -18,10 +18,13 @@ import resource
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from bench.llm_common import title_match
 
 TOOLS = ("hercules", "pyhercules")
 
@@ -181,6 +184,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "nmi_super_groups": float(normalized_mutual_info_score(supers, assigned)),
             "unassigned": int(np.sum(np.asarray(assigned) < 0)),
         }
+    # After the clock: how well each title names its members (nearest newsgroup name is the
+    # members' majority newsgroup), judged by the run's own embedding callable for both tools.
+    judge = SimpleNamespace(embed=clients.embed)
+    names = sorted(set(groups))
+    for lvl, assigned in labels.items():
+        assigned_array, group_array = np.asarray(assigned), np.asarray(groups)
+        kept = [c for c in range(len(titles[lvl])) if np.any(assigned_array == c)]
+        members = [group_array[assigned_array == c] for c in kept]
+        match = title_match([titles[lvl][c] or "-" for c in kept], members, names, judge)
+        scores[str(lvl)]["title_top1_newsgroups"] = match["top1_match"]
     result = {
         "tool": args.tool,
         "docs": len(texts),

@@ -106,6 +106,11 @@ def pyhercules_table(data: dict[str, Any]) -> str:
                 f"{a['ari_' + metric]:.3f} / {a['nmi_' + metric]:.3f} | "
                 f"{_fmt(b.get('ari_' + metric))} / {_fmt(b.get('nmi_' + metric))} | |"
             )
+        if "title_top1_newsgroups" in a:  # results files before the twelfth session lack it
+            lines.append(
+                f"| level {level} titles: top-1 (nearest newsgroup name = members' majority) | "
+                f"{a['title_top1_newsgroups']:.2f} | {_fmt(b.get('title_top1_newsgroups'), 2)} | |"
+            )
     return "\n".join(lines)
 
 

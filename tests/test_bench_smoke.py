@@ -112,6 +112,8 @@ def test_pyhercules_smoke_reports_both_tools(tmp_path):
     table = report.pyhercules_table(data)
     assert "| wall time, end to end (s) |" in table
     assert "| level 2 (3 clusters) ARI / NMI vs 6 groups |" in table
+    assert 0.0 <= ours["levels_scores"]["1"]["title_top1_newsgroups"] <= 1.0
+    assert "| level 1 titles: top-1 (nearest newsgroup name = members' majority) |" in table
 
 
 def test_pyhercules_worker_runs_the_paper_package(tmp_path):
@@ -137,6 +139,7 @@ def test_pyhercules_worker_runs_the_paper_package(tmp_path):
     assert data["levels_scores"]["1"]["unassigned"] == 0
     assert data["llm_calls"] >= 2
     assert data["failed_or_empty_titles"] == 0
+    assert 0.0 <= data["levels_scores"]["2"]["title_top1_newsgroups"] <= 1.0
 
 
 def test_smoke_scripts_do_not_touch_committed_results(tmp_path):
