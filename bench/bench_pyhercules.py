@@ -140,9 +140,9 @@ def print_table(results: dict[str, dict[str, Any]], ratios: dict[str, Any]) -> N
         ("peak RSS (MB)", "peak_rss_mb"),
     ]
     names = list(results)
-    print(f"{'':<20}" + "".join(f"{n:>28}" for n in names))
+    print(f"{'':<24}" + "".join(f"{n:>28}" for n in names))
     for label, key in rows:
-        print(f"{label:<20}" + "".join(f"{results[n][key]:>28}" for n in names))
+        print(f"{label:<24}" + "".join(f"{results[n][key]:>28}" for n in names))
     for level in results[names[0]]["levels_scores"]:
         for metric in (
             "ari_newsgroups",
@@ -153,7 +153,7 @@ def print_table(results: dict[str, dict[str, Any]], ratios: dict[str, Any]) -> N
         ):
             cells = [results[n]["levels_scores"].get(level, {}).get(metric) for n in names]
             text = "".join(f"{c:>28.3f}" if c is not None else f"{'-':>28}" for c in cells)
-            print(f"L{level} {metric:<17}" + text)
+            print(f"L{level} {metric:<21}" + text)
     print(
         f"speed-up end to end {ratios['speedup_total']}x (target {TARGET_SPEEDUP:g}x: "
         f"{'met' if ratios['target_met'] else 'missed'})"

@@ -187,12 +187,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     # After the clock: how well each title names its members (nearest newsgroup name is the
     # members' majority newsgroup), judged by the run's own embedding callable for both tools.
     judge = SimpleNamespace(embed=clients.embed)
-    names = sorted(set(groups))
+    names, group_array = sorted(set(groups)), np.asarray(groups)
     for lvl, assigned in labels.items():
-        assigned_array, group_array = np.asarray(assigned), np.asarray(groups)
-        kept = [c for c in range(len(titles[lvl])) if np.any(assigned_array == c)]
-        members = [group_array[assigned_array == c] for c in kept]
-        match = title_match([titles[lvl][c] or "-" for c in kept], members, names, judge)
+        members = [group_array[np.asarray(assigned) == c] for c in range(len(titles[lvl]))]
+        kept = [c for c, rows in enumerate(members) if len(rows)]
+        match = title_match(
+            [titles[lvl][c] or "-" for c in kept], [members[c] for c in kept], names, judge
+        )
         scores[str(lvl)]["title_top1_newsgroups"] = match["top1_match"]
     result = {
         "tool": args.tool,
