@@ -425,3 +425,28 @@ def test_llm_runtime_smoke(tmp_path):
     assert summary["generated_tokens"] > 0
     assert 0.0 < summary["prompt_share_of_time"] < 1.0
     assert "AVX" in data["cpu_features"]
+
+
+def test_coverage_smoke(tmp_path, monkeypatch):
+    from bench import bench_coverage
+
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "coverage.json"
+    data = bench_coverage.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["table"] == data["table"]
+    assert data["levels"] == [6, 2]
+    assert {(r["level"], r["titles"]) for r in data["table"]} == {
+        (lvl, name)
+        for lvl in (1, 2)
+        for name in ("ours", "keywords", "oracle (<= 3 names)", "oracle, not too broad")
+    }
+    for row in data["table"]:
+        for key in ("coverage", "precision", "coverage_x_precision"):
+            assert 0.0 <= row[key] <= 1.0, row
+    ours, keywords = data["scores"]["ours"]["1"], data["scores"]["keywords"]["1"]
+    # Both labellers named the same six clusters; the keyword titles are the keyword labeller's.
+    assert [c["size"] for c in ours["clusters"]] == [c["size"] for c in keywords["clusters"]]
+    assert all(" / " in c["title"] for c in keywords["clusters"])
+    assert not any(" / " in c["title"] for c in ours["clusters"])
+    # Six disjoint topics, six clusters: each is one newsgroup, which one name covers.
+    assert ours["means"]["oracle_coverage"] == 1.0
