@@ -450,3 +450,59 @@ def test_coverage_smoke(tmp_path, monkeypatch):
     assert not any(" / " in c["title"] for c in ours["clusters"])
     # Six disjoint topics, six clusters: each is one newsgroup, which one name covers.
     assert ours["means"]["oracle_coverage"] == 1.0
+
+
+def test_toponymy_smoke(tmp_path):
+    from bench import bench_toponymy
+
+    out = tmp_path / "toponymy.json"
+    data = bench_toponymy.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["layers"] == data["layers"] == [6, 2]
+    assert [r["level"] for r in data["table"] if r["titles"] == "toponymy"] == [1, 2]
+    for layer in ("1", "2"):
+        # One post in ten is left unclustered by the stand-in: 18 of 180.
+        assert data["scores"][layer]["unclustered"] == pytest.approx(0.1)
+        sizes = [c["size"] for c in data["scores"][layer]["clusters"]]
+        assert sum(sizes) == 162
+    # Six disjoint topics, six stand-in topics named after their group: every name covers.
+    assert data["scores"]["1"]["means"]["coverage"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("labels", "sizes"),
+    [([0, 0, 1, -1, 1, 1], [2, 3]), ([-1, -1], [0, 0]), ([2, 0], [1, 0, 1])],
+    ids=["noise-left-out", "all-noise", "empty-topic"],
+)
+def test_toponymy_layer_members(labels, sizes):
+    from bench.bench_toponymy import layer_members
+
+    found = layer_members(np.array(labels), len(sizes))
+    assert [len(m) for m in found] == sizes
+    assert all(labels[i] == topic for topic, m in enumerate(found) for i in m)
+
+
+def test_toponymy_adapters():
+    from types import SimpleNamespace
+
+    from bench.bench_toponymy import CallCounter, Encoder
+
+    encoder = Encoder(lambda texts: np.ones((len(texts), 3)))
+    vectors = encoder.encode(["a", "b"], show_progress_bar=True)
+    assert vectors.shape == (2, 3)
+    assert vectors.dtype == np.float32
+    assert encoder.texts == 2
+    counter = CallCounter()
+    assert counter.totals()["prompt_tokens"] is None  # no usage seen: unknown, not 0
+    counter.debug({"event": "llm_call_success"})
+    counter.debug({"event": "llm_call_error"})
+    counter.usage(
+        {}, SimpleNamespace(usage=SimpleNamespace(prompt_tokens=7, completion_tokens=2)), 0, 0
+    )
+    counter.usage({}, SimpleNamespace(), 0, 0)
+    assert counter.totals() == {
+        "calls": 2,
+        "failed_calls": 1,
+        "prompt_tokens": 7,
+        "generated_tokens": 2,
+        "calls_with_usage": 1,
+    }
