@@ -20,7 +20,14 @@ from hercules.llm.base import Completion
 from hercules.llm.local import SLOT_SPEEDUP
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize import speed
-from hercules.summarize.llm import LLMSummarizer, estimate_cost
+from hercules.summarize.evidence import (
+    CONJUNCTION_NOTE,
+    KEYWORD_NOTE,
+    SHARED_NOTE,
+    STATISTICS_NOTE,
+)
+from hercules.summarize.llm import LLMSummarizer
+from hercules.summarize.speed import estimate_cost
 from tests.fakes import HashingEmbedder, topic_texts
 from tests.llm_fakes import ScriptedLLM
 
@@ -67,6 +74,9 @@ def test_progress_advances_once_per_cluster(concurrency: int) -> None:
     assert all(total == 6 for s, _, total in progress.events if s == "Summarising level 1")
 
 
+EVIDENCE_NOTES = {CONJUNCTION_NOTE, KEYWORD_NOTE, SHARED_NOTE, STATISTICS_NOTE, "single child"}
+
+
 def test_keyword_titles_are_saved_and_shown_before_the_first_llm_answer(tmp_path: Path) -> None:
     texts, _ = topic_texts(per_topic=10)
     out = tmp_path / "run"
@@ -85,8 +95,13 @@ def test_keyword_titles_are_saved_and_shown_before_the_first_llm_answer(tmp_path
     assert [len(level) for level in drafts[0]] == [6, 3, 2]  # every level, before the LLM
     assert all(title.strip() for level in drafts[0] for title in level)
     assert llm.seen_saved == drafts[0]  # the saved run held the same readable draft
-    final = [level.titles for level in model.tree_.levels[1:]]
-    assert all(title.startswith("Llm ") for level in final for title in level)
+    # Each final title is the model's, or an evidence title that covered its members better
+    # (the choose step), and says so in its note.
+    tree = model.tree_
+    for level in tree.levels[1:]:
+        for title, note in zip(level.titles, level.title_notes or [], strict=True):
+            assert title.startswith("Llm ") or note in EVIDENCE_NOTES, (title, note)
+    assert llm.calls > 0
     info = json.loads(next(out.glob("data-*/run.json")).read_text())
     assert info["checkpoint"]["labelled"] == 3
 

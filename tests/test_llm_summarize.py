@@ -17,8 +17,8 @@ from hercules.errors import ParameterError
 from hercules.llm import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import NO_TERMS_TITLE, NO_WORDS_NOTE, KeywordSummarizer
-from hercules.summarize.llm import LLMSummarizer, estimate_cost
+from hercules.summarize.evidence import LOW_CONTENT_NOTE
+from hercules.summarize.llm import LLMSummarizer
 from hercules.summarize.schema import (
     AnswerError,
     clean_title,
@@ -27,6 +27,7 @@ from hercules.summarize.schema import (
     title_pattern,
     title_words,
 )
+from hercules.summarize.speed import estimate_cost
 from tests.fakes import HashingEmbedder, topic_texts
 from tests.llm_fakes import (
     CountTitleLLM,
@@ -102,12 +103,13 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     request = _request(n_clusters=2, level=2, topic_seed="equipment used")
     LLMSummarizer(llm, batch_size=2, retry=FAST, sample_chars=20).summarize_level(request)
     prompt = llm.prompts[0]
-    assert "Name each parent group" in prompt
+    assert "Title each parent group" in prompt
+    assert "covers at least 80% of its members" in prompt
     assert "equipment used" in prompt
-    assert '"Other child 0" (8); "Child title 0" (7)' in prompt  # largest first
+    assert '"Other child 0" (53%); "Child title 0" (47%)' in prompt  # largest first, shares
     assert '"Child title 1"' in prompt
     assert "Group 10 (15 members)" in prompt
-    assert "Never reuse a sub-group's title" in prompt
+    assert "never reuse one sub-group's title" in prompt
     assert "Avoid words like posts" in prompt  # the no-meta-words rule is stated
     # One example per child that has one (only "Child title N" does), cut to sample_chars.
     sample_lines = [line for line in prompt.splitlines() if line.startswith("- ")]
@@ -332,73 +334,39 @@ def test_concurrent_calls_keep_cluster_order() -> None:
     assert parallel == serial
 
 
-def test_a_parent_whose_candidates_all_copy_a_child_is_asked_again_once() -> None:
-    class CopyChildLLM(ScriptedLLM):
-        def answer(self, prompt: str) -> str:
-            ids = group_ids(prompt)
-            if "Not allowed" in prompt:
-                titles = [f"Broader topic {c}" for c in ids]
-            else:
-                titles = [f"Child title {c - 10}" for c in ids]
-            labels = [
-                {"id": c, "titles": [t, t.upper()], "description": "d" * 5}
-                for c, t in zip(ids, titles, strict=True)
-            ]
-            return json.dumps({"clusters": labels})
+class StubbornLLM(ScriptedLLM):
+    """Answers every parent with its first child's title, whatever it is told."""
 
-    llm = CopyChildLLM()
-    out = LLMSummarizer(llm, retry=FAST).summarize_level(_request(n_clusters=2, level=2))
-    assert [s.title for s in out] == ["Broader topic 10", "Broader topic 11"]
-    assert llm.calls == 4  # two asks, two re-asks with the rejected titles named
-    reask = llm.prompts[2]
-    assert 'Not allowed: "Child title 0" (copies a sub-group' in reask
-    # the parent is told its children are parts of one broader subject, largest first
-    assert '"Other child 0", "Child title 0" are parts of one broader subject' in reask
+    def answer(self, prompt: str) -> str:
+        ids = group_ids(prompt)
+        labels = [
+            {"id": c, "titles": [f"Child title {c - 10}"], "description": "d" * 5} for c in ids
+        ]
+        return json.dumps({"clusters": labels})
 
 
-def test_a_parent_that_never_stops_copying_gets_a_shared_word_or_a_conjunction() -> None:
-    class StubbornLLM(ScriptedLLM):
-        def answer(self, prompt: str) -> str:
-            ids = group_ids(prompt)
-            labels = [
-                {"id": c, "titles": [f"Child title {c - 10}"], "description": "d" * 5} for c in ids
-            ]
-            return json.dumps({"clusters": labels})
-
+def test_a_stubborn_model_still_yields_a_covering_conjunction_without_a_second_call() -> None:
     request = _request(n_clusters=2, level=2)
-    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(request)
-    # "Other child 0" and "Child title 0" share a word: the parent is named by it
-    assert out[0].title == "Child"
-    assert out[0].note.startswith("no candidate passed: copies a sub-group's title")
     for brief in request.clusters:  # children that share no word
         brief.children[1] = replace(brief.children[1], title=f"Space flight {brief.cluster_id}")
-    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(request)
-    assert out[0].title == "Space flight 10 and Child title 0"  # the larger child first
-
-
-def test_a_cluster_whose_every_candidate_echoes_the_prompt_gets_its_keyword_title() -> None:
-    class EchoLLM(ScriptedLLM):
-        def answer(self, prompt: str) -> str:
-            labels = [
-                {
-                    "id": c,
-                    "titles": ["Chess Endgame Tactics", "Chess Openings"],
-                    "description": "dd",
-                }
-                for c in group_ids(prompt)
-            ]
-            return json.dumps({"clusters": labels})
-
-    llm = EchoLLM()
-    request = _request(n_clusters=2)
+    llm = StubbornLLM()
     out = LLMSummarizer(llm, retry=FAST).summarize_level(request)
-    assert llm.calls == 4  # asked, then asked again with the echoes named
-    assert "borrows a word of the prompt's examples" in llm.prompts[2]
-    terms = KeywordSummarizer().summarize_level(request)  # the same distinctive terms
-    assert [s.title for s in out] == [s.title for s in terms]
-    assert "chess" not in out[0].title.lower()
-    assert out[0].note.endswith("keyword title")
-    assert out[0].description.startswith(f"{request.clusters[0].num_items} items; distinctive")
+    assert llm.calls == 2  # nothing is asked twice: the evidence titles are candidates already
+    # Each child holds about half the members: both are named, the larger first.
+    assert out[0].title == "Space flight 10 and Child title 0"
+    assert out[0].note == "sub-groups covering 80%"
+    assert out[0].description.startswith("Sub-groups: Space flight 10 (53%); Child title 0")
+    assert "copies a sub-group's title" not in out[0].title
+
+
+def test_a_parent_whose_children_share_a_word_may_be_named_by_it() -> None:
+    request = _request(n_clusters=2, level=2)
+    out = LLMSummarizer(StubbornLLM(), retry=FAST).summarize_level(request)
+    # "Other child 0" and "Child title 0" share "child": one of the evidence titles wins,
+    # never the model's copy of a child.
+    assert out[0].title in {"Other child 0 and Child title 0", "Child"}
+    assert out[0].note in {"sub-groups covering 80%", "words every sub-group shares"}
+    assert "Child title 0" in out[0].candidates or out[0].title != "Child title 0"
 
 
 def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:
@@ -416,14 +384,8 @@ def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:
     assert group_ids(llm.prompts[0]) == [11]
 
 
-@pytest.mark.parametrize(
-    ("distinctive_terms", "calls"),
-    [(10, 2), (0, 3)],  # without distinctive words nothing says the cluster is empty: asked
-    ids=["terms", "no-terms"],
-)
-def test_a_cluster_of_empty_texts_is_named_so_without_a_call(
-    distinctive_terms: int, calls: int
-) -> None:
+@pytest.mark.parametrize("distinctive_terms", [10, 0], ids=["terms", "no-terms"])
+def test_a_cluster_of_empty_texts_is_named_so_without_a_call(distinctive_terms: int) -> None:
     texts, _ = topic_texts(per_topic=10)
     texts = [*texts[:20], "", " ", "ok", "hi there", ""]
     corpus = Corpus("text", list(range(len(texts))), texts=texts)
@@ -434,14 +396,12 @@ def test_a_cluster_of_empty_texts_is_named_so_without_a_call(
     llm = ScriptedLLM()
     summarizer = LLMSummarizer(llm, retry=FAST, distinctive_terms=distinctive_terms)
     out = summarizer.summarize_level(LevelRequest(1, briefs, corpus))
-    assert llm.calls == calls
-    if distinctive_terms:
-        assert (out[2].title, out[2].note) == (NO_TERMS_TITLE, NO_WORDS_NOTE)
-        assert out[2].description.startswith("5 items with no text")
-        assert 12 not in [i for prompt in llm.prompts for i in group_ids(prompt)]
-    else:
-        assert out[2].title != NO_TERMS_TITLE
-    assert NO_TERMS_TITLE not in (out[0].title, out[1].title)
+    assert llm.calls == 2
+    assert out[2].title.startswith("Short or empty texts")
+    assert out[2].note == LOW_CONTENT_NOTE
+    assert out[2].description.startswith("5 items of a few words or none")
+    assert 12 not in [i for prompt in llm.prompts for i in group_ids(prompt)]
+    assert not out[0].title.startswith("Short or empty texts")
 
 
 def test_contrast_hints_name_own_terms_and_most_similar_siblings() -> None:
@@ -494,13 +454,14 @@ def test_parse_labels_needs_every_asked_id(text: str) -> None:
 @pytest.mark.parametrize(
     ("words", "title", "fits"),
     [
-        ((2, 5), "Chip", False),  # one key word echoed back
-        ((2, 5), "Clipper Chip Encryption", True),
-        ((2, 5), "Arab-Israel Relations", True),
-        ((2, 5), "One Two Three Four Five Six", False),
-        ((2, 5), " Leading Space", False),
-        ((1, 4), "Religion", True),
-        ((1, 4), "Religion  Debates", False),  # two spaces: not a clean title
+        ((2, 6), "Chip", False),  # one key word echoed back
+        ((2, 6), "Clipper Chip Encryption", True),
+        ((2, 6), "Arab-Israel Relations", True),
+        ((2, 6), "One Two Three Four Five Six Seven", False),
+        ((2, 6), " Leading Space", False),
+        ((1, 7), "Religion", True),
+        ((1, 7), "Politics, Religion and Health", True),
+        ((1, 7), "Religion  Debates", False),  # two spaces: not a clean title
     ],
 )
 def test_title_pattern_bounds_the_words(words: tuple[int, int], title: str, fits: bool) -> None:

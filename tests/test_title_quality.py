@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 
 from hercules import Hercules
-from hercules.data.dataset import Corpus
-from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest
 from hercules.summarize.keywords import EXTRA_STOP_WORDS, diverse
 from hercules.summarize.schema import clean_description
-from hercules.summarize.verify import borrowed_words, choose_titles, reject_reason
 from hercules.title_quality import (
     faithfulness,
-    has_repeated_word,
     is_definition,
-    is_fragment,
     is_generic_title,
-    normalize_title,
     tree_quality,
 )
 from hercules.tree import ClusterTree, Level
@@ -67,33 +59,6 @@ def test_faithfulness_only_competes_with_the_given_rivals() -> None:
 )
 def test_generic_titles(title: str, generic: bool) -> None:
     assert is_generic_title(title) is generic
-
-
-@pytest.mark.parametrize(
-    ("title", "fragment"),
-    [
-        ("Compiled from the", True),  # a full 20NG run's level-2 title
-        ("DAs for", True),
-        ("Guns and", True),
-        ("Advertising in the,", True),
-        ("Arab-Israel Relations, Muslims vs.", True),  # a child's title cut at four words
-        ("Vitamin A", False),  # a letter, not an article
-        ("Log In", False),
-        ("Hands On", False),
-        ("Space Flight", False),
-        ("Cars, Bikes and more", False),  # the conjunction fallback's own ending
-    ],
-)
-def test_fragment_titles(title: str, fragment: bool) -> None:
-    assert is_fragment(title) is fragment
-
-
-@pytest.mark.parametrize(
-    ("title", "repeated"),
-    [("Russia-Russia Cooperation", True), ("Cars and cars", True), ("Russian Cooperation", False)],
-)
-def test_repeated_words(title: str, repeated: bool) -> None:
-    assert has_repeated_word(title) is repeated
 
 
 def _tree(level1_titles: list[str], level2_titles: list[str], parents: list[int]) -> ClusterTree:
@@ -154,207 +119,6 @@ def test_a_generic_title_is_flagged() -> None:
     level1 = tree_quality(tree)["levels"][0]
     assert level1["generic_titles"] == 1
     assert level1["notes"][1] == "generic title"
-
-
-@pytest.mark.parametrize(
-    ("title", "reason"),
-    [
-        ("Hockey Playoffs", "copies a sub-group's title"),
-        ("Hockey Playoff", "copies a sub-group's title"),  # plurals aside
-        ("Hockey", ""),  # broader than "Hockey playoffs": a parent's name
-        ("Hockey and Skiing", ""),
-        ("World News", "generic"),
-        ("Russia-Russia Cooperation", "repeats a word"),
-        ("Posts about hockey", "names the container, not the subject"),
-        ("Space Flight", "already a title in the tree"),
-        ("Chess Endgame Tactics", "repeats an example from the prompt"),
-        ("Growing roses", "repeats an example from the prompt"),
-        ("Chess Openings", ""),  # a subject near an example is not an echo
-        ("Compiled from the", "ends mid-phrase"),
-        ("DAs for", "ends mid-phrase"),
-        ("Winter Sports", ""),
-    ],
-)
-def test_reject_reason(title: str, reason: str) -> None:
-    taken = {normalize_title("Space flight")}
-    assert reject_reason(title, ["Hockey playoffs", "Skiing"], taken) == reason
-
-
-@pytest.mark.parametrize(
-    ("title", "copy"),
-    [
-        ("Government Policy, Arab-Israel Conflict", True),  # the child's conjunction, cut
-        ("Government Policy, Arab-Israel Conflict and more", True),
-        ("Government Policy, Arab-Israel Conflict,more", True),  # as the model echoed it
-        ("Government Policy, Arab-Israel Conflict, & more", True),
-        ("Government Policy", False),  # one of its subjects: broader than the child
-        ("Politics", False),
-    ],
-)
-def test_a_conjunction_childs_names_without_and_more_are_a_copy(title: str, copy: bool) -> None:
-    from hercules.title_quality import copies_a_child
-
-    kids = ["Government Policy, Arab-Israel Conflict and more", "Christianity"]
-    assert copies_a_child(title, kids) is copy
-
-
-def _request(level: int = 2) -> LevelRequest:
-    """Two clusters whose members embed along axis 0 and axis 1 (a 3-d toy embedder)."""
-    vectors, members = _members(per=4)
-    children = [
-        [ChildSummary(10, "Hockey Playoffs", "d", 2), ChildSummary(11, "Skiing", "d", 2)],
-        [ChildSummary(12, "Rockets", "d", 2), ChildSummary(13, "Moon", "d", 2)],
-    ]
-    briefs = [
-        ClusterBrief(20 + c, level, 4, members[c], members[c][:2].tolist(), children[c])
-        for c in range(2)
-    ]
-    corpus = Corpus("text", list(range(len(vectors))), texts=["x"] * len(vectors))
-    embed = _word_axes({"winter": 0, "sports": 0, "space": 1, "flight": 1, "news": 2}, 3, 0.01)
-    return LevelRequest(level, briefs, corpus, embed=embed, member_vectors=vectors[:8])
-
-
-def _word_axes(axes: dict[str, int], width: int, floor: float) -> Callable[[list[str]], np.ndarray]:
-    """A toy embedder: ``floor`` on every axis, plus 1 on the axis of each known word."""
-
-    def embed(texts: list[str]) -> np.ndarray:
-        out = np.full((len(texts), width), floor, dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in normalize_title(text).split():
-                if word in axes:
-                    out[row, axes[word]] += 1.0
-        return out
-
-    return embed
-
-
-def test_verifier_skips_rejected_candidates_and_keeps_the_most_faithful() -> None:
-    request = _request()
-    candidates = [
-        ["Hockey Playoffs", "World News", "Space Sports", "Winter Sports"],
-        ["Russia-Russia Talks", "Space Flight"],
-    ]
-    chosen, verdicts = choose_titles(request, candidates)
-    assert chosen == [3, 1]  # "Space Sports" fits cluster 0 worse than "Winter Sports"
-    reasons = [v.reason for v in verdicts[0]]
-    assert reasons == ["copies a sub-group's title", "generic", "", ""]
-    assert verdicts[1][0].reason == "repeats a word"
-
-
-def test_a_parent_title_must_cover_every_child_not_the_largest() -> None:
-    # Parent 0: child "Hockey Playoffs" (6 members on axis 0), child "Skiing" (2 on axis 1);
-    # parent 1: "Rockets" and "Moon" (2 members each, all on axis 2). "Hockey" fits parent 0's
-    # centroid best (its largest child), "Winter Sports" fits both of its children.
-    vectors = np.zeros((12, 3), dtype=np.float32)
-    vectors[:6, 0] = vectors[6:8, 1] = vectors[8:, 2] = 1.0
-    children = [
-        [
-            ChildSummary(10, "Hockey Playoffs", "d", 6, member_items=np.arange(6)),
-            ChildSummary(11, "Skiing", "d", 2, member_items=np.arange(6, 8)),
-        ],
-        [
-            ChildSummary(12, "Rockets", "d", 2, member_items=np.arange(8, 10)),
-            ChildSummary(13, "Moon", "d", 2, member_items=np.arange(10, 12)),
-        ],
-    ]
-    members = [np.arange(8), np.arange(8, 12)]
-    briefs = [ClusterBrief(20 + c, 2, len(members[c]), members[c], [], children[c]) for c in (0, 1)]
-    corpus = Corpus("text", list(range(12)), texts=["x"] * 12)
-    axes = {"hockey": [1, 0, 0], "winter": [1, 1, 0], "space": [0, 0, 1]}
-
-    def embed(texts: list[str]) -> np.ndarray:
-        rows = [[0.01, 0.01, 0.01] for _ in texts]
-        for row, text in zip(rows, texts, strict=True):
-            for word in normalize_title(text).split():
-                row[:] = np.add(row, axes.get(word, [0, 0, 0]))
-        return np.asarray(rows, dtype=np.float32)
-
-    request = LevelRequest(2, briefs, corpus, embed=embed, member_vectors=vectors)
-    chosen, verdicts = choose_titles(request, [["Hockey", "Winter Sports"], ["Space"]])
-    assert chosen == [1, 0]
-    assert verdicts[0][1].score > verdicts[0][0].score
-    # Without the children's members the parent's own centroid decides, as at level 1.
-    bare = [
-        ClusterBrief(
-            b.cluster_id,
-            2,
-            b.num_items,
-            b.member_items,
-            [],
-            [ChildSummary(k.cluster_id, k.title, k.description, k.num_items) for k in b.children],
-        )
-        for b in briefs
-    ]
-    request = LevelRequest(2, bare, corpus, embed=embed, member_vectors=vectors)
-    assert choose_titles(request, [["Hockey", "Winter Sports"], ["Space"]])[0] == [0, 0]
-
-
-@pytest.mark.parametrize(
-    ("parents", "title"),
-    [
-        # Level above unknown (description mode): the whole margin is over the closest rival,
-        # the sibling on the same field, and the thread's name wins: 0.96 against 0.86.
-        ([None, None, None], "ESPN Coverage"),
-        # Clusters 0 and 1 share parent 0: half the margin is over cluster 2 (space), so the
-        # field's name wins: 0.876 + 0.5 * (0.876 - 0.894) + 0.5 * 0.876 = 1.30 against 0.96.
-        ([0, 0, 1], "Hockey Coverage"),
-    ],
-)
-def test_half_the_level_one_margin_is_over_clusters_under_other_parents(
-    parents: list[int | None], title: str
-) -> None:
-    # Axes: 0 hockey, 1 ESPN, 2 trades, 3 space. Cluster 0 is hockey with some ESPN
-    # (centroid 0.876, 0.482), cluster 1 hockey with some trades, cluster 2 space.
-    vectors = np.asarray(
-        [[1, 0.55, 0, 0]] * 3 + [[1, 0, 0.55, 0]] * 3 + [[0, 0, 0, 1]] * 3, dtype=np.float32
-    )
-    members = [np.arange(3 * c, 3 * c + 3) for c in range(3)]
-    briefs = [ClusterBrief(c, 1, 3, members[c], [], parent=parents[c]) for c in range(3)]
-    corpus = Corpus("text", list(range(9)), texts=["x"] * 9)
-    embed = _word_axes({"hockey": 0, "espn": 1, "trades": 2, "space": 3}, 4, 0.001)
-    request = LevelRequest(1, briefs, corpus, embed=embed, member_vectors=vectors)
-    candidates = [["ESPN Coverage", "Hockey Coverage"], ["Hockey Trades"], ["Space"]]
-    chosen, verdicts = choose_titles(request, candidates)
-    assert chosen[0] is not None
-    assert verdicts[0][chosen[0]].title == title
-    assert chosen[1:] == [0, 0]
-
-
-@pytest.mark.parametrize(
-    ("title", "uses", "borrowed"),
-    [
-        ("Chess Opening", 0, ["chess"]),  # no member mentions chess: the prompt's word
-        ("Chess Opening", 1, ["chess"]),  # 1 of 100 is under the 2% a word needs
-        ("Chess Opening", 2, []),
-        ("Rose Care", 50, []),  # "roses" in the texts counts for "rose"
-        ("Space Station", 0, []),  # no example word at all
-    ],
-)
-def test_borrowed_words_by_hand(title: str, uses: int, borrowed: list[str]) -> None:
-    texts = ["My chess club grows roses."] * uses + ["The shuttle flew again."] * (100 - uses)
-    if title == "Rose Care":
-        texts = ["Pruning roses in spring."] * uses + ["Watering lawns."] * (100 - uses)
-    assert borrowed_words(title, texts) == borrowed
-
-
-def test_a_candidate_borrowing_an_example_word_loses_to_one_about_the_members() -> None:
-    vectors, members = _members(per=4)
-    briefs = [ClusterBrief(c, 1, 4, members[c], members[c][:2].tolist()) for c in range(2)]
-    texts = ["The shuttle docked at the station."] * 4 + ["Skiing down the slope."] * 4
-    corpus = Corpus("text", list(range(8)), texts=texts)
-    # The toy embedder puts "chess" on the space axis: only the rule can turn it down.
-    embed = _word_axes({"chess": 1, "space": 1, "sports": 0, "winter": 0}, 3, 0.01)
-    request = LevelRequest(1, briefs, corpus, embed=embed, member_vectors=vectors[:8])
-    chosen, verdicts = choose_titles(request, [["Winter Sports"], ["Chess Space", "Space"]])
-    assert chosen == [0, 1]
-    assert verdicts[1][0].reason == "borrows a word of the prompt's examples"
-
-
-def test_verifier_gives_a_shared_title_to_the_cluster_it_fits_better() -> None:
-    request = _request()
-    chosen, verdicts = choose_titles(request, [["Space Flight"], ["Space Flight"]])
-    assert chosen == [None, 0]  # cluster 1's members are the space ones
-    assert verdicts[0][0].reason == "another cluster fits it better"
 
 
 @pytest.mark.parametrize(
@@ -443,29 +207,3 @@ def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str)
     from hercules.summarize.schema import clean_title
 
     assert clean_title(raw) == clean
-
-
-def test_conjunctions_do_not_nest() -> None:
-    from hercules.summarize.verify import conjunction
-
-    titles = ["Sale Items, Jesus and more", "Vehicle Buying and Bikes", "Space"]
-    assert conjunction(titles, [50, 40, 10]) == "Sale Items, Vehicle Buying and more"
-    assert conjunction(["Cars", "Space"], [1, 2]) == "Space and Cars"
-
-
-@pytest.mark.parametrize(
-    ("titles", "name"),
-    [
-        # a full 20NG run's parent, named "Compiled from the" by the model
-        (["Baseball Predictions", "Baseball Analysis", "Baseball Statistics"], "Baseball"),
-        (["Car Engines", "Vintage cars", "Car Reviews and more"], "Car"),  # plurals aside
-        (["Hard Disk Controller", "Hard Disk"], "Hard Disk Controller and Hard Disk"),  # a copy
-        (["Health Information", "FAQs and Information"], "Health Information and FAQs"),  # generic
-        (["Windows 3.1 Crash", "Windows 3.1 Setup"], "Windows"),  # numbers name no theme
-        (["Hockey Coverage", "NHL Playoff Results"], "Hockey Coverage and NHL Playoff Results"),
-    ],
-)
-def test_a_parent_whose_children_share_a_word_is_named_by_it(titles: list[str], name: str) -> None:
-    from hercules.summarize.verify import conjunction
-
-    assert conjunction(titles, list(range(len(titles), 0, -1))) == name

@@ -350,7 +350,8 @@ def summarise_clusters(
         reported[0] = done
         _report(progress, stage, done, total)
 
-    taken = frozenset(normalize_title(t) for lvl in tree.levels[1:level] for t in lvl.titles if t)
+    below_titles = tuple(dict.fromkeys(t for lvl in tree.levels[1:level] for t in lvl.titles if t))
+    taken = frozenset(normalize_title(t) for t in below_titles)
     request = LevelRequest(
         level,
         briefs,
@@ -359,6 +360,7 @@ def summarise_clusters(
         embed=describe,
         member_vectors=member_space(tree, describe),
         taken_titles=taken,
+        rival_titles=below_titles,
         progress=advance if progress is not None else None,
     )
     summaries = summarizer.summarize_level(request)

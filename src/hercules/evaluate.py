@@ -100,7 +100,8 @@ def evaluate_tree_level(
 
 
 def title_metrics(tree: ClusterTree, level: int, *, seed: int = 0) -> dict[str, float | int]:
-    """Faithfulness of the level's labels and its copied, duplicate and generic titles.
+    """Faithfulness and coverage of the level's labels and its copied, duplicate and generic
+    titles.
 
     Definitions in :mod:`hercules.title_quality`; faithfulness needs description vectors
     (``embed_descriptions=True``, the default) and is left out without them.
@@ -115,7 +116,7 @@ def title_metrics(tree: ClusterTree, level: int, *, seed: int = 0) -> dict[str, 
             "single_child_parents",
         )
     }
-    for key in ("faithfulness_siblings", "faithfulness_level"):
+    for key in ("faithfulness_siblings", "faithfulness_level", "coverage_mean", "supported_share"):
         if report.get(key) is not None:
             out[key] = report[key]
     return out

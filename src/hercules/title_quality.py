@@ -84,31 +84,13 @@ def is_generic_title(title: str) -> bool:
     return not words or all(w in _GENERIC_WORDS for w in words)
 
 
-def has_repeated_word(title: str) -> bool:
-    """True for titles such as "Russia-Russia Cooperation" (a content word used twice)."""
-    words = [w for w in title_words(title) if w not in _STOP]
-    return len(words) != len(set(words))
-
-
-# Function words a finished title does not end on. A title that does is a phrase cut short
-# ("Compiled from the", "DAs for": level-2 titles of full 20NG runs, where a container word was
-# stripped or the grammar's word bound stopped the phrase; "Arab-Israel Relations, Muslims vs",
-# a level-3 candidate that was a child's title cut at four words). Not "a", "in", "on": "Vitamin A",
-# "Log In", "Hands On" are whole.
-_FRAGMENT_END = frozenset(
-    "the an of for from to with by at as and or about into than vs versus".split()
-)
-
-
-def is_fragment(title: str) -> bool:
-    """True when ``title`` ends on a function word ("Compiled from the"), a phrase cut short."""
-    words = title.split()
-    return bool(words) and words[-1].lower().strip(",.;:") in _FRAGMENT_END
-
-
-# "and more" closing a conjunction, as written or as the model echoes it (", more", ",more";
-# seen in the tenth session's full 20NG run: "Armenia-Turkey Relations, Zionist Fighters,more").
+# "and more" closing a conjunction, as written or as a model echoes it (", more", ",more").
 _CONJUNCTION_TAIL = re.compile(r"(?:,\s*|\s+)(?:(?:and|&)\s+)?more\s*$", re.IGNORECASE)
+
+
+def without_and_more(title: str) -> str:
+    """``title`` without a closing "and more" ("Cars, Space and more" -> "Cars, Space")."""
+    return _CONJUNCTION_TAIL.sub("", title)
 
 
 def stem(word: str) -> str:
@@ -116,34 +98,19 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _stems(title: str) -> set[str]:
+def content_stems(title: str) -> set[str]:
     """Content words with a plural "s" cut: "SCSI Card Sales" and "SCSI card sale" match."""
     return {stem(w) for w in title_words(title) if w not in _STOP}
-
-
-def shared_subject(titles: Sequence[str]) -> str:
-    """The words every title holds, as the first title writes them ("Baseball" for "Baseball
-    Predictions" and "Baseball Statistics"), or "" when they share no word of letters."""
-    cores = [_CONJUNCTION_TAIL.sub("", title) for title in titles]
-    if len(cores) < 2:
-        return ""
-    common = set.intersection(*(_stems(core) for core in cores))
-    kept = [
-        token.strip(",.;:")
-        for token in cores[0].split()
-        if (words := title_words(token)) and all(stem(w) in common and w.isalpha() for w in words)
-    ]
-    return " ".join(kept)
 
 
 def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
     """True when ``title`` is one child's title word for word (case, punctuation, plurals and
     stop words aside): "SCSI Card Sales" over "SCSI card sale". A shorter, broader title
     ("Baseball" over "Baseball Statistics" and "Pitching") is a parent's name, not a copy."""
-    words = _stems(_CONJUNCTION_TAIL.sub("", title))
+    words = content_stems(without_and_more(title))
     # A child named by a conjunction ("Cars, Space and more") is copied by "Cars, Space" too.
     return bool(words) and any(
-        words == _stems(_CONJUNCTION_TAIL.sub("", child)) for child in child_titles
+        words == content_stems(without_and_more(child)) for child in child_titles
     )
 
 
@@ -204,6 +171,133 @@ def member_space(
         return vectors
     probe = np.asarray(embed(["probe"]))
     return vectors if probe.shape[-1] == vectors.shape[1] else None
+
+
+# ---------------------------------------------------------------------------- coverage
+#
+# A title covers a member when one of its parts is, for that member, about as close as the best
+# of the other labels it could be given: the titles of every other node of the tree that does
+# not contain it (its own descendants included). A part that names only a minority, or names a
+# neighbour's subject, loses those members to a closer label; a part at the right breadth keeps
+# them. Calibrated against the 20 Newsgroups taxonomy (docs/titles.md).
+COVERAGE_MARGIN = 0.05  # cosine a part may fall short of the member's best other label
+SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
+# A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
+# one subject, as a reader reads it; split into words it would get four tries at each member.
+_PART_SPLIT = re.compile(r"\s*(?:,|;|&|\+|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I)
+
+
+def title_parts(title: str) -> list[str]:
+    """The subjects a title names: a conjunction's parts.
+
+    ``"Hockey, Baseball and more"`` -> ``["Hockey", "Baseball"]``; a keyword title
+    ``"space / venus / solar"`` is one subject. Parts without a letter and duplicates are
+    dropped; a title that does not split is one part.
+    """
+    core = without_and_more(title)
+    parts: list[str] = []
+    seen: set[str] = set()
+    for piece in _PART_SPLIT.split(core):
+        piece = piece.strip(" .:-\u2013\u2014()\"'")
+        key = normalize_title(piece)
+        if key and any(ch.isalpha() for ch in key) and key not in seen:
+            seen.add(key)
+            parts.append(piece)
+    return parts or ([title.strip()] if title.strip() else [])
+
+
+def coverage_of(
+    part_vectors: np.ndarray,
+    member_vectors: np.ndarray,
+    rival_vectors: np.ndarray | None,
+    *,
+    margin: float = COVERAGE_MARGIN,
+    support: float = SUPPORT_SHARE,
+) -> tuple[float, np.ndarray]:
+    """Coverage of one title over one cluster, and each part's share of the covered members.
+
+    ``part_vectors`` (p, d) embed the title's parts, ``member_vectors`` (m, d) a sample of the
+    members, ``rival_vectors`` (r, d) the other labels a member could be given. A member is
+    covered when ``max_part cos(member, part) >= max_rival cos(member, rival) - margin``; it is
+    credited to its closest part. With no rivals every member is covered.
+    """
+    members = unit_rows(member_vectors)
+    if len(members) == 0 or len(part_vectors) == 0:
+        return float("nan"), np.zeros(len(part_vectors))
+    sims = members @ unit_rows(part_vectors).T
+    best = sims.max(axis=1)
+    if rival_vectors is not None and len(rival_vectors):
+        bar = (members @ unit_rows(rival_vectors).T).max(axis=1) - margin
+        covered = best >= bar
+    else:
+        covered = np.ones(len(members), dtype=bool)
+    credit = np.bincount(sims.argmax(axis=1)[covered], minlength=sims.shape[1])
+    return float(covered.mean()), credit / len(members)
+
+
+def supported(shares: np.ndarray, support: float = SUPPORT_SHARE) -> bool:
+    """True when every part covers at least ``support`` of the members (none names a minority
+    that is not there)."""
+    return bool(len(shares)) and bool((shares >= support).all())
+
+
+def tree_rivals(tree: ClusterTree, level: int, index: int) -> list[int]:
+    """Positions (in :func:`tree_labels` order) of the labels a member of node (level, index)
+    could be given instead of its title: every node at levels >= 1 but the node and its
+    ancestors."""
+    own: set[tuple[int, int]] = set()
+    i = index
+    for lvl in range(level, tree.top_level + 1):
+        own.add((lvl, i))
+        parent = tree.levels[lvl].parent
+        if parent is None or lvl == tree.top_level:
+            break
+        i = int(parent[i])
+    out, pos = [], 0
+    for lvl in range(1, tree.top_level + 1):
+        for j in range(len(tree.levels[lvl])):
+            if (lvl, j) not in own:
+                out.append(pos)
+            pos += 1
+    return out
+
+
+def tree_coverage(
+    tree: ClusterTree,
+    embed: Callable[[list[str]], np.ndarray],
+    member_vectors: np.ndarray,
+    *,
+    sample: int = FAITHFULNESS_SAMPLE,
+    seed: int = 0,
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per level: (coverage, supported) per node, every title against the tree's other titles.
+
+    Titles and their parts are embedded once; a node's rivals are the titles of every node of
+    levels >= 1 outside its own path to the root (:func:`tree_rivals`).
+    """
+    titles = [t for lvl in tree.levels[1:] for t in lvl.titles]
+    parts = [title_parts(t) for t in titles]
+    flat = [p for ps in parts for p in ps]
+    vectors = unit_rows(np.asarray(embed(titles + flat), dtype=np.float32))
+    title_vecs, part_vecs = vectors[: len(titles)], vectors[len(titles) :]
+    out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    pos = start = 0
+    for lvl in range(1, tree.top_level + 1):
+        k = len(tree.levels[lvl])
+        members = sample_members(tree.labels(lvl), k, sample, seed + lvl)
+        cov = np.full(k, np.nan)
+        ok = np.zeros(k, dtype=bool)
+        for c in range(k):
+            n_parts = len(parts[pos])
+            rivals = title_vecs[tree_rivals(tree, lvl, c)]
+            cov[c], shares = coverage_of(
+                part_vecs[start : start + n_parts], member_vectors[members[c]], rivals
+            )
+            ok[c] = supported(shares)
+            pos += 1
+            start += n_parts
+        out[lvl] = (cov, ok)
+    return out
 
 
 def level_quality(
@@ -284,6 +378,21 @@ def tree_quality(
         level_quality(tree, lvl, vectors, sample=sample, seed=seed)
         for lvl in range(1, tree.top_level + 1)
     ]
+    measured = (
+        tree_coverage(tree, embed, vectors, sample=sample, seed=seed)
+        if embed is not None and vectors is not None
+        else {}
+    )
+    for report in levels:
+        lvl = tree.levels[report["level"]]
+        cov, ok = measured.get(report["level"], (lvl.coverage, lvl.title_supported))
+        if cov is None or len(cov) != len(lvl):
+            continue
+        report["coverage"] = np.asarray(cov, dtype=np.float64)
+        report["coverage_mean"] = _mean(report["coverage"])
+        if ok is not None and len(ok) == len(lvl):
+            report["supported"] = np.asarray(ok, dtype=bool)
+            report["supported_share"] = round(float(np.mean(ok)), 4) if len(ok) else None
     # A single-child parent is its child under another id: its title is not a second one.
     counted = [
         [
@@ -309,6 +418,9 @@ def annotate_tree(tree: ClusterTree, quality: dict[str, Any]) -> None:
     for report in quality["levels"]:
         lvl = tree.levels[report["level"]]
         lvl.faithfulness = np.asarray(report["faithfulness"], dtype=np.float64)
+        if "coverage" in report:
+            lvl.coverage = report["coverage"]
+            lvl.title_supported = report.get("supported")
         # A measured flaw first; otherwise what the labeller said ("no candidate passed ...").
         said = lvl.title_notes or [""] * len(lvl)
         lvl.title_notes = [found or note for found, note in zip(report["notes"], said, strict=True)]
@@ -318,7 +430,13 @@ def summary_table(quality: dict[str, Any]) -> list[dict[str, Any]]:
     """Per-level figures without the per-node arrays (for printing and results files)."""
     rows = []
     for report in quality["levels"]:
-        rows.append({k: v for k, v in report.items() if k not in ("faithfulness", "notes")})
+        rows.append(
+            {
+                k: v
+                for k, v in report.items()
+                if k not in ("faithfulness", "notes", "coverage", "supported")
+            }
+        )
     return rows
 
 

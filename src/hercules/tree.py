@@ -34,6 +34,10 @@ class Level:
     # "single child" or "copied child title"; None until measured.
     faithfulness: np.ndarray | None = None
     title_notes: list[str] | None = None
+    # Coverage of each title over its members, and whether every part of it names at least
+    # 10% of them (hercules.title_quality.tree_coverage); None until measured.
+    coverage: np.ndarray | None = None
+    title_supported: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -145,6 +149,14 @@ class Cluster:
     def faithfulness(self) -> float | None:
         """Share of sampled members whose nearest label among the siblings is this one."""
         values = self._data.faithfulness
+        if values is None or not np.isfinite(values[self.index]):
+            return None
+        return float(values[self.index])
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of sampled members that the title covers (hercules.title_quality)."""
+        values = self._data.coverage
         if values is None or not np.isfinite(values[self.index]):
             return None
         return float(values[self.index])

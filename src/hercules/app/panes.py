@@ -24,15 +24,21 @@ def node_label(node: Cluster, limit: int = 80) -> str:
 
 
 FAITH_HELP = "(share of sampled members whose nearest label among the siblings is this one)"
+COVERAGE_HELP = (
+    "(share of sampled members the title covers: one of its parts is about as close to them "
+    "as any other title in the tree)"
+)
 
 
 def faith_badge(node: Cluster) -> html.Span:
     """The title's faithfulness beside it; low scores stand out (class ``faith-low``)."""
     value = node.faithfulness or 0.0
+    covered = "" if node.coverage is None else f"; coverage {node.coverage:.2f}"
     return html.Span(
         f"{value:.2f}",
         className="faith faith-low" if value < 0.5 else "faith",
-        title=f"faithfulness {FAITH_HELP}" + (f"; {node.title_note}" if node.title_note else ""),
+        title=f"faithfulness {FAITH_HELP}{covered}"
+        + (f"; {node.title_note}" if node.title_note else ""),
     )
 
 
@@ -139,6 +145,8 @@ def node_summary(view: RunView, key: str, *, image_url: ImageUrl | None = None) 
         facts.append(("summary", "failed: the labeller gave no summary for this cluster"))
     if node.level >= 1 and node.faithfulness is not None:
         facts.append(("faithfulness", f"{node.faithfulness:.2f} {FAITH_HELP}"))
+    if node.level >= 1 and node.coverage is not None:
+        facts.append(("coverage", f"{node.coverage:.2f} {COVERAGE_HELP}"))
     if node.level >= 1 and node.title_note:
         facts.append(("title note", node.title_note))
     parts: list[Any] = [

@@ -115,6 +115,11 @@ def tree_html(view: RunView) -> str:
             if node.faithfulness is not None
             else ""
         )
+        if node.coverage is not None:
+            faith += (
+                f' <span class="faith" title="coverage: share of sampled members the title '
+                f'covers">cov {node.coverage:.2f}</span>'
+            )
         note = f' <span class="note">({esc(node.title_note)})</span>' if node.title_note else ""
         head = (
             f"<summary>L{node.level} #{esc(str(node.id))} ({node.num_items} items) "

@@ -9,8 +9,9 @@ Layout (schema 1)::
                                     a checkpointed run ``checkpoint`` (fingerprint, level,
                                     labelled or complete: :mod:`hercules.store.checkpoint`)
     RUN/data-<id>/nodes.parquet     one row per node of every level (titles, parents, sizes,
-                                    summary flags, title faithfulness and notes:
-                                    hercules.title_quality)
+                                    summary flags, title faithfulness, coverage and
+                                    notes: hercules.title_quality; runs saved without
+                                    coverage load with none)
     RUN/data-<id>/items.parquet     level-0 items: id and raw content (text, path or values)
     RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
     RUN/data-<id>/llm_log.jsonl     one JSON record per model call of the run (empty if none)
@@ -340,6 +341,10 @@ def _write_payload(
                     "summary_stale": lvl.summary_stale if lvl.summary_stale is not None else False,
                     "faithfulness": lvl.faithfulness if lvl.faithfulness is not None else np.nan,
                     "title_note": lvl.title_notes if lvl.title_notes is not None else "",
+                    "coverage": lvl.coverage if lvl.coverage is not None else np.nan,
+                    "title_supported": (
+                        lvl.title_supported if lvl.title_supported is not None else False
+                    ),
                 }
             )
         )
@@ -424,6 +429,16 @@ def _read_level(
             else None
         ),
         title_notes=rows["title_note"].tolist() if lvl > 0 and "title_note" in rows else None,
+        coverage=(
+            rows["coverage"].to_numpy(dtype=np.float64, copy=True)
+            if lvl > 0 and "coverage" in rows
+            else None
+        ),
+        title_supported=(
+            rows["title_supported"].to_numpy(dtype=bool, copy=True)
+            if lvl > 0 and "title_supported" in rows
+            else None
+        ),
     )
 
 

@@ -49,7 +49,8 @@ class LevelRequest:
 
     ``embed`` (the run's text embedder) and ``member_vectors`` (level-0 items in its space)
     let a summarizer check candidate titles against the members; ``taken_titles`` holds the
-    normalised titles already in the tree below, which a new title should not repeat.
+    normalised titles already in the tree below, which a new title should not repeat, and
+    ``rival_titles`` the same titles as written.
     """
 
     level: int
@@ -59,6 +60,9 @@ class LevelRequest:
     embed: Callable[[list[str]], np.ndarray] | None = None
     member_vectors: np.ndarray | None = None
     taken_titles: frozenset[str] = frozenset()
+    # The titles of the tree's levels below this one: labels a member could get instead of its
+    # cluster's title, against which a candidate's coverage is measured.
+    rival_titles: tuple[str, ...] = ()
     progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 

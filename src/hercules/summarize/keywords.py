@@ -41,10 +41,10 @@ EXTRA_STOP_WORDS = frozenset(
 )
 MMR_DIVERSITY = 0.4  # weight of redundancy against relevance (BERTopic's default is 0.1-0.5)
 MMR_POOL = 3  # candidates per kept term
-# Typically the empty or near-empty items (20NG has 515 empty posts after stripping).
-NO_TERMS_TITLE = "Empty or very short items (no distinctive words)"
+# The name of a cluster with little content: empty or near-empty items, one-line replies,
+# encoded data (the LLM labeller adds the two terms that set it apart, when there are any).
+NO_TERMS_TITLE = "Short or empty texts"
 KEYWORD_TITLE_TERMS = 4  # terms joined into a keyword title: "space / venus / solar / earth"
-NO_WORDS_NOTE = "nothing to name: no distinctive word, no example of three words"
 
 
 def keyword_title(terms: list[str], n_terms: int = KEYWORD_TITLE_TERMS) -> str:

@@ -4,12 +4,12 @@ Per level: one prompt block per cluster (see :mod:`hercules.summarize.prompt`), 
 clusters per call, asked through :class:`~hercules.summarize.asking.Asker` (cache, retries with
 back-off, timeout, concurrency, call log): a batch that still fails, answers malformed JSON or
 the wrong id set is split in half and asked again, down to single clusters. A cluster that
-fails alone gets a keyword title with ``Summary(failed=True, error=...)``: one bad answer never
-stops a run.
+fails alone keeps its error (``Summary(failed=True, error=...)``) and gets its best evidence
+title: one bad answer never stops a run.
 
-Each answer offers a few candidate titles; :mod:`hercules.summarize.verify` rejects copies,
-generic and taken titles and keeps the most faithful one. A cluster whose candidates all fail
-is asked once more with the rejected titles named; a parent with one child makes no call.
+This module is the **ask** step of :mod:`hercules.summarize.pipeline`; the evidence before it
+and the clean, check, choose and fallback steps after it live there. Clusters whose evidence
+settles their name (a single child, little content) make no call.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hercules.cache import Cache
@@ -26,43 +25,13 @@ from hercules.llm.base import count_tokens, model_id, supports_patterns
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
-from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import (
-    NO_TERMS_TITLE,
-    NO_WORDS_NOTE,
-    keyword_title,
-    terms_description,
-)
-from hercules.summarize.prompt import ClusterHints, PromptOptions, fit_block, header
-from hercules.summarize.schema import (
-    AnswerError,
-    batch_schema,
-    clean_description,
-    clean_title,
-    is_meta_title,
-    parse_labels,
-    title_words,
-)
-from hercules.summarize.verify import (
-    BORROWED,
-    REPEATS_EXAMPLE,
-    Verdict,
-    choose_titles,
-    conjunction,
-)
-from hercules.title_quality import SINGLE_CHILD, normalize_title
+from hercules.summarize.evidence import Evidence, gather
+from hercules.summarize.pipeline import clean, name_level
+from hercules.summarize.prompt import PromptOptions, header
+from hercules.summarize.schema import AnswerError, batch_schema, parse_labels, title_words
+from hercules.summarize.speed import CHARS_PER_TOKEN
 
 logger = logging.getLogger(__name__)
-
-# Measured for Qwen2.5-Coder-1.5B Q4_K_M with xllamacpp on 2 threads (see bench/results).
-PROMPT_TOKENS_PER_S = 93.0
-GENERATED_TOKENS_PER_S = 34.0
-CHARS_PER_TOKEN = 4.0  # only when the backend exposes no tokenizer
-
-
-@dataclass
-class _Outcome:
-    summaries: dict[int, Summary] = field(default_factory=dict)
 
 
 class LLMSummarizer:
@@ -135,73 +104,42 @@ class LLMSummarizer:
 
     # ------------------------------------------------------------------ protocol
     def summarize_level(self, request: LevelRequest) -> list[Summary]:
+        """The pipeline of :mod:`hercules.summarize.pipeline` for one level: evidence, one
+        answer per cluster that needs one, then clean, check, choose and fallback."""
         briefs = request.clusters
         if not briefs:
             return []
         head_tokens = self._count(header(request.level, request.corpus.modality, [0], None))
         budget = max(100, (self.max_prompt_tokens - head_tokens) // min(self.batch_size, 4))
-        hints = contrast_hints(request, self.distinctive_terms, self.contrast_neighbours)
-        blocks = [
-            fit_block(b, request.corpus, self.options, budget, self._count, hint)
-            for b, hint in zip(briefs, hints, strict=True)
-        ]
-        # A parent with one child is that child: it keeps the child's title, no call is made.
-        single = {i for i, b in enumerate(briefs) if b.level >= 2 and len(b.children) == 1}
-        blank = {
-            i
-            for i, (b, hint) in enumerate(zip(briefs, hints, strict=True))
-            if self._nothing_to_name(request, b, hint)
-        }
-        settled = single | blank
-        asked = [i for i in range(len(briefs)) if i not in settled]
-        outcome = _Outcome()
-        for i in single:
-            child = briefs[i].children[0]
-            outcome.summaries[i] = Summary(child.title, child.description, note=SINGLE_CHILD)
-        for i in blank:
-            outcome.summaries[i] = Summary(
-                NO_TERMS_TITLE,
-                f"{briefs[i].num_items} items with no text, or too few words to name a subject.",
-                note=NO_WORDS_NOTE,
-            )
+        evidence = gather(
+            request,
+            self.options,
+            budget,
+            self._count,
+            self.distinctive_terms,
+            self.contrast_neighbours,
+        )
+        asked = [i for i, e in enumerate(evidence) if e.settled is None]
+        answers: dict[int, Summary] = {}
+        settled = len(briefs) - len(asked)
 
         def landed(part: dict[int, Summary]) -> None:
-            outcome.summaries.update(part)
+            answers.update(part)
             if request.progress is not None:  # may raise (a cancelled job): stop asking
-                request.progress(len(outcome.summaries), len(briefs))
+                request.progress(settled + len(answers), len(briefs))
 
-        self._run_batches(request, blocks, asked, head_tokens, landed)
-        summaries = [outcome.summaries[i] for i in range(len(briefs))]
-        terms = [hint.terms for hint in hints]
-        summaries = self._select(request, blocks, summaries, settled, terms)
-        failed = [i for i, s in enumerate(summaries) if s.failed]
-        if failed:
-            summaries = self._fallback(request, summaries, failed)
-        return summaries
-
-    def _nothing_to_name(
-        self, request: LevelRequest, brief: ClusterBrief, hint: ClusterHints
-    ) -> bool:
-        """A cluster of empty or near-empty texts: no distinctive word, no example of three
-        words. Shown only "(empty)" examples, the model invents a subject ("Alien Species" for
-        the 515 empty posts of 20NG, tenth session), so no call is made."""
-        if request.corpus.modality != "text" or self.distinctive_terms <= 0 or brief.children:
-            return False
-        examples = brief.representative_items[: self.options.n_samples]
-        return not hint.terms and all(
-            len(request.corpus.item_text(i).split()) < 3 for i in examples
-        )
+        self._run_batches(request, evidence, asked, head_tokens, landed)
+        return name_level(request, evidence, answers, list(request.rival_titles))
 
     def _run_batches(
         self,
         request: LevelRequest,
-        blocks: list[tuple[str, int]],
+        evidence: list[Evidence],
         indices: list[int],
         head_tokens: int,
         landed: Callable[[dict[int, Summary]], None],
-        feedback: dict[int, str] | None = None,
     ) -> None:
-        """Ask for ``indices`` in batches; ``landed`` gets each batch's summaries as it ends."""
+        """Ask for ``indices`` in batches; ``landed`` gets each batch's answers as it ends."""
 
         def failed(index: int, message: str) -> Summary:
             brief = request.clusters[index]
@@ -213,88 +151,13 @@ class LLMSummarizer:
             )
             return Summary("", "", failed=True, error=message)
 
+        blocks = [(e.block, e.tokens) for e in evidence]
         self._asker().map(
             self._batches(blocks, head_tokens, indices),
-            lambda batch: self._ask(request, blocks, batch, feedback),
+            lambda batch: self._ask(request, blocks, batch),
             failed,
             landed,
         )
-
-    def _select(
-        self,
-        request: LevelRequest,
-        blocks: list[tuple[str, int]],
-        summaries: list[Summary],
-        settled: set[int],
-        terms: list[list[str]] | None = None,
-    ) -> list[Summary]:
-        """Pick each cluster's title among its candidates; re-ask once where all failed.
-
-        ``settled`` clusters were named without a call (a single child, nothing to name).
-        ``terms``, each cluster's distinctive terms, name a cluster whose every candidate
-        echoed the prompt's examples: the model wrote nothing about its members."""
-        open_ = [i for i, s in enumerate(summaries) if not s.failed and i not in settled]
-        if not open_:
-            return summaries
-        # Titles settled without a call are taken too: a sibling must not repeat them.
-        taken = request.taken_titles | {normalize_title(summaries[i].title) for i in settled}
-        view = replace(request, clusters=[request.clusters[i] for i in open_], taken_titles=taken)
-        chosen, verdicts = choose_titles(view, [list(summaries[i].candidates) for i in open_])
-        retry = [pos for pos, pick in enumerate(chosen) if pick is None]
-        if retry:
-            feedback = {
-                open_[pos]: reask_note(request.clusters[open_[pos]], verdicts[pos]) for pos in retry
-            }
-            again: dict[int, Summary] = {}
-            self._run_batches(
-                request, blocks, [open_[pos] for pos in retry], 0, again.update, feedback
-            )
-            for pos in retry:
-                first = summaries[open_[pos]]
-                second = again.get(open_[pos])
-                if second is not None and not second.failed:
-                    summaries[open_[pos]] = replace(
-                        second, candidates=first.candidates + second.candidates
-                    )
-            chosen, verdicts = choose_titles(view, [list(summaries[i].candidates) for i in open_])
-        out = list(summaries)
-        for pos, i in enumerate(open_):
-            pick = chosen[pos]
-            # Where every candidate failed, one echoing the prompt's examples goes last: it says
-            # nothing of the members, a repeated or copied title at least names a neighbour.
-            ranked = sorted(
-                verdicts[pos],
-                key=lambda v: (bool(v.reason), v.reason in (BORROWED, REPEATS_EXAMPLE), -v.score),
-            )
-            candidates = tuple(v.title for v in ranked)
-            if pick is not None:
-                out[i] = replace(
-                    summaries[i], title=verdicts[pos][pick].title, candidates=candidates
-                )
-                continue
-            brief = request.clusters[i]
-            note = "no candidate passed: " + "; ".join(sorted({v.reason for v in ranked}))
-            if ranked[0].reason in (BORROWED, REPEATS_EXAMPLE) and terms and terms[i]:
-                out[i] = Summary(
-                    keyword_title(terms[i]),
-                    terms_description(brief.num_items, terms[i]),
-                    candidates=candidates,
-                    note=note + "; keyword title",
-                )
-                continue
-            if brief.level >= 2 and len(brief.children) > 1:
-                title = conjunction(
-                    [c.title for c in brief.children], [c.num_items for c in brief.children]
-                )
-            else:  # the best-fitting candidate, even if it repeats a title elsewhere
-                title = ranked[0].title
-            out[i] = replace(
-                summaries[i],
-                title=title,
-                candidates=candidates,
-                note=note,
-            )
-        return out
 
     # ------------------------------------------------------------------ batching
     def _batches(
@@ -335,15 +198,12 @@ class LLMSummarizer:
         request: LevelRequest,
         blocks: list[tuple[str, int]],
         batch: list[int],
-        feedback: dict[int, str] | None = None,
     ) -> Ask[dict[int, Summary]]:
         briefs = [request.clusters[i] for i in batch]
         ids = [int(b.cluster_id) for b in briefs]
-        note = "\n".join(feedback[i] for i in batch if i in feedback) if feedback else ""
         prompt = "\n\n".join(
             [header(request.level, request.corpus.modality, ids, request.topic_seed)]
             + [blocks[i][0] for i in batch]
-            + ([note] if note else [])
         )
         return Ask(
             prompt,
@@ -358,36 +218,16 @@ class LLMSummarizer:
     def _to_summaries(
         batch: list[int], briefs: list[ClusterBrief], labels: dict[int, Any]
     ) -> dict[int, Summary]:
+        """The answer per cluster, its candidates as offered (the pipeline cleans them)."""
         out = {}
         for index, brief in zip(batch, briefs, strict=True):
             label = labels[int(brief.cluster_id)]
-            candidates = [clean_title(t) for t in label.candidates]
-            candidates = [t for t in candidates if len(t) >= 2 and not is_meta_title(t)]
-            if not candidates:
+            if not clean(Summary("", label.description, candidates=tuple(label.candidates))):
                 raise AnswerError(
                     f"no topic in the titles for cluster {brief.cluster_id}: {label.candidates!r}"
                 )
-            description = clean_description(label.description)
-            out[index] = Summary(candidates[0], description, candidates=tuple(candidates))
-        return out
-
-    def _fallback(
-        self, request: LevelRequest, summaries: list[Summary], failed: list[int]
-    ) -> list[Summary]:
-        """Failed clusters keep their error but get keyword titles instead of blanks."""
-        from hercules.summarize.keywords import KeywordSummarizer
-
-        try:
-            keywords = KeywordSummarizer().summarize_level(request)
-        except Exception as exc:  # the fallback must not fail the run either
-            logger.warning("Keyword fallback failed too: %s", exc)
-            keywords = [Summary("Unlabelled cluster", "No summary could be written.")] * len(
-                summaries
-            )
-        out = list(summaries)
-        for i in failed:
-            out[i] = Summary(
-                keywords[i].title, keywords[i].description, failed=True, error=summaries[i].error
+            out[index] = Summary(
+                label.candidates[0], label.description, candidates=tuple(label.candidates)
             )
         return out
 
@@ -399,49 +239,3 @@ class LLMSummarizer:
             logger.debug("Token count failed (%s); estimating from characters", exc)
             tokens = None
         return tokens if tokens is not None else math.ceil(len(text) / CHARS_PER_TOKEN)
-
-
-def estimate_cost(
-    level_sizes: list[int],
-    *,
-    batch_size: int = 1,
-    tokens_per_cluster: float = 600,
-    header_tokens: float = 220,
-    generated_per_cluster: float = 60,
-    prompt_per_s: float = PROMPT_TOKENS_PER_S,
-    generated_per_s: float = GENERATED_TOKENS_PER_S,
-    wall_factor: float = 1.0,
-) -> dict[str, float]:
-    """Calls/tokens/seconds for a run with these level sizes (for ``--dry-run``); the rates
-    are best calibrated on the model itself (:mod:`hercules.summarize.speed`)."""
-    calls = sum(math.ceil(k / batch_size) for k in level_sizes)
-    clusters = sum(level_sizes)
-    prompt_tokens = round(clusters * tokens_per_cluster + calls * header_tokens)
-    generated = round(clusters * generated_per_cluster)
-    # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
-    seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) * wall_factor
-    return {
-        "calls": calls,
-        "clusters": clusters,
-        "prompt_tokens": prompt_tokens,
-        "generated_tokens": generated,
-        "seconds": round(seconds, 1),
-    }
-
-
-def reask_note(brief: ClusterBrief, verdicts: list[Verdict]) -> str:
-    """The line appended to a cluster's prompt when every candidate was rejected.
-
-    A parent's candidates fail mostly by copying its children, and naming the rejects alone
-    brought the same copies back; so a parent is also told that its children are parts of one
-    broader subject, the move a hypernym needs.
-    """
-    rejected = "; ".join(f'"{v.title}" ({v.reason})' for v in verdicts)
-    if brief.level >= 2 and len(brief.children) > 1:
-        kids = sorted(brief.children, key=lambda c: -c.num_items)[:6]
-        names = ", ".join(f'"{child.title}"' for child in kids)
-        return (
-            f"Not allowed: {rejected}. {names} are parts of one broader subject: give 3 new "
-            "titles naming that subject, not any one part."
-        )
-    return f"Not allowed (give 3 new titles): {rejected}"

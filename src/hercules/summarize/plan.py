@@ -6,14 +6,14 @@ import math
 from typing import Any
 
 from hercules.data.dataset import Corpus
-from hercules.summarize.llm import (
+from hercules.summarize.prompt import PromptOptions
+from hercules.summarize.speed import (
     CHARS_PER_TOKEN,
     GENERATED_TOKENS_PER_S,
     PROMPT_TOKENS_PER_S,
+    Calibration,
     estimate_cost,
 )
-from hercules.summarize.prompt import PromptOptions
-from hercules.summarize.speed import Calibration
 
 
 def planned_levels(n_items: int, levels: list[int] | None, max_levels: int = 6) -> list[int]:

@@ -7,7 +7,6 @@ topic seed as a focus line. Titles are asked for by topic, never by container ("
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +17,6 @@ from hercules.summarize.base import ClusterBrief
 from hercules.summarize.level0 import shorten
 from hercules.summarize.schema import CANDIDATES, title_words
 from hercules.summarize.stats import numeric_profile
-from hercules.title_quality import normalize_title
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
 
@@ -42,41 +40,30 @@ class PromptOptions:
     seed: int = 0
 
 
-# Worked examples of naming a parent, from domains far from any likely corpus so that the model
-# copies the move (a shared category, or an honest conjunction), not the words.
-_PARENT_EXAMPLES = (
-    'Sub-groups "Sourdough Bread", "Chocolate Cakes", "Pie Crusts" -> "Home Baking". '
-    'Sub-groups "Rose Pruning", "Rose Diseases" -> "Growing Roses" (not "Gardening"). '
-    'Sub-groups "Tax Returns", "Hiking Trails" (nothing shared) -> "Taxes and Hiking".'
-)
-_LEVEL1_EXAMPLES = '"Rose Pruning" or "Chess Endgame Tactics"'
-# The titles the prompt shows. A candidate that repeats one is the model echoing the prompt,
-# not naming its cluster: full 20NG runs named clusters of one-liners and uuencoded binaries
-# "Chess Endgame Tactics" (see verify.EXAMPLE_WORDS).
-EXAMPLE_TITLES = frozenset(
-    normalize_title(title)
-    for title in re.findall(r'"([^"]+)"', _PARENT_EXAMPLES + _LEVEL1_EXAMPLES)
-)
-
-
 def header(level: int, modality: str, ids: list[int], topic_seed: str | None) -> str:
     kind = _KIND.get(modality, "items")
     many = len(ids) > 1
     if level >= 2:
         lines = [
-            f"Name each parent group of {kind} by the most specific theme ALL its sub-groups "
-            "share or, if they share none, a short conjunction of the main subjects. Never "
-            "reuse a sub-group's title.",
-            "Examples: " + _PARENT_EXAMPLES,
+            f"Title each parent group of {kind} so that the title covers at least 80% of its "
+            "members: the field that all its large sub-groups share if there is one, else the "
+            'two or three largest subjects joined, largest first ("A, B and C"). Name no '
+            "sub-group under 10%, and never reuse one sub-group's title for the whole."
         ]
         what = "theme"
     else:
         lines = [
-            f"Name each group of {kind} by its field and the specific subject its members "
-            f"share, as in {_LEVEL1_EXAMPLES}: clear on its own, and "
-            "told apart from similar groups. Key words are evidence, not titles."
+            f"Title each group of {kind} by what at least 80% of its members share, at their "
+            "breadth: the field and subject if one subject runs through them, else the two or "
+            'three main subjects joined ("A and B"). Never the story of one example. Key '
+            "words are evidence, not titles."
         ]
         what = "field and subject"
+    if modality == "numeric":
+        lines.append(
+            "Name the values that set the group apart, as the statistics show them (high or "
+            "low, and which feature)."
+        )
     if topic_seed:
         lines.append(f"Focus titles and descriptions on this aspect: {topic_seed}.")
     verb = "discuss" if modality == "text" else "have in common"
@@ -116,7 +103,10 @@ def cluster_block(
         more = len(brief.children) - len(kids)
         lines.append(
             "Sub-groups: "
-            + "; ".join(f'"{child.title}" ({child.num_items})' for child in kids)
+            + "; ".join(
+                f'"{child.title}" ({100 * child.num_items / max(brief.num_items, 1):.0f}%)'
+                for child in kids
+            )
             + (f"; and {more} smaller" if more > 0 else "")
         )
     if hints is not None and hints.terms:

@@ -21,10 +21,10 @@ CANDIDATES = 3
 CANDIDATE_MAX = 48
 OFFERED_MAX = 8  # candidate titles read from an unconstrained answer
 SENTENCE_MAX = 160
-# Words per candidate title. A one-word title at level 1 is mostly one of the prompt's key
-# words echoed back ("Chip", "Wire", "Myers"): measured on 20NG, 36 of 100 chosen level-1
-# titles had one word. Parents may be one word ("Religion").
-TITLE_WORDS = {1: (2, 5), 2: (1, 4)}
+# Words per candidate title: room for a conjunction of three short subjects ("Politics,
+# Religion and Health"). At level 1 a one-word title is mostly a key word echoed back, so two
+# words at least; parents may be one word ("Religion").
+TITLE_WORDS = {1: (2, 6), 2: (1, 7)}
 
 
 def title_words(level: int) -> tuple[int, int]:
@@ -241,7 +241,8 @@ def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
     text = " ".join(title.split()).strip(" \"'`*#<>")  # ">" marks a quoted mail line
     text = text.lstrip(":;,.|/ -\u2013\u2014")  # a title cut from a subject line (": Re ...")
-    text = text.rstrip(".,;: ")  # "Israel-Palestinian Conflict, Armenian Genocide,,"
+    # "Israel-Palestinian Conflict, Armenian Genocide,,"; a quoted title with a period after
+    text = text.rstrip(".,;: ").strip(" \"'`*")
     prefix = _LEVEL_PREFIX.match(text)
     if prefix and prefix.end() < len(text):
         text = text[prefix.end() :]

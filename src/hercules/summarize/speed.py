@@ -1,4 +1,5 @@
-"""How fast a model reads prompts and writes answers, for the dry run's time estimate.
+"""What a run's LLM calls cost: how fast a model reads prompts and writes answers, and the
+estimate of calls, tokens and seconds (:func:`estimate_cost`) that the dry run prints.
 
 A call's time is close to ``prompt_tokens / prompt_per_s + generated_tokens / generated_per_s``
 (on a CPU the prompt dominates). Both rates are fitted by least squares to a recorded call log
@@ -16,6 +17,7 @@ takes, since a server that batches on a GPU overlaps them far better than slots 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +28,11 @@ import numpy as np
 from hercules.llm.base import call
 
 logger = logging.getLogger(__name__)
+
+# Measured for Qwen2.5-Coder-1.5B Q4_K_M with xllamacpp on 2 threads (see bench/results).
+PROMPT_TOKENS_PER_S = 93.0
+GENERATED_TOKENS_PER_S = 34.0
+CHARS_PER_TOKEN = 4.0  # only when the backend exposes no tokenizer
 
 
 @dataclass(frozen=True)
@@ -90,8 +97,6 @@ def wall_seconds(records: list[dict[str, Any]]) -> float:
 def _fit_rates(tokens: np.ndarray, seconds: np.ndarray) -> tuple[float, float]:
     """Least-squares seconds-per-token for prompt and answer; when the calls are too alike to
     tell them apart, one shared scale on the default ratio of the two rates."""
-    from hercules.summarize.llm import GENERATED_TOKENS_PER_S, PROMPT_TOKENS_PER_S
-
     coef, *_ = np.linalg.lstsq(tokens, seconds, rcond=None)
     if np.all(coef > 0) and np.all(np.isfinite(coef)):
         return float(1.0 / coef[0]), float(1.0 / coef[1])
@@ -145,3 +150,31 @@ def overlap_factor(llm: Any, slots: int, alone: float, answer_tokens: int = 40) 
     if alone <= 0:
         return 1.0
     return float(min(1.5, max(1.0 / slots, wall_seconds(records) / (slots * alone))))
+
+
+def estimate_cost(
+    level_sizes: list[int],
+    *,
+    batch_size: int = 1,
+    tokens_per_cluster: float = 600,
+    header_tokens: float = 220,
+    generated_per_cluster: float = 60,
+    prompt_per_s: float = PROMPT_TOKENS_PER_S,
+    generated_per_s: float = GENERATED_TOKENS_PER_S,
+    wall_factor: float = 1.0,
+) -> dict[str, float]:
+    """Calls/tokens/seconds for a run with these level sizes (for ``--dry-run``); the rates
+    are best calibrated on the model itself (:func:`measure` or :func:`from_log`)."""
+    calls = sum(math.ceil(k / batch_size) for k in level_sizes)
+    clusters = sum(level_sizes)
+    prompt_tokens = round(clusters * tokens_per_cluster + calls * header_tokens)
+    generated = round(clusters * generated_per_cluster)
+    # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
+    seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) * wall_factor
+    return {
+        "calls": calls,
+        "clusters": clusters,
+        "prompt_tokens": prompt_tokens,
+        "generated_tokens": generated,
+        "seconds": round(seconds, 1),
+    }

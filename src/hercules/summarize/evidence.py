@@ -1,0 +1,228 @@
+"""The **evidence** step: what is known of each cluster before a model is asked.
+
+For every cluster of a level, :func:`gather` returns an :class:`Evidence`:
+
+* the prompt block (:mod:`hercules.summarize.prompt`) and its token count;
+* its distinctive terms (c-TF-IDF, :mod:`hercules.summarize.keywords`);
+* the **evidence titles**, which are always candidates and which a model title must cover at
+  least as well to replace: the keyword title (texts), the statistics title (numbers), and for
+  a parent the conjunction of the sub-groups that together hold 80% of its members (largest
+  first, at most three) and the words all its sub-groups' titles share;
+* ``settled``: the title of a cluster that needs no model: a parent with one child is that
+  child; a cluster with little content (empty posts, one-line replies, encoded binaries) is
+  named as what it is, and is left out of its parent's conjunction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summary
+from hercules.summarize.contrast import contrast_hints
+from hercules.summarize.keywords import keyword_title, terms_description
+from hercules.summarize.prompt import PromptOptions, fit_block
+from hercules.summarize.stats import describe_profile, numeric_profile
+from hercules.title_quality import (
+    SINGLE_CHILD,
+    SUPPORT_SHARE,
+    content_stems,
+    copies_a_child,
+    is_generic_title,
+    normalize_title,
+    stem,
+    title_parts,
+    title_words,
+    without_and_more,
+)
+
+COVER_SHARE = 0.80  # the members a parent's conjunction must hold
+MOST_SUBJECTS = 3  # subjects in a conjunction
+LOW_CONTENT_WORDS = 6  # median plain words per member below which a cluster says little
+LOW_CONTENT_SAMPLE = 200
+LOW_CONTENT_NOTE = "little content: named as what it is"
+KEYWORD_NOTE = "keyword title"
+STATISTICS_NOTE = "statistics title"
+CONJUNCTION_NOTE = "sub-groups covering 80%"
+SHARED_NOTE = "words every sub-group shares"
+_PLAIN_WORD = re.compile(r"^[A-Za-z][a-z'\-]{1,}[.,;:!?)]*$")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One cluster's evidence: its prompt block, terms, evidence titles, or its settled name."""
+
+    block: str
+    tokens: int
+    terms: list[str]
+    titles: tuple[Summary, ...]
+    settled: Summary | None = None
+
+
+def gather(
+    request: LevelRequest,
+    options: PromptOptions,
+    budget: int,
+    count: Callable[[str], int],
+    n_terms: int,
+    n_neighbours: int = 0,
+) -> list[Evidence]:
+    """One :class:`Evidence` per cluster of ``request``, in order."""
+    hints = contrast_hints(request, n_terms, n_neighbours)
+    out = []
+    for brief, hint in zip(request.clusters, hints, strict=True):
+        titles = evidence_titles(request, brief, hint.terms)
+        settled = settle(request, brief, hint.terms)
+        if settled is not None:
+            out.append(Evidence("", 0, hint.terms, titles, settled))
+            continue
+        block, tokens = fit_block(brief, request.corpus, options, budget, count, hint)
+        out.append(Evidence(block, tokens, hint.terms, titles))
+    return out
+
+
+def settle(request: LevelRequest, brief: ClusterBrief, terms: list[str]) -> Summary | None:
+    """The summary of a cluster named without a model, or None when it is to be asked."""
+    if brief.level >= 2 and len(brief.children) == 1:
+        child = brief.children[0]
+        return Summary(child.title, child.description, note=SINGLE_CHILD)
+    if brief.level >= 2 and brief.children and all(is_low_content(c) for c in brief.children):
+        return Summary(
+            low_content_title(terms),
+            f"{brief.num_items} items with little text to name a subject by.",
+            note=LOW_CONTENT_NOTE,
+        )
+    if brief.level == 1 and request.corpus.modality == "text":
+        texts = _sample_texts(request, brief)
+        if says_little(texts, request):
+            return Summary(
+                low_content_title(terms),
+                f"{brief.num_items} items of a few words or none: short replies, signatures "
+                "or encoded data.",
+                note=LOW_CONTENT_NOTE,
+            )
+    return None
+
+
+def low_content_title(terms: list[str]) -> str:
+    """ "Short or empty texts", with the two terms that set them apart when there are any."""
+    return "Short or empty texts" + (f" ({', '.join(terms[:2])})" if terms else "")
+
+
+def is_low_content(child: ChildSummary) -> bool:
+    return child.title.startswith("Short or empty texts")
+
+
+def plain_words(text: str) -> int:
+    """Words of letters in ``text``: "M5'@/)&*" and "http://x.org/a" are none."""
+    return sum(1 for token in text.split() if _PLAIN_WORD.match(token))
+
+
+def says_little(texts: list[str], request: LevelRequest) -> bool:
+    """True when the median member has fewer than :data:`LOW_CONTENT_WORDS` plain words, or
+    fewer than a quarter of the corpus's median (short texts are short relative to their
+    corpus)."""
+    if not texts:
+        return True
+    corpus_median = request.corpus.cached("median_plain_words", lambda: _corpus_median(request))
+    bar = min(LOW_CONTENT_WORDS, 0.25 * corpus_median)
+    return float(np.median([plain_words(t) for t in texts])) < max(bar, 1.0)
+
+
+def _corpus_median(request: LevelRequest) -> float:
+    corpus = request.corpus
+    step = max(1, len(corpus) // 2000)
+    return float(np.median([plain_words(corpus.item_text(i)) for i in range(0, len(corpus), step)]))
+
+
+def _sample_texts(request: LevelRequest, brief: ClusterBrief) -> list[str]:
+    members = np.asarray(brief.member_items)
+    if len(members) > LOW_CONTENT_SAMPLE:
+        rng = np.random.default_rng([brief.level, int(brief.cluster_id)])
+        members = rng.choice(members, size=LOW_CONTENT_SAMPLE, replace=False)
+    return [request.corpus.item_text(int(i)) for i in members]
+
+
+def evidence_titles(
+    request: LevelRequest, brief: ClusterBrief, terms: list[str]
+) -> tuple[Summary, ...]:
+    """The titles the evidence itself gives, best first (see the module docstring)."""
+    corpus = request.corpus
+    out: list[Summary] = []
+    if corpus.numeric is not None:
+        title, description = describe_profile(corpus, numeric_profile(corpus, brief.member_items))
+        out.append(Summary(title, description, note=STATISTICS_NOTE))
+    if brief.level >= 2 and len(brief.children) > 1:
+        kids = [c.title for c in brief.children]
+        joined = children_conjunction(brief.children)
+        if joined and not copies_a_child(joined, kids):
+            shares = sorted(brief.children, key=lambda c: -c.num_items)
+            listing = "; ".join(
+                f"{c.title} ({100 * c.num_items / max(brief.num_items, 1):.0f}%)"
+                for c in shares[:5]
+            )
+            out.append(Summary(joined, f"Sub-groups: {listing}.", note=CONJUNCTION_NOTE))
+        shared = shared_subject(sorted(kids, key=len))
+        if shared and not is_generic_title(shared) and not copies_a_child(shared, kids):
+            out.append(
+                Summary(
+                    shared[0].upper() + shared[1:],
+                    f"Sub-groups: {'; '.join(kids[:5])}.",
+                    note=SHARED_NOTE,
+                )
+            )
+    if corpus.numeric is None and terms:
+        out.append(
+            Summary(
+                keyword_title(terms), terms_description(brief.num_items, terms), note=KEYWORD_NOTE
+            )
+        )
+    return tuple(out)
+
+
+def shared_subject(titles: list[str]) -> str:
+    """The words every title holds, as the first title writes them ("Baseball" for "Baseball
+    Predictions" and "Baseball Statistics"), or "" when they share no word of letters."""
+    cores = [without_and_more(title) for title in titles]
+    if len(cores) < 2:
+        return ""
+    common = set.intersection(*(content_stems(core) for core in cores))
+    kept = [
+        token.strip(",.;:")
+        for token in cores[0].split()
+        if (words := title_words(token)) and all(stem(w) in common and w.isalpha() for w in words)
+    ]
+    return " ".join(kept)
+
+
+def children_conjunction(children: list[ChildSummary]) -> str:
+    """The subjects of the largest children that together hold :data:`COVER_SHARE` of the
+    members, largest first, at most :data:`MOST_SUBJECTS`: "Hockey, Baseball and Cars".
+
+    A child that is itself a conjunction lends its first subject, so names do not nest;
+    children with little content, or under :data:`SUPPORT_SHARE` of the members, lend none;
+    a subject already named is not named twice.
+    """
+    # The share is of the members with content: short replies name no subject.
+    total = sum(c.num_items for c in children if not is_low_content(c))
+    if total <= 0:
+        return ""
+    names: list[str] = []
+    held = 0
+    for child in sorted(children, key=lambda c: -c.num_items):
+        if held >= COVER_SHARE * total or len(names) >= MOST_SUBJECTS:
+            break
+        if is_low_content(child) or child.num_items < SUPPORT_SHARE * total:
+            continue
+        held += child.num_items
+        for part in title_parts(child.title)[:1]:
+            if normalize_title(part) not in {normalize_title(n) for n in names}:
+                names.append(part[0].upper() + part[1:])
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]

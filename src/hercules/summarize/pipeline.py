@@ -1,0 +1,258 @@
+"""How a cluster gets its title: evidence -> ask -> clean -> check -> choose -> fallback.
+
+Each step is one function with its contract in its docstring:
+
+1. **evidence** (:func:`hercules.summarize.evidence.gather`): the prompt block, distinctive
+   terms, the evidence titles (keyword or statistics title, a parent's covering conjunction),
+   or a name settled without a model (a single child, a cluster with little content).
+2. **ask** (:class:`hercules.summarize.llm.LLMSummarizer`, through
+   :class:`hercules.summarize.asking.Asker`): a few candidate titles and one description per
+   cluster, schema-constrained, batched, cached.
+3. **clean** (:func:`clean`): quotes, container words and meta prefixes stripped.
+4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
+5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the
+   members best (:func:`hercules.title_quality.coverage_of`, every part of the title scored
+   against every other label a member could get). The evidence titles are candidates too, and
+   a model title replaces them only where it covers at least as well: the model makes a
+   correct title readable; it is not trusted to guess a new one.
+6. **fallback** (:func:`fallback`): where nothing passes, the best evidence title, and the
+   note says why.
+
+Nothing here calls a model or reads the environment; every input arrives as an argument.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
+from hercules.summarize.evidence import Evidence
+from hercules.summarize.rules import RuleContext, reject_reason
+from hercules.summarize.schema import clean_description, clean_title, is_meta_title
+from hercules.summarize.stats import numeric_profile
+from hercules.title_quality import (
+    FAITHFULNESS_SAMPLE,
+    coverage_of,
+    normalize_title,
+    supported,
+    title_parts,
+    title_words,
+    unit_rows,
+)
+
+MODEL = "model"
+UNSUPPORTED_PENALTY = 0.5  # a title with a part that names under 10% of the members
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One title a cluster may get: where it comes from, why it was rejected ("" when it
+    passed), and how well it covers the members (NaN when not measured)."""
+
+    title: str
+    description: str
+    source: str  # MODEL, or the evidence title's note ("keyword title", ...)
+    reason: str = ""
+    coverage: float = math.nan
+    supported: bool = True
+
+    @property
+    def score(self) -> float:
+        """Coverage, halved when a part names a minority that is not there."""
+        if math.isnan(self.coverage):
+            return -math.inf
+        return self.coverage * (1.0 if self.supported else UNSUPPORTED_PENALTY)
+
+
+def clean(answer: Summary) -> list[tuple[str, str]]:
+    """The model's candidate titles, cleaned, each with the answer's description; titles that
+    are empty or only name the container are dropped."""
+    description = clean_description(answer.description)
+    titles = [clean_title(t) for t in (answer.candidates or (answer.title,))]
+    return [(t, description) for t in titles if len(t) >= 2 and not is_meta_title(t)]
+
+
+def check(
+    brief: ClusterBrief, candidates: list[Candidate], taken: frozenset[str]
+) -> list[Candidate]:
+    """Each candidate with the reason the first rule of ``RULES`` gives against it."""
+    context = RuleContext(tuple(child.title for child in brief.children), taken)
+    return [replace(c, reason=reject_reason(c.title, context)) for c in candidates]
+
+
+def measure(
+    request: LevelRequest,
+    candidates: list[list[Candidate]],
+    rival_titles: list[str],
+) -> list[list[Candidate]]:
+    """Each candidate with its coverage of its cluster's members.
+
+    Texts (and images with captions): a sample of each cluster's member vectors against the
+    candidate's parts, the rivals being ``rival_titles`` (the tree's titles below this level
+    and the other clusters' first evidence titles) plus the cluster's own other candidates.
+    Numbers: the share of the statistics title's features (weighted by their z-scores) that the
+    candidate names. Without an embedder or member vectors nothing is measured.
+    """
+    if request.corpus.numeric is not None:
+        return [
+            [replace(c, coverage=_numeric_coverage(request, b, c.title)) for c in cands]
+            for b, cands in zip(request.clusters, candidates, strict=True)
+        ]
+    vectors = request.member_vectors
+    if request.embed is None or vectors is None:
+        return candidates
+    titles = sorted({c.title for cands in candidates for c in cands} | set(rival_titles))
+    parts = {t: title_parts(t) for t in titles}
+    flat = sorted({p for ps in parts.values() for p in ps} | set(titles))
+    embedded = np.asarray(request.embed(flat), dtype=np.float32)
+    if embedded.ndim != 2 or embedded.shape[1] != vectors.shape[1]:
+        return candidates
+    embedded = unit_rows(embedded)
+    row = {text: i for i, text in enumerate(flat)}
+    out = []
+    for brief, cands in zip(request.clusters, candidates, strict=True):
+        members = vectors[_sample(brief)]
+        own = [c.title for c in cands]
+        scored = []
+        for c in cands:
+            rivals = [t for t in rival_titles if t not in own] + [t for t in own if t != c.title]
+            cov, shares = coverage_of(
+                embedded[[row[p] for p in parts[c.title]]],
+                members,
+                embedded[[row[t] for t in rivals]] if rivals else None,
+            )
+            scored.append(replace(c, coverage=cov, supported=supported(shares)))
+        out.append(scored)
+    return out
+
+
+def _sample(brief: ClusterBrief) -> np.ndarray:
+    members = np.asarray(brief.member_items)
+    if len(members) > FAITHFULNESS_SAMPLE:
+        rng = np.random.default_rng([brief.level, int(brief.cluster_id)])
+        members = np.sort(rng.choice(members, size=FAITHFULNESS_SAMPLE, replace=False))
+    return members
+
+
+def _numeric_coverage(request: LevelRequest, brief: ClusterBrief, title: str) -> float:
+    """Share (by |z|) of the three most distinctive features whose name the title holds."""
+    corpus = request.corpus
+    profile = numeric_profile(corpus, brief.member_items)
+    z = profile["z"].abs().sort_values(ascending=False, kind="stable")[:3]
+    z = z[z >= 0.25]
+    if not len(z):
+        return 1.0
+    said = set(title_words(title))
+    named = [
+        set(title_words(str(corpus.numeric_metadata.get(col, {}).get("name", col)))) <= said
+        for col in z.index
+    ]
+    return float((z.to_numpy() * np.asarray(named)).sum() / z.sum())
+
+
+def choose(candidates: list[list[Candidate]]) -> list[int | None]:
+    """Index of each cluster's chosen candidate, or None when every one was rejected.
+
+    The best-scoring candidate that passed; a model candidate wins where it scores at least
+    as well as the best evidence title (so it is never worse than its evidence). Clusters pick
+    in order of their best score, so a title two clusters want goes to the one it covers
+    better; the other takes its next candidate.
+    """
+    best = [
+        max((c.score for c in cands if not c.reason), default=-math.inf) for cands in candidates
+    ]
+    chosen: list[int | None] = [None] * len(candidates)
+    used: set[str] = set()
+    for k in np.argsort(-np.asarray(best), kind="stable"):
+        for i in _preference(candidates[k]):
+            key = normalize_title(candidates[k][i].title)
+            if key not in used:
+                chosen[k] = i
+                used.add(key)
+                break
+    return chosen
+
+
+def _preference(cands: list[Candidate]) -> list[int]:
+    """Passing candidates, best first: by score, a model title before an evidence title of
+    the same score, then in the order offered."""
+    passing = [i for i, c in enumerate(cands) if not c.reason]
+    return sorted(passing, key=lambda i: (-cands[i].score, cands[i].source != MODEL, i))
+
+
+def fallback(cands: list[Candidate]) -> Candidate:
+    """The title of a cluster whose every candidate was rejected: the best evidence title
+    (rejected only for being taken elsewhere, if need be), else the best model candidate."""
+    evidence = [c for c in cands if c.source != MODEL]
+    pool = evidence or cands
+    return max(pool, key=lambda c: (c.score, -pool.index(c)))
+
+
+def name_level(
+    request: LevelRequest,
+    evidence: list[Evidence],
+    answers: dict[int, Summary],
+    rival_titles: list[str],
+) -> list[Summary]:
+    """Steps 3-6 for one level: one :class:`Summary` per cluster, in order.
+
+    ``answers`` holds the model's answer per cluster index (a failed one has ``failed`` set);
+    clusters with ``evidence[i].settled`` are not in it and keep that name.
+    """
+    settled = {i: e.settled for i, e in enumerate(evidence) if e.settled is not None}
+    open_ = [i for i in range(len(evidence)) if i not in settled]
+    taken = request.taken_titles | {normalize_title(s.title) for s in settled.values()}
+    pools: list[list[Candidate]] = []
+    for i in open_:
+        answer = answers.get(i)
+        from_model = clean(answer) if answer is not None and not answer.failed else []
+        cands = [Candidate(t, d, MODEL) for t, d in from_model]
+        cands += [Candidate(s.title, s.description, s.note) for s in evidence[i].titles]
+        cands = _unique(cands)
+        pools.append(check(request.clusters[i], cands, taken))
+    firsts = [e.titles[0].title for e in evidence if e.titles]
+    pools = measure(
+        replace(request, clusters=[request.clusters[i] for i in open_]),
+        pools,
+        list(dict.fromkeys(rival_titles + firsts)),
+    )
+    picks = choose(pools)
+    out: list[Summary] = [Summary("", "")] * len(evidence)
+    for i, s in settled.items():
+        out[i] = s
+    for pos, i in enumerate(open_):
+        cands = pools[pos]
+        ranked = tuple(cands[j].title for j in _preference(cands))
+        answer = answers.get(i)
+        failed = answer is not None and answer.failed
+        error = answer.error if answer is not None else None
+        if picks[pos] is not None:
+            pick = cands[picks[pos]]  # type: ignore[index]
+            note = "" if pick.source == MODEL else pick.source
+        else:
+            pick = fallback(cands) if cands else Candidate("Unlabelled cluster", "", "fallback")
+            reasons = "; ".join(sorted({c.reason for c in cands if c.reason}))
+            note = f"no candidate passed: {reasons}"
+        out[i] = Summary(
+            pick.title,
+            pick.description,
+            failed=failed,
+            error=error,
+            candidates=ranked or (pick.title,),
+            note=note,
+        )
+    return out
+
+
+def _unique(cands: list[Candidate]) -> list[Candidate]:
+    seen: set[str] = set()
+    out = []
+    for c in cands:
+        key = normalize_title(c.title)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out

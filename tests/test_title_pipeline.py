@@ -1,0 +1,394 @@
+"""The naming pipeline: rules table, coverage, evidence titles, check, choose, fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hercules.data.dataset import Corpus
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summary
+from hercules.summarize.evidence import (
+    CONJUNCTION_NOTE,
+    KEYWORD_NOTE,
+    STATISTICS_NOTE,
+    Evidence,
+    children_conjunction,
+    plain_words,
+    says_little,
+    shared_subject,
+)
+from hercules.summarize.pipeline import (
+    MODEL,
+    Candidate,
+    check,
+    choose,
+    clean,
+    fallback,
+    name_level,
+)
+from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_reason
+from hercules.title_quality import (
+    coverage_of,
+    normalize_title,
+    supported,
+    title_parts,
+    tree_coverage,
+)
+from hercules.tree import ClusterTree, Level
+
+
+def _word_axes(axes: dict[str, int], width: int, floor: float) -> Callable[[list[str]], np.ndarray]:
+    """A toy embedder: ``floor`` on every axis, plus 1 on the axis of each known word."""
+
+    def embed(texts: list[str]) -> np.ndarray:
+        out = np.full((len(texts), width), floor, dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in normalize_title(text).split():
+                if word in axes:
+                    out[row, axes[word]] += 1.0
+        return out
+
+    return embed
+
+
+# Axes: 0 hockey, 1 baseball, 2 space, 3 cooking.
+AXES = {"hockey": 0, "nhl": 0, "baseball": 1, "pitching": 1, "space": 2, "cooking": 3}
+EMBED = _word_axes(AXES, 4, 0.01)
+
+
+# ------------------------------------------------------------------------------ rules table
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_every_rule_is_triggered_by_its_example(rule) -> None:
+    assert rule.check(rule.example, rule.example_context)
+    assert reject_reason(rule.example, rule.example_context) == rule.name
+    assert rule.rejects
+    assert rule.why
+
+
+@pytest.mark.parametrize("title", ["Ice Hockey", "Hockey and Baseball", "Vitamin A", "Log In"])
+def test_a_sound_title_passes_every_rule(title: str) -> None:
+    context = RuleContext(children=("NHL Playoffs", "Baseball Pitching"), taken=frozenset({"x"}))
+    assert reject_reason(title, context) == ""
+
+
+def test_the_rules_table_names_each_rule_once() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(
+    ("title", "fragment"),
+    [
+        ("Compiled from the", True),
+        ("DAs for", True),
+        ("Guns and", True),
+        ("Advertising in the,", True),
+        ("Arab-Israel Relations, Muslims vs.", True),
+        ("Vitamin A", False),  # a letter, not an article
+        ("Log In", False),
+        ("Hands On", False),
+        ("Space Flight", False),
+        ("Cars, Bikes and more", False),
+    ],
+)
+def test_fragment_titles(title: str, fragment: bool) -> None:
+    assert is_fragment(title) is fragment
+
+
+# ------------------------------------------------------------------------------ coverage
+@pytest.mark.parametrize(
+    ("title", "parts"),
+    [
+        ("Hockey, Baseball and more", ["Hockey", "Baseball"]),
+        ("Politics, Religion and Health", ["Politics", "Religion", "Health"]),
+        ("space / venus / solar", ["space / venus / solar"]),  # a keyword title: one subject
+        ("Hockey & Baseball", ["Hockey", "Baseball"]),
+        ("Arab-Israel Relations", ["Arab-Israel Relations"]),
+        ("Muslims vs. Serbs", ["Muslims", "Serbs"]),
+        ("Cars and cars", ["Cars"]),
+    ],
+)
+def test_title_parts_by_hand(title: str, parts: list[str]) -> None:
+    assert title_parts(title) == parts
+
+
+def _two_subject_members() -> np.ndarray:
+    """Six hockey members and four baseball members (axes 0 and 1)."""
+    rows = np.zeros((10, 4), dtype=np.float32)
+    rows[:6, 0] = 1.0
+    rows[6:, 1] = 1.0
+    return rows
+
+
+def test_coverage_is_one_for_a_title_naming_every_subject_and_drops_without_one() -> None:
+    members = _two_subject_members()
+    rivals = EMBED(["NHL Playoffs", "Baseball Pitching", "Space", "Cooking"])
+    full, shares = coverage_of(EMBED(["Hockey", "Baseball"]), members, rivals)
+    assert full == 1.0
+    assert shares.tolist() == [0.6, 0.4]  # each member credited to its closest part
+    assert supported(shares)
+    half, shares = coverage_of(EMBED(["Hockey"]), members, rivals)
+    assert half == 0.6  # the baseball members find "Baseball Pitching" closer
+    assert shares.tolist() == [0.6]
+
+
+def test_a_part_naming_a_minority_is_unsupported() -> None:
+    members = _two_subject_members()
+    members[9] = [0, 0, 1, 0]  # one space member of ten
+    _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None)
+    assert shares.tolist() == [0.6, 0.3, 0.1]
+    assert supported(shares)
+    _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None, support=0.1)
+    assert not supported(shares, support=0.15)
+
+
+def test_with_no_rivals_every_member_is_covered() -> None:
+    cov, _ = coverage_of(EMBED(["Cooking"]), _two_subject_members(), None)
+    assert cov == 1.0
+
+
+def _tree(titles1: list[str], titles2: list[str]) -> ClusterTree:
+    """Ten items: 6 hockey, 4 baseball at level 1 (two clusters), one parent above."""
+    vectors = _two_subject_members()
+    level0 = Level(
+        0,
+        list(range(10)),
+        vectors,
+        np.ones(10, dtype=np.int64),
+        [""] * 10,
+        [""] * 10,
+        description_embedding=vectors,
+        parent=np.array([0] * 6 + [1] * 4),
+    )
+    level1 = Level(
+        1, [0, 1], vectors[[0, 6]], np.array([6, 4]), titles1, ["d", "d"], parent=np.array([0, 0])
+    )
+    level2 = Level(2, [2], vectors[:1], np.array([10]), titles2, ["d"])
+    return ClusterTree([level0, level1, level2], "text")
+
+
+@pytest.mark.parametrize(
+    ("parent", "expected"),
+    [("Hockey and Baseball", 1.0), ("Hockey", 0.6), ("Baseball", 0.4)],
+)
+def test_tree_coverage_measures_a_parent_against_its_children_titles(
+    parent: str, expected: float
+) -> None:
+    tree = _tree(["NHL Playoffs", "Baseball Pitching"], [parent])
+    measured = tree_coverage(tree, EMBED, tree.levels[0].description_embedding)
+    assert measured[2][0][0] == pytest.approx(expected)
+    assert measured[1][0].tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------------------------------ evidence
+def _child(title: str, size: int) -> ChildSummary:
+    return ChildSummary(0, title, "d", size)
+
+
+@pytest.mark.parametrize(
+    ("children", "joined"),
+    [
+        ([("Hockey", 50), ("Baseball", 40), ("Cars", 10)], "Hockey and Baseball"),
+        (
+            [("Hockey", 40), ("Baseball", 30), ("Cars", 20), ("Space", 10)],
+            "Hockey, Baseball and Cars",
+        ),
+        ([("Hockey", 85), ("Baseball", 15)], "Hockey"),  # the largest alone holds 80%
+        # A conjunction child lends its first subject; one under 10% lends none.
+        ([("Sale Items, Jesus and more", 60), ("Space", 35), ("Cars", 5)], "Sale Items and Space"),
+        ([("Short or empty texts (ok)", 50), ("Hockey", 30), ("Cars", 20)], "Hockey and Cars"),
+        ([("Hockey", 50), ("hockey", 40), ("Cars", 10)], "Hockey"),  # named once
+    ],
+)
+def test_children_conjunction_by_hand(children: list[tuple[str, int]], joined: str) -> None:
+    assert children_conjunction([_child(t, n) for t, n in children]) == joined
+
+
+@pytest.mark.parametrize(
+    ("titles", "shared"),
+    [
+        (["Baseball Predictions", "Baseball Analysis", "Baseball Statistics"], "Baseball"),
+        (["Car Engines", "Vintage cars", "Car Reviews and more"], "Car"),
+        (["Windows 3.1 Crash", "Windows 3.1 Setup"], "Windows"),  # numbers name no theme
+        (["Hockey Coverage", "NHL Playoff Results"], ""),
+    ],
+)
+def test_shared_subject_by_hand(titles: list[str], shared: str) -> None:
+    assert shared_subject(titles) == shared
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("I agree with you.", 3),  # one letter is no word
+        ("M5'@/)&*_B9 M4%9&(*@!", 0),  # an encoded line
+        ("see http://x.org/a", 1),
+        ("", 0),
+    ],
+)
+def test_plain_words_by_hand(text: str, words: int) -> None:
+    assert plain_words(text) == words
+
+
+def test_a_cluster_says_little_relative_to_its_corpus() -> None:
+    long = "the shuttle crew checked every seal before the launch window opened again"
+    corpus = Corpus("text", list(range(10)), texts=[long] * 10)
+    request = LevelRequest(1, [], corpus)
+    assert says_little(["ok", "thanks", "me too"], request)
+    assert not says_little([long] * 3, request)
+
+
+# ------------------------------------------------------------------------------ check, choose
+def test_clean_drops_container_titles_and_keeps_the_description() -> None:
+    answer = Summary(
+        "x", "This group includes hockey games.", candidates=("Posts", '"Ice Hockey".')
+    )
+    assert clean(answer) == [("Ice Hockey", "Hockey games.")]
+
+
+def test_check_names_the_first_rule_against_each_candidate() -> None:
+    brief = ClusterBrief(1, 2, 10, np.arange(10), [], [_child("NHL Playoffs", 6)])
+    cands = [Candidate(t, "", MODEL) for t in ("NHL Playoffs", "General Discussion", "Hockey")]
+    reasons = [c.reason for c in check(brief, cands, frozenset())]
+    assert reasons == ["copies a sub-group's title", "generic", ""]
+
+
+@pytest.mark.parametrize(
+    ("model", "evidence", "winner"),
+    [
+        (0.9, 0.8, 0),  # covers better: the model's title
+        (0.8, 0.8, 0),  # as well: the model's, which reads better
+        (0.7, 0.8, 1),  # worse: the evidence title stays
+    ],
+)
+def test_a_model_title_wins_only_where_it_covers_as_well(
+    model: float, evidence: float, winner: int
+) -> None:
+    cands = [
+        Candidate("A b", "", MODEL, coverage=model),
+        Candidate("c / d", "", KEYWORD_NOTE, coverage=evidence),
+    ]
+    assert choose([cands]) == [winner]
+
+
+def test_an_unsupported_part_halves_the_score() -> None:
+    cands = [
+        Candidate("A and B", "", MODEL, coverage=0.9, supported=False),
+        Candidate("A", "", KEYWORD_NOTE, coverage=0.6),
+    ]
+    assert choose([cands]) == [1]  # 0.45 against 0.6
+
+
+def test_a_title_two_clusters_want_goes_to_the_one_it_covers_better() -> None:
+    first = [
+        Candidate("Space", "", MODEL, coverage=0.5),
+        Candidate("Rockets", "", MODEL, coverage=0.4),
+    ]
+    second = [Candidate("Space", "", MODEL, coverage=0.9)]
+    assert choose([first, second]) == [1, 0]
+
+
+def test_fallback_takes_the_best_evidence_title() -> None:
+    cands = [
+        Candidate("Posts", "", MODEL, reason="names the container", coverage=0.9),
+        Candidate("a / b", "", KEYWORD_NOTE, reason="already a title in the tree", coverage=0.5),
+        Candidate(
+            "A and B", "", CONJUNCTION_NOTE, reason="already a title in the tree", coverage=0.7
+        ),
+    ]
+    assert choose([cands]) == [None]
+    assert fallback(cands).title == "A and B"
+
+
+def _parent_request(member_vectors: np.ndarray) -> LevelRequest:
+    children = [
+        ChildSummary(0, "NHL Playoffs", "d", 6, member_items=np.arange(6)),
+        ChildSummary(1, "Baseball Pitching", "d", 4, member_items=np.arange(6, 10)),
+    ]
+    brief = ClusterBrief(5, 2, 10, np.arange(10), [], children)
+    corpus = Corpus("text", list(range(10)), texts=["x"] * 10)
+    return LevelRequest(
+        2,
+        [brief],
+        corpus,
+        embed=EMBED,
+        member_vectors=member_vectors,
+        rival_titles=("NHL Playoffs", "Baseball Pitching"),
+    )
+
+
+def test_name_level_prefers_the_covering_conjunction_to_a_narrow_model_title() -> None:
+    request = _parent_request(_two_subject_members())
+    evidence = [
+        Evidence(
+            "block",
+            1,
+            [],
+            (Summary("NHL and Baseball", "Sub-groups: ...", note=CONJUNCTION_NOTE),),
+        )
+    ]
+    narrow = {0: Summary("Hockey", "Ice hockey games.", candidates=("Hockey", "Baseball"))}
+    out = name_level(request, evidence, narrow, list(request.rival_titles))
+    assert out[0].title == "NHL and Baseball"
+    assert out[0].note == CONJUNCTION_NOTE
+    broad = {0: Summary("x", "Hockey and baseball games.", candidates=("Hockey and Baseball",))}
+    out = name_level(request, evidence, broad, list(request.rival_titles))
+    assert (out[0].title, out[0].note) == ("Hockey and Baseball", "")
+    assert out[0].description == "Hockey and baseball games."
+
+
+def test_a_failed_answer_keeps_its_error_and_gets_an_evidence_title() -> None:
+    request = _parent_request(_two_subject_members())
+    evidence = [Evidence("b", 1, [], (Summary("NHL and Baseball", "d", note=CONJUNCTION_NOTE),))]
+    failed = {0: Summary("", "", failed=True, error="timeout")}
+    out = name_level(request, evidence, failed, [])
+    assert (out[0].title, out[0].failed, out[0].error) == ("NHL and Baseball", True, "timeout")
+
+
+# ------------------------------------------------------------------------------ numbers
+def _wine_request() -> tuple[LevelRequest, list[Evidence]]:
+    from sklearn.datasets import load_wine
+
+    from hercules.summarize.evidence import evidence_titles
+
+    frame = load_wine(as_frame=True).frame.drop(columns="target")
+    corpus = Corpus("numeric", list(range(len(frame))), numeric=frame)
+    members = np.argsort(-frame["proline"].to_numpy())[:40]  # the high-proline wines
+    brief = ClusterBrief(0, 1, len(members), members, members[:4].tolist())
+    request = LevelRequest(1, [brief], corpus)
+    titles = evidence_titles(request, brief, [])
+    return request, [Evidence("b", 1, [], titles)]
+
+
+@pytest.mark.parametrize("model_title", ["Statistics", "Wine Analysis", "Alcohol vs Overall Mean"])
+def test_a_numeric_cluster_keeps_its_statistics_title_against_vague_model_titles(
+    model_title: str,
+) -> None:
+    request, evidence = _wine_request()
+    assert evidence[0].titles[0].note == STATISTICS_NOTE
+    stats_title = evidence[0].titles[0].title
+    assert "proline" in stats_title.lower()
+    answer = {0: Summary(model_title, "Wines.", candidates=(model_title,))}
+    out = name_level(request, evidence, answer, [])
+    assert out[0].title == stats_title
+
+
+def test_a_numeric_model_title_naming_the_same_statistics_may_win() -> None:
+    request, evidence = _wine_request()
+    features = [p.split(" ", 1)[1] for p in evidence[0].titles[0].title.lower().split(", ")]
+    title = "Wines of high " + " and ".join(features)
+    answer = {0: Summary(title, "Wines.", candidates=(title,))}
+    assert name_level(request, evidence, answer, [])[0].title == title
+
+
+def test_numeric_evidence_ignores_a_frame_without_names() -> None:
+    frame = pd.DataFrame({"a": [1.0, 2.0, 10.0, 11.0]})
+    corpus = Corpus("numeric", [0, 1, 2, 3], numeric=frame)
+    from hercules.summarize.evidence import evidence_titles
+
+    brief = ClusterBrief(0, 1, 2, np.array([2, 3]), [2, 3])
+    titles = evidence_titles(LevelRequest(1, [brief], corpus), brief, [])
+    assert titles[0].title == "High a"
