@@ -37,6 +37,7 @@ from bench.common import RESULTS_DIR, machine, save_json
 from hercules import Hercules
 from hercules.title_quality import (
     FAITHFULNESS_SAMPLE,
+    RIVAL_SCOPES,
     SUPPORT_SHARE,
     coverage_of,
     member_space,
@@ -64,9 +65,11 @@ def calibrate(
     embed: Callable[[list[str]], np.ndarray],
     extra_titles: dict[int, list[str]] | None = None,
     margins: Sequence[float] = MARGINS,
+    scopes: Sequence[str] = RIVAL_SCOPES,
 ) -> dict[str, Any]:
     """Both measures for every (cluster, candidate title) pair, summarised per margin."""
     tree = model.tree_
+    embed = _memo(embed)
     members_space = member_space(tree, embed)
     if members_space is None:
         raise ValueError("the run has no member vectors in its text embedder's space")
@@ -94,7 +97,7 @@ def calibrate(
             texts += [tree.levels[lvl].titles[c]]
             if extra_titles:
                 texts += [extra_titles[lvl][c]]
-            rivals = title_vectors[tree_rivals(tree, lvl, c)]
+            rivals = {sc: title_vectors[tree_rivals(tree, lvl, c, sc)] for sc in scopes}
             vectors = members_space[sampled[c]]
             for text in dict.fromkeys(texts):
                 truth = tx.score_title(matcher, text, member_groups)
@@ -105,36 +108,58 @@ def calibrate(
                     "truth": truth["coverage"] * truth["precision"],
                     "truth_coverage": truth["coverage"],
                 }
-                for margin in margins:
-                    cov, shares = coverage_of(parts_of(text), vectors, rivals, margin=margin)
-                    row[f"cov@{margin}"] = cov
-                    row[f"ok@{margin}"] = supported(shares, SUPPORT_SHARE)
+                for scope, margin in itertools.product(scopes, margins):
+                    cov, shares = coverage_of(parts_of(text), vectors, rivals[scope], margin=margin)
+                    row[f"cov@{scope}@{margin}"] = cov
+                    row[f"ok@{scope}@{margin}"] = supported(shares, SUPPORT_SHARE)
                 rows.append(row)
-    return {"rows": rows, "summary": summarise(rows, margins)}
+    return {"rows": rows, "summary": summarise(rows, margins, scopes)}
 
 
-def summarise(rows: list[dict[str, Any]], margins: Sequence[float]) -> list[dict[str, Any]]:
+def _memo(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    """``embed`` that embeds each distinct text once."""
+    seen: dict[str, np.ndarray] = {}
+
+    def cached(texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in seen]
+        if new:
+            seen.update(zip(new, np.asarray(embed(new), dtype=np.float32), strict=True))
+        return np.stack([seen[t] for t in texts]) if texts else np.zeros((0, 1), np.float32)
+
+    return cached
+
+
+def summarise(
+    rows: list[dict[str, Any]], margins: Sequence[float], scopes: Sequence[str]
+) -> list[dict[str, Any]]:
     truth = np.array([r["truth"] for r in rows])
     truth_cov = np.array([r["truth_coverage"] for r in rows])
     out = []
-    for margin in margins:
-        cov = np.array([r[f"cov@{margin}"] for r in rows])
-        ok = np.array([r[f"ok@{margin}"] for r in rows])
+    keys = sorted({(r["level"], r["cluster"]) for r in rows})
+    at = {key: [i for i, r in enumerate(rows) if (r["level"], r["cluster"]) == key] for key in keys}
+    for scope, margin in itertools.product(scopes, margins):
+        cov = np.array([r[f"cov@{scope}@{margin}"] for r in rows])
+        ok = np.array([r[f"ok@{scope}@{margin}"] for r in rows])
         score = cov * np.where(ok, 1.0, 0.5)
         picked, best = [], []
-        keys = sorted({(r["level"], r["cluster"]) for r in rows})
+        by_level: dict[int, list[float]] = {}
         for key in keys:
-            idx = [i for i, r in enumerate(rows) if (r["level"], r["cluster"]) == key]
+            idx = at[key]
             picked.append(truth[idx][int(np.argmax(score[idx]))])
             best.append(truth[idx].max())
+            by_level.setdefault(key[0], []).append(picked[-1])
         out.append(
             {
+                "scope": scope,
                 "margin": margin,
                 "pairs": len(rows),
                 "spearman": round(float(spearmanr(score, truth).statistic), 3),
                 "agree_at_80": round(float(np.mean((cov >= 0.8) == (truth_cov >= 0.8))), 3),
                 "picked": round(float(np.mean(picked)), 3),
                 "oracle": round(float(np.mean(best)), 3),
+                "picked_per_level": {
+                    str(lvl): round(float(np.mean(v)), 3) for lvl, v in sorted(by_level.items())
+                },
             }
         )
     return out
@@ -142,12 +167,14 @@ def summarise(rows: list[dict[str, Any]], margins: Sequence[float]) -> list[dict
 
 def print_table(summary: list[dict[str, Any]]) -> None:
     print(
-        f"{'margin':>7} {'pairs':>6} {'spearman':>9} {'agree@0.8':>10} {'picked':>7} {'oracle':>7}"
+        f"{'scope':>9} {'margin':>7} {'pairs':>6} {'spearman':>9} {'agree@0.8':>10} "
+        f"{'picked':>7} {'oracle':>7}"
     )
     for row in summary:
         print(
-            f"{row['margin']:>7} {row['pairs']:>6} {row['spearman']:>9.3f} "
-            f"{row['agree_at_80']:>10.3f} {row['picked']:>7.3f} {row['oracle']:>7.3f}"
+            f"{row['scope']:>9} {row['margin']:>7} {row['pairs']:>6} {row['spearman']:>9.3f} "
+            f"{row['agree_at_80']:>10.3f} {row['picked']:>7.3f} {row['oracle']:>7.3f} "
+            + " ".join(f"L{k} {v:.3f}" for k, v in row["picked_per_level"].items())
         )
 
 

@@ -392,3 +392,13 @@ def test_numeric_evidence_ignores_a_frame_without_names() -> None:
     brief = ClusterBrief(0, 1, 2, np.array([2, 3]), [2, 3])
     titles = evidence_titles(LevelRequest(1, [brief], corpus), brief, [])
     assert titles[0].title == "High a"
+
+
+def test_the_docs_table_lists_every_rule() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "titles.md").read_text()
+    rows = [line for line in docs.splitlines() if line.startswith("| ") and " | " in line]
+    documented = {row.split(" | ")[0].lstrip("| ").strip() for row in rows}
+    assert {rule.name for rule in RULES} <= documented
+    assert len(rows) - 2 == len(RULES)  # header and rule line aside, one row per rule

@@ -241,22 +241,42 @@ def supported(shares: np.ndarray, support: float = SUPPORT_SHARE) -> bool:
     return bool(len(shares)) and bool((shares >= support).all())
 
 
-def tree_rivals(tree: ClusterTree, level: int, index: int) -> list[int]:
-    """Positions (in :func:`tree_labels` order) of the labels a member of node (level, index)
-    could be given instead of its title: every node at levels >= 1 but the node and its
-    ancestors."""
-    own: set[tuple[int, int]] = set()
+RIVAL_SCOPES = ("tree", "children", "outside")
+RIVAL_SCOPE = "tree"
+
+
+def tree_rivals(tree: ClusterTree, level: int, index: int, scope: str = RIVAL_SCOPE) -> list[int]:
+    """Positions (levels >= 1, in order, nodes in order) of the labels a member of node
+    (level, index) could be given instead of its title.
+
+    ``scope``: ``"tree"``, every node but the node and its ancestors (its descendants
+    included); ``"children"``, the nodes outside its subtree and its own children;
+    ``"outside"``, the nodes outside its subtree only.
+    """
+    path: dict[int, int] = {}
     i = index
     for lvl in range(level, tree.top_level + 1):
-        own.add((lvl, i))
+        path[lvl] = i
         parent = tree.levels[lvl].parent
         if parent is None or lvl == tree.top_level:
             break
         i = int(parent[i])
+    inside = {lvl: np.zeros(len(tree.levels[lvl]), dtype=bool) for lvl in range(1, level + 1)}
+    inside[level][index] = True
+    for lvl in range(level - 1, 0, -1):
+        parent = tree.levels[lvl].parent
+        assert parent is not None
+        inside[lvl] = inside[lvl + 1][parent]
     out, pos = [], 0
     for lvl in range(1, tree.top_level + 1):
         for j in range(len(tree.levels[lvl])):
-            if (lvl, j) not in own:
+            if path.get(lvl) == j:
+                keep = False
+            elif lvl < level and inside[lvl][j]:
+                keep = scope == "tree" or (scope == "children" and lvl == level - 1)
+            else:
+                keep = True
+            if keep:
                 out.append(pos)
             pos += 1
     return out

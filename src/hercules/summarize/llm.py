@@ -93,10 +93,8 @@ class LLMSummarizer:
         self.timeout = timeout
         self.concurrency = concurrency or int(getattr(llm, "max_concurrency", 1) or 1)
         self.model_id = model_id(llm)
-        # Distinctive words are on by default (llm_contrast.json). The siblings' words
-        # ("Unlike: ...") were too until the verifier compared candidates with the other
-        # clusters; without them both title benchmarks scored higher faithfulness at every
-        # level for ~5% fewer prompt tokens (bench/README.md, seventh session).
+        # Distinctive words are on by default; the siblings' words ("Unlike: ...") are off:
+        # the choose step compares candidates with the other clusters' titles already.
         self.distinctive_terms = distinctive_terms
         self.contrast_neighbours = contrast_neighbours
         self.call_log: list[dict[str, Any]] = []

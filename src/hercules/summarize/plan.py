@@ -57,11 +57,8 @@ def plan_run(
     ]
     mean_chars = sum(lengths) / max(1, len(lengths))
     # The prompt format of summarize/prompt.py: the samples plus ~75 tokens per cluster and
-    # 105 per call, fitted to the measured totals rather than counted piece by piece (fitted
-    # with the "Unlike" line: BBC 346 prompt tokens per cluster matched, 20NG 371 6% under;
-    # without it, the default since, BBC 329 is 5% over and 20NG 354 matched); ~45 generated
-    # (measured 44 / 44; three short titles and a sentence, compact JSON).
-    # bench/results/titles_*.json.
+    # 105 per call, fitted to the measured totals of the title benchmarks rather than counted
+    # piece by piece; ~45 generated (three short titles and a sentence, compact JSON).
     per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 75
     prompt_per_cluster: float = per_cluster
     header_tokens = 105.0

@@ -292,8 +292,7 @@ def clean_description(text: str) -> str:
     """Collapse spacing, drop a container opener and a vague lead-in, keeping what follows,
     and end a sentence the length bound cut short at its last whole word, with an ellipsis."""
     text = " ".join(text.split())
-    # The grammar stops a description at SENTENCE_MAX characters, mid-word if need be
-    # (16 of 157 answers in the ninth session's title runs on 20NG and BBC).
+    # The grammar stops a description at SENTENCE_MAX characters, mid-word if need be.
     cut = len(text) >= SENTENCE_MAX and not text.endswith((".", "!", "?", "…"))
     for pattern in (_OPENER, _VAGUE_LEAD):
         match = pattern.match(text)
