@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH_DIR, RESULTS_DIR, machine
+from bench.common import BENCH_DIR, RESULTS_DIR, machine, save_json
 
 ROOT = BENCH_DIR.parent
 VENV = BENCH_DIR / ".venv-pyhercules"
@@ -202,9 +202,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "pyhercules_failure": failure,
         "machine": machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"results in {args.out}")
+    save_json(args.out, payload)
     return payload
 
 

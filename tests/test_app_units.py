@@ -381,7 +381,7 @@ def test_app_runs_upload_in_background(tmp_path: Path) -> None:
     assert view is not None
     assert view.tree.n_items == 24
     assert "ari" in view.metrics()[0]  # labels reached the evaluation
-    assert any("Embedding" in s or "Summarising" in s for s in job.stages)
+    assert any("Embedding" in s or "Summarizing" in s for s in job.stages)
 
 
 def test_app_rejects_oversized_upload(tmp_path: Path) -> None:

@@ -62,9 +62,9 @@ def test_progress_advances_once_per_cluster(concurrency: int) -> None:
     Hercules(
         [6, 3], text_embedding_client=HashingEmbedder(), summarizer=summarizer, progress=progress
     ).fit(texts)
-    assert progress.counts("Summarising level 1") == list(range(7))  # 0, 1, ..., 6: per answer
-    assert progress.counts("Summarising level 2")[:4] == [0, 1, 2, 3]
-    assert all(total == 6 for s, _, total in progress.events if s == "Summarising level 1")
+    assert progress.counts("Summarizing level 1") == list(range(7))  # 0, 1, ..., 6: per answer
+    assert progress.counts("Summarizing level 2")[:4] == [0, 1, 2, 3]
+    assert all(total == 6 for s, _, total in progress.events if s == "Summarizing level 1")
 
 
 def test_keyword_titles_are_saved_and_shown_before_the_first_llm_answer(tmp_path: Path) -> None:
@@ -105,9 +105,9 @@ def test_description_mode_keeps_its_order() -> None:
     stages = list(dict.fromkeys(s for s, _, _ in progress.events))
     assert stages == [
         "Clustering level 1 (k=6)",
-        "Summarising level 1",
+        "Summarizing level 1",
         "Clustering level 2 (k=3)",
-        "Summarising level 2",
+        "Summarizing level 2",
     ]
     assert drafts == []
 

@@ -19,13 +19,15 @@ from typing import Any
 import numpy as np
 
 from hercules.app.uploads import decode_contents
-from hercules.embed.openai_http import check_base_url
+from hercules.embed.openai_embed import check_base_url
 from hercules.errors import InputError, MissingDependencyError, ParameterError
+from hercules.params import default
 
 EMBEDDERS = ("minilm", "efficientnet", "precomputed", "openai")
 LABELLERS = ("keywords", "auto", "openai")
-# The app's own default: keyword titles start at once; the LLM is one click away.
-APP_LABELLER = "keywords"
+# The parameter table's default (auto: the local LLM when the llm extra is installed, else
+# keywords), as for Hercules() and the CLI.
+APP_LABELLER = default("labeller")
 
 
 def images_available() -> bool:
