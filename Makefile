@@ -36,7 +36,7 @@ bench-llm:
 	$(RUN) bench.bench_titles --corpus bbc --levels 20,5
 	$(RUN) bench.bench_title_choice --from bench/results/titles_20ng.json --corpus 20ng
 	$(RUN) bench.bench_title_choice --from bench/results/titles_bbc.json --corpus bbc --levels 20,5
-	$(RUN) bench.bench_llm_slots --slots 4,6,8,4,6,8 --prompts 12
+	$(RUN) bench.bench_llm_slots --slots 2,4,3,1 --prompts 12
 	$(RUN) bench.bench_estimate
 	$(RUN) bench.bench_llm_runtime --label prebuilt
 	$(RUN) bench.bench_llm_batch --sizes 1,4 --n 1000 --k 12 --threads 1

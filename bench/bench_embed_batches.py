@@ -63,8 +63,8 @@ ONE_SESSION = "one 2-thread session, 512 tokens a pass"
 
 
 def measure(texts: list[str], repeats: int, budgets: Sequence[int] = BUDGETS) -> dict[str, Any]:
-    """Docs/s of the previous embedder, of one session with every thread (as before side-by-side
-    sessions) and of each token budget (current embedder); best of ``repeats``."""
+    """Docs/s of the 32-a-pass reference, of one session with every thread and of each token
+    budget (two side-by-side sessions, the embedder's own); best of ``repeats``."""
     embedders = {
         f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b, compute="float32")
         for b in budgets

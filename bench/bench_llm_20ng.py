@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "title_match_top1_all_levels": round(matched / clusters, 4),
         "levels": levels,
         "machine": machine(),
-        "note": "Other engineers' processes shared the 2 cores during the run; "
+        "note": "Other processes shared the 2 cores during the run; "
         "see speed for the rates measured at its start.",
     }
     save_json(args.out, payload)

@@ -134,7 +134,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
         "mean_by_arm": mean_by_arm(runs),
         "runs": runs,
-        **({"superseded": earlier["superseded"]} if "superseded" in earlier else {}),
         "machine": machine(),
     }
     save_json(args.out, payload)

@@ -17,7 +17,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 CACHE_DIR = BENCH_DIR / ".cache"
 RESULTS_DIR = BENCH_DIR / "results"
 # Cached vectors are named by the embedder's model_id, so a change of embedder never reuses them
-# (the float32-compute MiniLM's file kept its earlier name).
+# (the float32-compute MiniLM's vectors keep the file name 20ng_minilm_int8).
 _VECTOR_NAMES = {MiniLMEmbedder(compute="float32").model_id: "20ng_minilm_int8"}
 
 

@@ -239,7 +239,7 @@ def slots_table(data: dict[str, Any]) -> str:
         "| slots | requests | wall (s) | tokens/s | generated/s | mean call (s) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for run in data["runs"]:
+    for run in sorted(data["runs"], key=lambda r: r["slots"]):
         lines.append(
             f"| {run['slots']} | {run['requests']} | {run['wall_seconds']:.1f} | "
             f"{run['tokens_per_s']:.1f} | {run['generated_per_s']:.2f} | "

@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 XLLAMACPP_PIP = "xllamacpp==2026.10.11549"
 # Wall-time speed-up of ``parallel`` slots over one, 12 summary prompts on 2 threads, alone on
 # the machine (bench/results/llm_slots.json): on a small CPU one sequence already keeps the
-# cores busy reading its prompt, and slots batch only the writing. An earlier run on a busy
-# machine read 1.78 / 2.03 for 2 / 4 slots and made the dry run ~40% optimistic.
+# cores busy reading its prompt, and slots batch only the writing. Measure alone on the
+# machine: other work beside it slows one slot most and inflates these factors.
 SLOT_SPEEDUP = {1: 1.0, 2: 1.04, 3: 1.07, 4: 1.11}
 
 
