@@ -54,7 +54,7 @@ def run_once(
     summarizer = LLMSummarizer(llm, batch_size=batch, cache=Cache())
     timer = StageTimer()
     start = time.perf_counter()
-    model = Hercules(levels, summarizer=summarizer, progress=timer).fit(texts, embeddings=vectors)
+    model = Hercules(levels, labeller=summarizer, progress=timer).fit(texts, embeddings=vectors)
     total = time.perf_counter() - start
     return {"model": model, "summarizer": summarizer, "seconds": total, "stages": timer.seconds}
 

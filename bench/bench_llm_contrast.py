@@ -173,7 +173,7 @@ def run_arms(
     for arm in args.arms.split(","):
         summarizer = LLMSummarizer(llm, cache=None, **ARMS[arm])  # type: ignore[arg-type]
         start = time.perf_counter()
-        model = Hercules(levels, summarizer=summarizer, cache=False, random_state=seed).fit(
+        model = Hercules(levels, labeller=summarizer, cache=False, random_state=seed).fit(
             texts, embeddings=vectors[keep]
         )
         seconds = time.perf_counter() - start

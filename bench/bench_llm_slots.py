@@ -57,7 +57,7 @@ def record_prompts(texts: list[str], count: int) -> list[tuple[str, dict[str, An
     """the LLM labeller's own prompts for ``count`` clusters of ``texts`` (one call each)."""
     recorder = _Recorder()
     summarizer = LLMSummarizer(recorder, cache=None)
-    Hercules([count], summarizer=summarizer, cache=False, embed_descriptions=False).fit(
+    Hercules([count], labeller=summarizer, cache=False, embed_descriptions=False).fit(
         texts, embeddings=hashing_vectors(texts)
     )
     return recorder.asked[:count]

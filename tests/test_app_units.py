@@ -484,7 +484,7 @@ def test_model_params_leaves_openai_labeller_to_the_backends() -> None:
     from hercules.app.run_callbacks import model_params
 
     params = model_params("auto", None, [], 3, None, 5, 6, 42, "openai", "auto")
-    assert "labeller" not in params  # hercules_options adds a summarizer instead
+    assert "labeller" not in params  # hercules_options adds the server as the labeller
 
 
 # Library modules that hold clustering, reduction or storage code: the app must not import them.

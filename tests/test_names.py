@@ -28,3 +28,40 @@ def test_backends_are_declared_once() -> None:
 def test_renamed_modules_are_gone(module: str) -> None:
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module(module)
+
+
+def test_a_labeller_object_is_used_and_summarizer_is_deprecated() -> None:
+    import numpy as np
+
+    from hercules import Hercules
+    from hercules.summarize.keywords import KeywordSummarizer
+
+    class Counting(KeywordSummarizer):
+        def __init__(self) -> None:
+            super().__init__()
+            self.levels: list[int] = []
+
+        def summarize_level(self, request: Any) -> Any:
+            self.levels.append(request.level)
+            return super().summarize_level(request)
+
+    points = np.vstack([np.zeros((10, 2)), np.full((10, 2), 5.0)]) + np.arange(20)[:, None] * 0.01
+    own = Counting()
+    model = Hercules([2], labeller=own, random_state=0).fit(points)
+    assert own.levels == [1]
+    assert model.summarizer_ is own
+    old = Counting()
+    with pytest.warns(DeprecationWarning, match="pass the object as labeller="):
+        Hercules([2], summarizer=old, random_state=0).fit(points)
+    assert old.levels == [1]
+
+
+def test_a_labeller_object_is_not_saved_and_the_default_loads(tmp_path: Any) -> None:
+    import numpy as np
+
+    from hercules import Hercules
+    from hercules.summarize.keywords import KeywordSummarizer
+
+    points = np.vstack([np.zeros((10, 2)), np.full((10, 2), 5.0)]) + np.arange(20)[:, None] * 0.01
+    Hercules([2], labeller=KeywordSummarizer(), random_state=0).fit(points).save_model(tmp_path)
+    assert Hercules.load_model(tmp_path).labeller == params.default("labeller")
