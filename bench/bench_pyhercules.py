@@ -55,6 +55,15 @@ def venv_python(venv: Path = VENV) -> Path:
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", PYHERCULES], check=True
     )
+    if sys.prefix != sys.base_prefix:  # run from a venv: the child sees its packages too
+        import site
+
+        where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        purelib = subprocess.run(
+            [str(python), "-c", where], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        lines = [f"import site; site.addsitedir({path!r})" for path in site.getsitepackages()]
+        (Path(purelib) / "hercules-parent-venv.pth").write_text("\n".join(lines) + "\n")
     subprocess.run(check, check=True)
     return python
 
