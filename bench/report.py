@@ -189,49 +189,57 @@ def table1_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def titles_table(data: dict[str, Any]) -> str:
+def titles_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     lines = [
-        "| level (clusters) | top-1 keywords / LLM | faithfulness siblings kw / LLM | "
+        "| corpus | level (clusters) | top-1 keywords / LLM | faithfulness siblings kw / LLM | "
         "faithfulness level kw / LLM | copied / duplicate / generic kw | "
         "copied / duplicate / generic LLM |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    kw, llm = data["results"]["keywords"]["levels"], data["results"]["llm"]["levels"]
-    for a, b in zip(kw, llm, strict=True):
-        bad = ("copied_parent_titles", "duplicate_titles", "generic_titles")
+    bad = ("copied_parent_titles", "duplicate_titles", "generic_titles")
+    for corpus, data in named:
+        kw, llm = data["results"]["keywords"]["levels"], data["results"]["llm"]["levels"]
+        for i, (a, b) in enumerate(zip(kw, llm, strict=True)):
+            lines.append(
+                f"| {corpus if i == 0 else ''} | L{a['level']} ({a['clusters']}) | "
+                f"{a['top1']:.2f} / {b['top1']:.2f} | "
+                f"{a['faithfulness_siblings']:.2f} / {b['faithfulness_siblings']:.2f} | "
+                f"{a['faithfulness_level']:.2f} / {b['faithfulness_level']:.2f} | "
+                + " / ".join(str(a[k]) for k in bad)
+                + " | "
+                + " / ".join(str(b[k]) for k in bad)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
+def title_choice_table(named: list[tuple[str, dict[str, Any]]]) -> str:
+    rules = list(named[0][1]["results"][0]["top1"])
+    lines = [
+        "| corpus | level (clusters) | runs | " + " | ".join(f"top-1 {r}" for r in rules) + " |",
+        "| --- | --- | --- | " + " | ".join("---" for _ in rules) + " |",
+    ]
+    for corpus, data in named:
+        for i, row in enumerate(data["results"]):
+            cells = " | ".join(f"{row['top1'][r]:.2f}" for r in rules)
+            lines.append(
+                f"| {corpus if i == 0 else ''} | L{row['level']} ({row['clusters']}) | "
+                f"{row['runs']} | {cells} |"
+            )
+    return "\n".join(lines)
+
+
+def demo_table(named: list[tuple[str, dict[str, Any]]]) -> str:
+    lines = [
+        "| command | first tree on screen (s) | end to end (s) |",
+        "| --- | --- | --- |",
+    ]
+    for _, data in named:
         lines.append(
-            f"| L{a['level']} ({a['clusters']}) | {a['top1']:.2f} / {b['top1']:.2f} | "
-            f"{a['faithfulness_siblings']:.2f} / {b['faithfulness_siblings']:.2f} | "
-            f"{a['faithfulness_level']:.2f} / {b['faithfulness_level']:.2f} | "
-            + " / ".join(str(a[k]) for k in bad)
-            + " | "
-            + " / ".join(str(b[k]) for k in bad)
-            + " |"
+            f"| `{data['measured_command'].strip()}` | {data['first_tree_seconds']:.1f} | "
+            f"{data['seconds']:.1f} |"
         )
     return "\n".join(lines)
-
-
-def title_choice_table(data: dict[str, Any]) -> str:
-    rules = list(data["results"][0]["top1"])
-    lines = [
-        "| level (clusters) | runs | " + " | ".join(f"top-1 {r}" for r in rules) + " |",
-        "| --- | --- | " + " | ".join("---" for _ in rules) + " |",
-    ]
-    for row in data["results"]:
-        cells = " | ".join(f"{row['top1'][r]:.2f}" for r in rules)
-        lines.append(f"| L{row['level']} ({row['clusters']}) | {row['runs']} | {cells} |")
-    return "\n".join(lines)
-
-
-def demo_table(data: dict[str, Any]) -> str:
-    return "\n".join(
-        [
-            "| command | first tree on screen (s) | end to end (s) |",
-            "| --- | --- | --- |",
-            f"| `{data['measured_command'].strip()}` | {data['first_tree_seconds']:.1f} | "
-            f"{data['seconds']:.1f} |",
-        ]
-    )
 
 
 def slots_table(data: dict[str, Any]) -> str:
@@ -303,15 +311,15 @@ def embed_int8_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def llm_runtime_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+def llm_runtime_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     lines = [
         "| build | calls | prompt tok/s | generated tok/s | prompt share of time | total (s) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for label, data in rows:
+    for _, data in named:
         s = data["summary"]
         lines.append(
-            f"| {label} | {s['calls']} | {s['prompt_tok_per_s']:.1f} | "
+            f"| {data['label']} | {s['calls']} | {s['prompt_tok_per_s']:.1f} | "
             f"{s['generated_tok_per_s']:.1f} | {s['prompt_share_of_time']:.2f} | "
             f"{s['seconds']:.1f} |"
         )
@@ -405,7 +413,10 @@ def ray_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _one(name: str, table: Callable[[dict[str, Any]], str]) -> tuple[list[str], Callable[[], str]]:
+Table = tuple[list[str], Callable[[], str]]
+
+
+def _one(name: str, table: Callable[[dict[str, Any]], str]) -> Table:
     def render() -> str:
         data = _load(name)
         return table(data) + "\n\n" + source_line(name, data)
@@ -413,31 +424,36 @@ def _one(name: str, table: Callable[[dict[str, Any]], str]) -> tuple[list[str], 
     return [name], render
 
 
-def _runtime() -> str:
-    names = ["llm_runtime_prebuilt.json", "llm_runtime_native-avx512.json"]
-    rows = [(str(_load(n)["label"]), _load(n)) for n in names]
-    return (
-        llm_runtime_table(rows)
-        + "\n\n"
-        + "\n".join(source_line(n, d) for n, (_, d) in zip(names, rows, strict=True))
-    )
+def _several(
+    files: dict[str, str], table: Callable[[list[tuple[str, dict[str, Any]]]], str]
+) -> Table:
+    """One table from several files (``{row label: file name}``), a source line for each."""
+
+    def render() -> str:
+        named = [(label, _load(name)) for label, name in files.items()]
+        sources = [source_line(n, d) for n, (_, d) in zip(files.values(), named, strict=True)]
+        return table(named) + "\n\n" + " ".join(sources)
+
+    return list(files.values()), render
 
 
-TABLES: dict[str, tuple[list[str], Callable[[], str]]] = {
+TABLES: dict[str, Table] = {
     "foundation": _one("20ng_foundation.json", foundation_table),
     "auto-k": _one("auto_k.json", auto_k_table),
     "table1": _one("table1.json", table1_table),
-    "titles-20ng": _one("titles_20ng.json", titles_table),
-    "titles-bbc": _one("titles_bbc.json", titles_table),
-    "title-choice-20ng": _one("title_choice_20ng.json", title_choice_table),
-    "title-choice-bbc": _one("title_choice_bbc.json", title_choice_table),
-    "demo": _one("demo.json", demo_table),
-    "20ng-cold": _one("20ng_cold.json", demo_table),
+    "titles": _several({"20NG": "titles_20ng.json", "BBC": "titles_bbc.json"}, titles_table),
+    "title-choice": _several(
+        {"20NG": "title_choice_20ng.json", "BBC": "title_choice_bbc.json"}, title_choice_table
+    ),
+    "demo": _several({"demo": "demo.json", "20NG": "20ng_cold.json"}, demo_table),
     "llm-slots": _one("llm_slots.json", slots_table),
     "estimate": _one("estimate.json", estimate_table),
     "embed-batches": _one("embed_batches.json", embed_batches_table),
     "embed-int8": _one("embed_int8.json", embed_int8_table),
-    "llm-runtime": (["llm_runtime_prebuilt.json", "llm_runtime_native-avx512.json"], _runtime),
+    "llm-runtime": _several(
+        {"prebuilt": "llm_runtime_prebuilt.json", "native": "llm_runtime_native-avx512.json"},
+        llm_runtime_table,
+    ),
     "llm-20ng": _one("llm_20ng.json", llm_20ng_table),
     "llm-batch": _one("llm_batch.json", llm_batch_table),
     "ablation": _one("ablation.json", ablation_tables),
