@@ -44,7 +44,7 @@ def test_draft_run_is_shown_then_updated(tmp_path: Path) -> None:
     from hercules.app import make_app
 
     llm = PageLLM()
-    options = {"text_embedding_client": fake_embed, "summarizer": LLMSummarizer(llm, cache=None)}
+    options = {"text_embedding_client": fake_embed, "labeller": LLMSummarizer(llm, cache=None)}
     app = make_app(None, workdir=tmp_path, model_options=options)
     llm.explorer = app.explorer
     text = "\n".join(corpus(4)).encode()

@@ -364,7 +364,11 @@ def test_job_failure_is_reported_not_raised() -> None:
 def test_app_runs_upload_in_background(tmp_path: Path) -> None:
     from hercules.app import make_app
 
-    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": fake_embed})
+    app = make_app(
+        None,
+        workdir=tmp_path,
+        model_options={"text_embedding_client": fake_embed, "labeller": "keywords"},
+    )
     explorer = app.explorer
     text = "\n".join(corpus(4)).encode()
     job = explorer.start_run(
