@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import tempfile
 import time
@@ -46,7 +45,7 @@ import numpy as np
 from scipy.stats import mannwhitneyu
 from sklearn.metrics import adjusted_rand_score
 
-from bench.common import RESULTS_DIR, machine
+from bench.common import RESULTS_DIR, machine, save_json
 from hercules import Hercules
 from hercules.data.newsgroups import Newsgroups
 
@@ -275,8 +274,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "not_run_offline": ["embedding model factor (cloud)", "LLM factor (cloud models)"],
         "machine": machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    save_json(args.out, payload)
     for factor, row in effects.items():
         for metric in METRICS:
             if metric in row:

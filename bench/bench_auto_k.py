@@ -158,7 +158,7 @@ def smoke_corpora() -> list[dict[str, Any]]:
     ]
 
 
-def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def summarize(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for run in runs:
         row = table.setdefault(run["corpus"], {}).setdefault(run["rule"], {"runs": []})
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                     f"{rule:<10} seed {seed}: levels {run['sizes']}  "
                     f"ARI by level {[row['ari'] for row in run['levels']]}"
                 )
-    summary = summarise(runs)
+    summary = summarize(runs)
     print(
         f"\n{'corpus':<18} {'rule':<10} {'levels':>6} {'k1':>6} {'top':>5} "
         f"{'bestARI':>8} {'ARI@~labels':>11} {'L1 NMI':>7}"

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         result = timed_run(command + extra, env)
     payload = {
         "what": "hercules demo end to end, cold embedding cache",
-        "command": "hercules demo " + " ".join(extra),
+        "measured_command": "hercules demo " + " ".join(extra),
         **result,
         "machine": machine(),
     }

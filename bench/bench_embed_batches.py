@@ -1,16 +1,17 @@
 """Embedding speed of the default MiniLM by how texts are batched, on 2 cores.
 
-The previous embedder sorted texts by characters and ran 32 per forward pass, padded to the
-longest. The current one tokenises first, sorts by token count and caps each pass at
-``tokens_per_batch`` tokens. Both run here, in the same process, alternating, on three kinds of
-text: 20NG posts (most near the 256-token cap), BBC articles (almost all at the cap) and short
-snippets (the first 200 characters of 20NG posts, like level-0 descriptions and summaries).
-The vectors must agree (minimum cosine reported). The current embedder runs two one-thread
-ONNX sessions side by side; "one 2-thread session" is the same batching in one session, as it
-ran before (``sessions_speedup`` compares the two). Writes bench/results/embed_batches.json.
+Sorting texts by characters and running 32 per forward pass, padded to the longest (the
+reference), against tokenising first, sorting by token count and capping each pass at
+``tokens_per_batch`` tokens (the embedder's batching). Both run here, in the same process,
+alternating, on three kinds of text: 20NG posts (most near the 256-token cap), BBC articles
+(almost all at the cap) and short snippets (the first 200 characters of 20NG posts, like
+level-0 descriptions and summaries).
+The vectors must agree (minimum cosine reported). The embedder runs two one-thread ONNX
+sessions side by side; "one 2-thread session" is the same batching in one session
+(``sessions_speedup`` compares the two). Writes bench/results/embed_batches.json.
 
     flock /tmp/hercules-heavy.lock python -m bench.bench_embed_batches [--docs 1000] [--full]
-    ... --budgets 512 --out bench/results/embed_sessions.json    # sessions only (5 minutes)
+    ... --budgets 512    # one budget (5 minutes)
 
 ``--full`` also embeds all 18,846 20NG posts once with each embedder (about 16 minutes).
 ``--smoke`` runs the same code on the synthetic corpus (bench/smoke.py), one repeat.
@@ -62,8 +63,8 @@ ONE_SESSION = "one 2-thread session, 512 tokens a pass"
 
 
 def measure(texts: list[str], repeats: int, budgets: Sequence[int] = BUDGETS) -> dict[str, Any]:
-    """Docs/s of the previous embedder, of one session with every thread (as before side-by-side
-    sessions) and of each token budget (current embedder); best of ``repeats``."""
+    """Docs/s of the 32-a-pass reference, of one session with every thread and of each token
+    budget (two side-by-side sessions, the embedder's own); best of ``repeats``."""
     embedders = {
         f"tokens_per_batch={b}": MiniLMEmbedder(tokens_per_batch=b, compute="float32")
         for b in budgets

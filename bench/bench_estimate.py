@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     summarizer = LLMSummarizer(llm, cache=None)
     seen: dict[str, float] = {}
     start = time.perf_counter()
-    model = Hercules(levels, summarizer=summarizer, cache=False)
+    model = Hercules(levels, labeller=summarizer, cache=False)
     model.fit(
         texts,
         embeddings=vectors,

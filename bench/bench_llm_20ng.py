@@ -54,7 +54,7 @@ def run_once(
     summarizer = LLMSummarizer(llm, batch_size=batch, cache=Cache())
     timer = StageTimer()
     start = time.perf_counter()
-    model = Hercules(levels, summarizer=summarizer, progress=timer).fit(texts, embeddings=vectors)
+    model = Hercules(levels, labeller=summarizer, progress=timer).fit(texts, embeddings=vectors)
     total = time.perf_counter() - start
     return {"model": model, "summarizer": summarizer, "seconds": total, "stages": timer.seconds}
 
@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "title_match_top1_all_levels": round(matched / clusters, 4),
         "levels": levels,
         "machine": machine(),
-        "note": "Other engineers' processes shared the 2 cores during the run; "
+        "note": "Other processes shared the 2 cores during the run; "
         "see speed for the rates measured at its start.",
     }
     save_json(args.out, payload)

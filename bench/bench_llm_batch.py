@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for size in [int(s) for s in args.sizes.split(",")]:
         summarizer = LLMSummarizer(llm, batch_size=size, cache=None)
         start = time.perf_counter()
-        model = Hercules([args.k], summarizer=summarizer, cache=False).fit(
+        model = Hercules([args.k], labeller=summarizer, cache=False).fit(
             texts, embeddings=vectors[keep]
         )
         seconds = time.perf_counter() - start

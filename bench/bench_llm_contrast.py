@@ -134,7 +134,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "embeddings": "precomputed MiniLM int8 vectors from bench/.cache",
         "mean_by_arm": mean_by_arm(runs),
         "runs": runs,
-        **({"superseded": earlier["superseded"]} if "superseded" in earlier else {}),
         "machine": machine(),
     }
     save_json(args.out, payload)
@@ -174,7 +173,7 @@ def run_arms(
     for arm in args.arms.split(","):
         summarizer = LLMSummarizer(llm, cache=None, **ARMS[arm])  # type: ignore[arg-type]
         start = time.perf_counter()
-        model = Hercules(levels, summarizer=summarizer, cache=False, random_state=seed).fit(
+        model = Hercules(levels, labeller=summarizer, cache=False, random_state=seed).fit(
             texts, embeddings=vectors[keep]
         )
         seconds = time.perf_counter() - start

@@ -1,7 +1,7 @@
 """Where a local LLM call spends its time: reading the prompt or generating the answer.
 
-Records the summariser's own prompts for a 20NG sample (as ``bench_llm_slots`` does), sends them
-one at a time to Qwen2.5-Coder-1.5B on one slot through the same grammar the summariser uses,
+Records the LLM labeller's own prompts for a 20NG sample (as ``bench_llm_slots`` does), sends them
+one at a time to Qwen2.5-Coder-1.5B on one slot through the same grammar the LLM labeller uses,
 and reports llama.cpp's own timings per call: prompt tokens and prompt tok/s, generated tokens
 and generated tok/s. Also prints the xllamacpp build's CPU features, so a wheel built from source
 (``--label native``, with that wheel first on ``PYTHONPATH``) can be compared with the prebuilt

@@ -1,7 +1,7 @@
 """Tokens/s of the local LLM with 1, 2 and 4 parallel sequences (llama.cpp slots).
 
 Real cluster-summary prompts are recorded first (a 20NG sample clustered on hashed
-bag-of-words vectors; the vectors only group the texts, the prompts are what the summariser
+bag-of-words vectors; the vectors only group the texts, the prompts are what the LLM labeller
 writes for them), then the same prompts are replayed to Qwen2.5-Coder-1.5B with ``parallel``
 slots and as many calls in flight (continuous batching). Also checks that a second prompt with
 the same header is served partly from the prefix cache. Writes bench/results/llm_slots.json.
@@ -54,10 +54,10 @@ class _CountingFake(FakeLLM):
 
 
 def record_prompts(texts: list[str], count: int) -> list[tuple[str, dict[str, Any] | None, int]]:
-    """The summariser's own prompts for ``count`` clusters of ``texts`` (one call each)."""
+    """the LLM labeller's own prompts for ``count`` clusters of ``texts`` (one call each)."""
     recorder = _Recorder()
     summarizer = LLMSummarizer(recorder, cache=None)
-    Hercules([count], summarizer=summarizer, cache=False, embed_descriptions=False).fit(
+    Hercules([count], labeller=summarizer, cache=False, embed_descriptions=False).fit(
         texts, embeddings=hashing_vectors(texts)
     )
     return recorder.asked[:count]

@@ -21,7 +21,6 @@ identical); on LSA its input changes with the SVD seed, so it runs once per seed
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,7 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from sklearn.preprocessing import normalize
 
-from bench.common import RESULTS_DIR, StageTimer, machine
+from bench.common import RESULTS_DIR, StageTimer, machine, save_json
 from hercules import Hercules
 
 # The paper's Table 1 (cloud embedding model, its own 8 seeds), as quoted in bench/README.md.
@@ -71,7 +70,7 @@ def lsa_vectors(tfidf: Any, dims: int, seed: int) -> np.ndarray:
     return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(tfidf)).astype(np.float32)
 
 
-def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def summarize(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Mean and (population) std of ARI, NMI and seconds over runs; median and min seconds."""
     out: dict[str, Any] = {"runs": len(runs)}
     for key in ("ari", "nmi", "seconds"):
@@ -154,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             + "  ".join(f"{m} {r[-1]['ari']:.3f}/{r[-1]['nmi']:.3f}" for m, r in runs.items() if r),
             flush=True,
         )
-    summary = {m: summarise(r) for m, r in runs.items()}
+    summary = {m: summarize(r) for m, r in runs.items()}
     summary["hercules_direct"]["cluster_seconds"] = float(
         np.mean([r["cluster_seconds"] for r in runs["hercules_direct"]])
     )
@@ -192,8 +191,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "paper": PAPER,
         "machine": machine(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2) + "\n")
+    save_json(args.out, payload)
     for method, row in summary.items():
         print(
             f"{method:<26} ARI {row['ari']['mean']:.3f} ± {row['ari']['std']:.3f}  NMI "

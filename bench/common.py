@@ -17,7 +17,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 CACHE_DIR = BENCH_DIR / ".cache"
 RESULTS_DIR = BENCH_DIR / "results"
 # Cached vectors are named by the embedder's model_id, so a change of embedder never reuses them
-# (the float32-compute MiniLM's file kept its earlier name).
+# (the float32-compute MiniLM's vectors keep the file name 20ng_minilm_int8).
 _VECTOR_NAMES = {MiniLMEmbedder(compute="float32").model_id: "20ng_minilm_int8"}
 
 
@@ -62,25 +62,67 @@ class StageTimer:
 
 
 def machine() -> dict[str, Any]:
+    """The machine a result was measured on; ``summary`` reads "2-core x86_64, 24 GB"."""
     import os
 
+    cores = os.cpu_count()
+    arch = platform.machine() or platform.processor()
+    try:
+        memory_gb: int | None = round(
+            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        )
+    except (AttributeError, ValueError, OSError):
+        memory_gb = None
+    summary = f"{cores}-core {arch}" + (f", {memory_gb} GB" if memory_gb else "")
     return {
+        "summary": summary,
         "python": platform.python_version(),
         "cpu": platform.processor() or platform.machine(),
-        "cores": os.cpu_count(),
+        "cores": cores,
         "numpy": np.__version__,
     }
 
 
-def write_results(name: str, payload: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
-    path.write_text(json.dumps(payload, indent=2) + "\n")
-    return path
+def command_line() -> str:
+    """The command that is running, as a user would type it (``python -m bench.bench_x ...``)."""
+    import shlex
+    import sys
+
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    program = f"python -m {spec.name}" if spec is not None else f"python {sys.argv[0]}"
+    return " ".join([program, *(shlex.quote(arg) for arg in sys.argv[1:])])
+
+
+def revision() -> str:
+    """The checked-out commit, with ``-dirty`` when src/ or bench/ hold uncommitted changes."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=BENCH_DIR, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return "unknown"
+    dirty = git("status", "--porcelain", "--", "../src", ".")
+    return commit + ("-dirty" if dirty else "")
+
+
+def provenance(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with the command, code revision and machine that produced it, first."""
+    head = {
+        "command": command_line(),
+        "revision": revision(),
+        "machine": payload.get("machine") or machine(),
+    }
+    return {**head, **{k: v for k, v in payload.items() if k not in head}}
 
 
 def save_json(path: Path, payload: dict[str, Any]) -> None:
-    """Write a results file (creating its folder) and say where it went."""
+    """Write a results file (creating its folder), with its provenance, and say where it went."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
+    path.write_text(json.dumps(provenance(payload), indent=2) + "\n")
     print(f"results in {path}")

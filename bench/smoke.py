@@ -1,7 +1,7 @@
 """Tiny stand-ins for the smoke runs of the benchmarks (``--smoke``): no corpus file, no model.
 
 A few hundred short texts from disjoint vocabularies, hashed bag-of-words vectors and a
-deterministic fake LLM that answers the JSON the summariser asks for. The smoke runs only prove
+deterministic fake LLM that answers the JSON the LLM labeller asks for. The smoke runs only prove
 that every script still runs end to end and writes its results; their numbers mean nothing.
 """
 

@@ -150,7 +150,11 @@ def _run(app: Any, data: bytes, name: str, backends: Backends, **kwargs: Any) ->
 def test_precomputed_embeddings_are_used_and_checked(tmp_path: Path) -> None:
     from hercules.app import make_app
 
-    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": fake_embed})
+    app = make_app(
+        None,
+        workdir=tmp_path,
+        model_options={"text_embedding_client": fake_embed, "labeller": "keywords"},
+    )
     texts = corpus(3)
     vectors = np.random.default_rng(0).normal(size=(len(texts), 5)).astype(np.float32)
     data = "\n".join(texts).encode()
@@ -179,7 +183,11 @@ def test_precomputed_embeddings_are_used_and_checked(tmp_path: Path) -> None:
 def test_openai_compatible_embeddings_and_titles(stub: StubServer, tmp_path: Path) -> None:
     from hercules.app import make_app
 
-    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": fake_embed})
+    app = make_app(
+        None,
+        workdir=tmp_path,
+        model_options={"text_embedding_client": fake_embed, "labeller": "keywords"},
+    )
     choice = parse_backends(
         "openai", stub.url, "stub-embed", "openai", stub.url, "stub-llm", with_images=False
     )
@@ -231,7 +239,11 @@ def test_image_upload_with_efficientnet_keeps_images_for_thumbnails(tmp_path: Pa
 
     if not images_available():
         pytest.skip("the images extra is not fully installed")
-    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": fake_embed})
+    app = make_app(
+        None,
+        workdir=tmp_path,
+        model_options={"text_embedding_client": fake_embed, "labeller": "keywords"},
+    )
     data = _zip_images(write_images(tmp_path / "src", per_colour=2, size=(200, 150)))
     refused = _run(app, data, "photos.zip", Backends(embedder="minilm"))
     assert refused.state == "failed"

@@ -101,7 +101,7 @@ def server(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> I
     app = make_app(
         runs["plain"],
         workdir=tmp_path_factory.mktemp("work"),
-        model_options={"text_embedding_client": fake_embed},
+        model_options={"text_embedding_client": fake_embed, "labeller": "keywords"},
     )
     with ServerThread(app) as srv:
         yield srv.url
@@ -351,7 +351,11 @@ def test_run_does_not_block_other_tabs_and_can_be_cancelled(
 
     data = tmp_path_factory.mktemp("upload-slow") / "notes.txt"
     data.write_text("\n".join(corpus(5)))
-    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": slow_embed})
+    app = make_app(
+        None,
+        workdir=tmp_path,
+        model_options={"text_embedding_client": slow_embed, "labeller": "keywords"},
+    )
     with ServerThread(app) as srv:
         driver.get(srv.url)
         wait_for(driver, lambda d: css(d, ".tab"), "page did not load")

@@ -44,7 +44,7 @@ def test_draft_run_is_shown_then_updated(tmp_path: Path) -> None:
     from hercules.app import make_app
 
     llm = PageLLM()
-    options = {"text_embedding_client": fake_embed, "summarizer": LLMSummarizer(llm, cache=None)}
+    options = {"text_embedding_client": fake_embed, "labeller": LLMSummarizer(llm, cache=None)}
     app = make_app(None, workdir=tmp_path, model_options=options)
     llm.explorer = app.explorer
     text = "\n".join(corpus(4)).encode()
@@ -72,11 +72,11 @@ def test_draft_run_is_shown_then_updated(tmp_path: Path) -> None:
 
 def test_status_shows_an_eta_per_stage() -> None:
     job = Job(job_id="j1")
-    job.progress("Summarising level 1", 0, 40)
-    job.stage_started["Summarising level 1"] -= 30.0  # 30 s spent
-    job.progress("Summarising level 1", 10, 40)
+    job.progress("Summarizing level 1", 0, 40)
+    job.stage_started["Summarizing level 1"] -= 30.0  # 30 s spent
+    job.progress("Summarizing level 1", 10, 40)
     snap = job.snapshot()
-    assert snap["eta"]["Summarising level 1"] == pytest.approx(90.0, abs=1.0)
+    assert snap["eta"]["Summarizing level 1"] == pytest.approx(90.0, abs=1.0)
     assert "about 1 min 30 s left" in str(_status(snap))
-    job.progress("Summarising level 1", 40, 40)
-    assert job.snapshot()["eta"]["Summarising level 1"] is None
+    job.progress("Summarizing level 1", 40, 40)
+    assert job.snapshot()["eta"]["Summarizing level 1"] is None

@@ -364,7 +364,11 @@ def test_job_failure_is_reported_not_raised() -> None:
 def test_app_runs_upload_in_background(tmp_path: Path) -> None:
     from hercules.app import make_app
 
-    app = make_app(None, workdir=tmp_path, model_options={"text_embedding_client": fake_embed})
+    app = make_app(
+        None,
+        workdir=tmp_path,
+        model_options={"text_embedding_client": fake_embed, "labeller": "keywords"},
+    )
     explorer = app.explorer
     text = "\n".join(corpus(4)).encode()
     job = explorer.start_run(
@@ -381,7 +385,7 @@ def test_app_runs_upload_in_background(tmp_path: Path) -> None:
     assert view is not None
     assert view.tree.n_items == 24
     assert "ari" in view.metrics()[0]  # labels reached the evaluation
-    assert any("Embedding" in s or "Summarising" in s for s in job.stages)
+    assert any("Embedding" in s or "Summarizing" in s for s in job.stages)
 
 
 def test_app_rejects_oversized_upload(tmp_path: Path) -> None:
@@ -484,7 +488,7 @@ def test_model_params_leaves_openai_labeller_to_the_backends() -> None:
     from hercules.app.run_callbacks import model_params
 
     params = model_params("auto", None, [], 3, None, 5, 6, 42, "openai", "auto")
-    assert "labeller" not in params  # hercules_options adds a summarizer instead
+    assert "labeller" not in params  # hercules_options adds the server as the labeller
 
 
 # Library modules that hold clustering, reduction or storage code: the app must not import them.

@@ -74,7 +74,7 @@ def test_k_max_caps_the_choice():
 
 
 def test_automatic_tree_on_twenty_topics_has_levels_to_read():
-    """20 loose topics of 15 items each (the issue's 300 posts): more than one level of 2."""
+    """20 loose topics of 15 items each (like a 300-post sample): more than one level of 2."""
     X = blobs(20, per=15, spread=6.0)
     model = Hercules(None, labeller="keywords", embed_descriptions=False).fit(X)
     sizes = [len(level) for level in model.tree_.levels[1:]]

@@ -28,7 +28,7 @@ class QuietUntilDraft(ScriptedLLM):
 def test_draft_tree_is_printed_before_the_first_answer(capsys: Any) -> None:
     texts, _ = topic_texts(per_topic=8)
     llm = QuietUntilDraft(capsys)
-    model = Hercules([4, 2], text_embedding_client=HashingEmbedder(), summarizer=LLMSummarizer(llm))
+    model = Hercules([4, 2], text_embedding_client=HashingEmbedder(), labeller=LLMSummarizer(llm))
     _fit(model, texts)
     shown = llm.before_first_answer
     assert "Hierarchy with keyword titles" in shown

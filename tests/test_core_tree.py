@@ -215,7 +215,7 @@ def test_custom_summarizer_is_used_and_checked():
             return super().summarize_level(request)
 
     summarizer = Counting()
-    _fit(X, summarizer=summarizer)
+    _fit(X, labeller=summarizer)
     assert summarizer.levels == [1, 2]
 
 
@@ -232,7 +232,7 @@ def test_a_parent_request_lists_each_childs_members():
             return super().summarize_level(request)
 
     summarizer = Keeping()
-    model = _fit(X, summarizer=summarizer)
+    model = _fit(X, labeller=summarizer)
     parents = summarizer.requests[1]
     level1 = model.tree_.labels(1)
     for brief in parents.clusters:

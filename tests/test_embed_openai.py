@@ -10,7 +10,7 @@ import pytest
 from app_helpers import corpus, fake_embed
 from hercules import Hercules
 from hercules.embed import Embedder, OpenAIEmbedder
-from hercules.embed.openai_http import EmbeddingServerError
+from hercules.embed.openai_embed import EmbeddingServerError
 from hercules.errors import ParameterError
 from hercules.llm import RetryPolicy
 from openai_stub import StubServer

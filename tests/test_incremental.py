@@ -53,7 +53,7 @@ def test_numeric_columns_must_match():
 def test_append_flags_only_clusters_that_grew_and_relabel_redoes_only_those(tmp_path):
     texts, labels = topic_texts(per_topic=20)
     summarizer = CountingSummarizer()
-    model = Hercules([3], text_embedding_client=HashingEmbedder(), summarizer=summarizer)
+    model = Hercules([3], text_embedding_client=HashingEmbedder(), labeller=summarizer)
     model.fit(texts)
     space = next(n for n in model.tree_.nodes(1) if labels[n.member_indices[0]] == "space")
     before = {n.id: n.num_items for n in model.tree_.nodes(1)}
@@ -69,7 +69,7 @@ def test_append_flags_only_clusters_that_grew_and_relabel_redoes_only_those(tmp_
     # Saved and reloaded, the flags survive; relabel asks the summarizer for that one cluster.
     model.save_model(tmp_path / "run")
     reloaded = Hercules.load_model(
-        tmp_path / "run", text_embedding_client=HashingEmbedder(), summarizer=summarizer
+        tmp_path / "run", text_embedding_client=HashingEmbedder(), labeller=summarizer
     )
     summarizer.requested.clear()
     assert reloaded.relabel() == {1: 1}

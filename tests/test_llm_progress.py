@@ -67,11 +67,11 @@ def test_progress_advances_once_per_cluster(concurrency: int) -> None:
     progress = Recorder()
     summarizer = LLMSummarizer(ScriptedLLM(), cache=None, concurrency=concurrency)
     Hercules(
-        [6, 3], text_embedding_client=HashingEmbedder(), summarizer=summarizer, progress=progress
+        [6, 3], text_embedding_client=HashingEmbedder(), labeller=summarizer, progress=progress
     ).fit(texts)
-    assert progress.counts("Summarising level 1") == list(range(7))  # 0, 1, ..., 6: per answer
-    assert progress.counts("Summarising level 2")[:4] == [0, 1, 2, 3]
-    assert all(total == 6 for s, _, total in progress.events if s == "Summarising level 1")
+    assert progress.counts("Summarizing level 1") == list(range(7))  # 0, 1, ..., 6: per answer
+    assert progress.counts("Summarizing level 2")[:4] == [0, 1, 2, 3]
+    assert all(total == 6 for s, _, total in progress.events if s == "Summarizing level 1")
 
 
 EVIDENCE_NOTES = {CONJUNCTION_NOTE, KEYWORD_NOTE, SHARED_NOTE, STATISTICS_NOTE, "single child"}
@@ -88,7 +88,7 @@ def test_keyword_titles_are_saved_and_shown_before_the_first_llm_answer(tmp_path
         drafts.append([list(level.titles) for level in tree.levels[1:]])
 
     model = Hercules(
-        [6, 3, 2], text_embedding_client=HashingEmbedder(), summarizer=LLMSummarizer(llm)
+        [6, 3, 2], text_embedding_client=HashingEmbedder(), labeller=LLMSummarizer(llm)
     )
     model.fit(texts, checkpoint=out, on_draft=on_draft)
     assert len(drafts) == 1
@@ -114,15 +114,15 @@ def test_description_mode_keeps_its_order() -> None:
         [6, 3],
         representation_mode="description",
         text_embedding_client=HashingEmbedder(),
-        summarizer=LLMSummarizer(ScriptedLLM(), cache=None),
+        labeller=LLMSummarizer(ScriptedLLM(), cache=None),
         progress=progress,
     ).fit(texts, on_draft=drafts.append)
     stages = list(dict.fromkeys(s for s, _, _ in progress.events))
     assert stages == [
         "Clustering level 1 (k=6)",
-        "Summarising level 1",
+        "Summarizing level 1",
         "Clustering level 2 (k=3)",
-        "Summarising level 2",
+        "Summarizing level 2",
     ]
     assert drafts == []
 
@@ -138,7 +138,7 @@ class StalledLLM(ScriptedLLM):
 def test_timeout_leaves_only_daemon_threads() -> None:
     texts, _ = topic_texts(per_topic=6)
     summarizer = LLMSummarizer(StalledLLM(), cache=None, timeout=0.05, retry=FAST)
-    model = Hercules([3], text_embedding_client=HashingEmbedder(), summarizer=summarizer)
+    model = Hercules([3], text_embedding_client=HashingEmbedder(), labeller=summarizer)
     model.fit(texts)
     level = model.tree_.levels[1]
     assert level.summary_failed is not None

@@ -63,7 +63,7 @@ def test_local_model_end_to_end_on_a_tiny_tree() -> None:
     llm = _smollm2()
     texts, _ = topic_texts(per_topic=6)
     summarizer = LLMSummarizer(llm, sample_chars=120, n_samples=3, max_tokens_per_cluster=60)
-    model = Hercules([3, 2], text_embedding_client=HashingEmbedder(), summarizer=summarizer)
+    model = Hercules([3, 2], text_embedding_client=HashingEmbedder(), labeller=summarizer)
     model.fit(texts)
     tree = model.tree_
     for lvl in (1, 2):
@@ -113,7 +113,7 @@ def test_qwen_titles_name_the_topics() -> None:
     except MissingDependencyError as exc:
         pytest.skip(str(exc))
     texts, _ = topic_texts(per_topic=10)
-    model = Hercules([3], text_embedding_client=HashingEmbedder(), summarizer=LLMSummarizer(llm))
+    model = Hercules([3], text_embedding_client=HashingEmbedder(), labeller=LLMSummarizer(llm))
     model.fit(texts)
     titles = model.tree_.levels[1].titles
     assert not any(is_meta_title(t) for t in titles)

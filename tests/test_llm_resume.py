@@ -57,7 +57,7 @@ def swap(src, dst, *args, **kwargs):
 os.replace = swap
 texts, _ = topic_texts(per_topic=12)
 summarizer = LLMSummarizer(KilledLLM())
-model = Hercules([8, 4, 2], text_embedding_client=HashingEmbedder(), summarizer=summarizer)
+model = Hercules([8, 4, 2], text_embedding_client=HashingEmbedder(), labeller=summarizer)
 model.fit(texts, checkpoint=sys.argv[1])
 model.save_model(sys.argv[1])
 """
@@ -160,12 +160,10 @@ def test_complete_checkpoint_is_reused(tmp_path: Path, levels: list[int]) -> Non
     llm = ScriptedLLM()
     from hercules.summarize.llm import LLMSummarizer
 
-    first = Hercules(levels, text_embedding_client=HashingEmbedder(), summarizer=LLMSummarizer(llm))
+    first = Hercules(levels, text_embedding_client=HashingEmbedder(), labeller=LLMSummarizer(llm))
     first.fit(texts, checkpoint=out)
     calls = llm.calls
-    second = Hercules(
-        levels, text_embedding_client=HashingEmbedder(), summarizer=LLMSummarizer(llm)
-    )
+    second = Hercules(levels, text_embedding_client=HashingEmbedder(), labeller=LLMSummarizer(llm))
     second.fit(texts, checkpoint=out)
     assert llm.calls == calls  # nothing re-asked: every level came from the checkpoint
     assert second.tree_.levels[-1].titles == first.tree_.levels[-1].titles

@@ -215,7 +215,7 @@ def test_numeric_profiles_merged_from_level1_equal_direct_ones() -> None:
 
 
 def test_numeric_level0_snippets_are_lazy_but_read_like_lists() -> None:
-    from hercules.summarize.level0 import NumericSnippets
+    from hercules.summarize.snippets import NumericSnippets
 
     X = np.arange(40, dtype=np.float64).reshape(4, 10)
     model = Hercules([2], labeller="keywords", embed_descriptions=False).fit(X)

@@ -111,8 +111,8 @@ def test_app_form_defaults_come_from_the_table() -> None:
 
     params = model_params("auto", None, [], None, None, None, None, None, None, None)
     for name, value in params.items():
-        if name != "labeller":  # the app starts with keyword titles on purpose
-            assert value == default(name), name
+        assert value == default(name), name
+    assert params["labeller"] == default("labeller")
 
 
 # ---------------------------------------------------------------------- get/set_params, clone

@@ -122,9 +122,7 @@ def _llm_model() -> Hercules:
 
     texts, _ = topic_texts(per_topic=10)
     summarizer = LLMSummarizer(ScriptedLLM(), cache=None)
-    return Hercules([4, 2], text_embedding_client=HashingEmbedder(), summarizer=summarizer).fit(
-        texts
-    )
+    return Hercules([4, 2], text_embedding_client=HashingEmbedder(), labeller=summarizer).fit(texts)
 
 
 def test_the_call_log_is_saved_inside_the_payload_and_beside_the_manifest(tmp_path):

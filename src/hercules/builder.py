@@ -1,6 +1,6 @@
-"""Bottom-up construction of the hierarchy: cluster a level, summarise it, repeat.
+"""Bottom-up construction of the hierarchy: cluster a level, summarize it, repeat.
 
-In ``direct`` mode all levels are clustered first (keyword titles), then summarised bottom-up.
+In ``direct`` mode all levels are clustered first (keyword titles), then summarized bottom-up.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def build_tree(
     with keyword titles; ``on_draft(tree)`` then sees the whole hierarchy, seconds after the
     vectors exist, before ``summarizer`` rewrites the titles level by level, bottom-up (a
     parent is named from its children). ``description`` mode clusters the written summaries,
-    so each level is summarised before the next is built. ``on_level(tree, labelled)`` runs
+    so each level is summarized before the next is built. ``on_level(tree, labelled)`` runs
     after every level built or labelled; ``labelled`` levels (from 1) have their final titles.
     ``start_labelled`` says how many levels of ``start`` have them (default: all). Raises
     :class:`~hercules.errors.InputError` when not one level could be built above the items.
@@ -103,7 +103,7 @@ def build_tree(
     if draft_first:
         keywords = KeywordSummarizer()
         while _grow(tree, corpus, settings, progress):
-            summarise_clusters(
+            summarize_clusters(
                 tree,
                 corpus,
                 keywords,
@@ -120,13 +120,13 @@ def build_tree(
             if on_draft is not None:
                 on_draft(tree)
         for level in range(labelled + 1, tree.top_level + 1):
-            _summarise(tree, level, corpus, summarizer, settings, topic_seed, describe, progress)
+            _summarize(tree, level, corpus, summarizer, settings, topic_seed, describe, progress)
             labelled = level
             if on_level is not None:
                 on_level(tree, labelled)
         return tree
     while _grow(tree, corpus, settings, progress):
-        _summarise(
+        _summarize(
             tree, tree.top_level, corpus, summarizer, settings, topic_seed, describe, progress
         )
         labelled = tree.top_level
@@ -209,8 +209,7 @@ def _clustering_vectors(level: Level, settings: BuildSettings) -> np.ndarray:
         if level.level == 0 or not settings.unit_norm_upper_levels:
             return level.representation
         # Items live on the unit sphere (cosine embeddings); a centroid's length only says how
-        # spread its cluster is. Clustering centroids by direction, as the items were, gains
-        # ~0.02 level-2 ARI on 20NG (bench/results/20ng_foundation.json).
+        # spread its cluster is, so centroids are clustered by direction, as the items were.
         norms = np.linalg.norm(level.representation, axis=1, keepdims=True)
         return level.representation / np.maximum(norms, 1e-12)
     assert level.description_embedding is not None, "description mode needs description vectors"
@@ -264,7 +263,7 @@ def _representatives(tree: ClusterTree, level: int, count: int) -> list[list[int
     return [group.tolist() for group in groups]
 
 
-def _summarise(
+def _summarize(
     tree: ClusterTree,
     level: int,
     corpus: Corpus,
@@ -274,7 +273,7 @@ def _summarise(
     describe: DescribeFn | None,
     progress: ProgressFn | None,
 ) -> None:
-    summarise_clusters(
+    summarize_clusters(
         tree,
         corpus,
         summarizer,
@@ -287,7 +286,7 @@ def _summarise(
     )
 
 
-def summarise_clusters(
+def summarize_clusters(
     tree: ClusterTree,
     corpus: Corpus,
     summarizer: Summarizer,
@@ -341,7 +340,7 @@ def summarise_clusters(
                 parent=int(data.parent[c]) if data.parent is not None else None,
             )
         )
-    stage = f"Summarising level {level}"
+    stage = f"Summarizing level {level}"
     _report(progress, stage, 0, len(briefs))
 
     reported = [0]
@@ -393,3 +392,15 @@ def summarise_clusters(
 def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
     if progress is not None:
         progress(stage, done, total)
+
+
+def summarise_clusters(*args: Any, **kwargs: Any) -> None:
+    """Deprecated spelling of :func:`summarize_clusters`."""
+    import warnings
+
+    warnings.warn(
+        "hercules.builder.summarise_clusters is deprecated; use summarize_clusters.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    summarize_clusters(*args, **kwargs)

@@ -202,6 +202,8 @@ def run(
         return
     check_writable(out)  # before any work: a bad --out must not cost an embedding pass
     corpus = load_corpus(input, modality=modality, column=column)
+    if corpus.read_as:
+        console.print(f"Read {input} as {corpus.read_as}")
     if not overwrite:
         refuse_other_data(out, corpus)
     # Memory-mapped: large vector files are read in row blocks, never loaded whole.
@@ -440,6 +442,8 @@ def _dry_run(
     from hercules.summarize.plan import plan_run
 
     corpus = load_corpus(data, modality=modality, column=column)
+    if corpus.read_as:
+        console.print(f"Read {data} as {corpus.read_as}")
     chosen = resolve_summarizer(labeller, llm_options=llm_options, cache=False)
     name = "keywords" if isinstance(chosen, KeywordSummarizer) else chosen_name(chosen)
     calibration = None if name == "keywords" else _calibrate(chosen, out)

@@ -8,6 +8,7 @@ It only wires steps together: reading data (``data``), level 0 (``level0``), bui
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
@@ -68,7 +69,7 @@ class Hercules(Readouts):
         normalize_centroids: bool | None = None,
         use_llm_for_l0_descriptions: bool = False,
         clean_email: bool = False,
-        labeller: str = "auto",
+        labeller: str | Summarizer = "auto",
         llm_options: dict[str, Any] | None = None,
         cache: bool = True,
         llm_timeout: float | None = None,
@@ -182,16 +183,27 @@ class Hercules(Readouts):
         return self.tree_.nodes(self.tree_.top_level)
 
     def _resolve_summarizer(self) -> Summarizer:
+        """The labeller: the caller's own object (``labeller=``, or the deprecated
+        ``summarizer=``) as it is, else the one the name or ``llm_client`` chooses."""
+        own = None if isinstance(self.labeller, str) else self.labeller
+        if self.summarizer is not None:
+            warnings.warn(
+                "Hercules(summarizer=...) is deprecated; pass the object as labeller=.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            own = self.summarizer
         chosen = resolve_summarizer(
-            self.labeller,
-            summarizer=self.summarizer,
+            "auto" if own is not None else self.labeller,
+            summarizer=own,
             llm_client=self.llm_client,
             llm_options=self.llm_options,
             cache=self.cache,
             timeout=self.llm_timeout,
         )
-        own = self.summarizer is not None  # the caller's own object is used as it is
-        return chosen if own else distribute_summarizer(chosen, make_executor(self.backend))
+        if own is not None:  # the caller's own object is used as it is
+            return chosen
+        return distribute_summarizer(chosen, make_executor(self.backend))
 
     # ------------------------------------------------------------------ parameters
     def get_params(self, deep: bool = True) -> dict[str, Any]:

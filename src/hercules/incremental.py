@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hercules.builder import ProgressFn, summarise_clusters
+from hercules.builder import ProgressFn, summarize_clusters
 from hercules.data.dataset import Corpus
 from hercules.engine import assign
 from hercules.errors import InputError
 from hercules.reduce import PCAProjection, apply_reductions
 from hercules.summarize.base import Summarizer
-from hercules.summarize.level0 import level0_summaries
+from hercules.summarize.snippets import level0_summaries
 from hercules.tree import ClusterTree
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def relabel_clusters(
             indices = np.arange(len(data))
         if len(indices) == 0:
             continue
-        summarise_clusters(
+        summarize_clusters(
             tree,
             corpus,
             summarizer,

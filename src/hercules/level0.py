@@ -4,7 +4,7 @@ the embedders that make them.
 Texts are embedded with ``text_embedding_client`` or the built-in MiniLM (cached on disk, and
 spread over the executor of ``backend``), images with ``image_embedding_client`` or
 EfficientNet-Lite0, numbers are standardised; ``embeddings=`` replaces all of that. Titles and
-descriptions are snippets cut from the items (:mod:`hercules.summarize.level0`), image captions
+descriptions are snippets cut from the items (:mod:`hercules.summarize.snippets`), image captions
 from ``image_captioning_client``, or one model sentence per item
 (``use_llm_for_l0_descriptions=True``). The same text embedder later embeds the clusters'
 descriptions, so it is made once per model and kept.
@@ -25,7 +25,7 @@ from hercules.errors import InputError
 from hercules.parallel import LocalExecutor, distribute_embedder, make_executor
 from hercules.summarize.base import Summarizer
 from hercules.summarize.items import image_captions
-from hercules.summarize.level0 import level0_summaries
+from hercules.summarize.snippets import level0_summaries
 from hercules.tree import Level
 from hercules.vectors import apply_scaling, check_embeddings, standardize
 

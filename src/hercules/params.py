@@ -140,7 +140,7 @@ PARAMS: tuple[Param, ...] = (
         None,
         lambda v: v is None or hasattr(v, "summarize_level"),
         "None or an object with a summarize_level(request) method",
-        "Writes the titles and descriptions itself (replaces labeller and llm_client).",
+        "Deprecated: pass the object as labeller= instead.",
         role="client",
     ),
     Param(
@@ -243,12 +243,13 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "labeller",
         "auto",
-        lambda v: isinstance(v, str) and bool(v.strip()),
+        lambda v: (isinstance(v, str) and bool(v.strip())) or hasattr(v, "summarize_level"),
         "a provider name: 'auto', 'llm', 'keywords', a model name, a .gguf path or "
-        "'openai:URL#MODEL'",
+        "'openai:URL#MODEL'; or an object with a summarize_level(request) method",
         "Who writes the titles: auto (the local LLM when the llm extra is installed, else "
-        "keywords), llm, keywords (fast, no model), smollm2-135m, the path of a .gguf model, or "
-        "openai:URL#MODEL for an OpenAI-compatible server.",
+        "keywords), llm, keywords (fast, no model), smollm2-135m, the path of a .gguf model, "
+        "openai:URL#MODEL for an OpenAI-compatible server, or your own labeller object (it is "
+        "not saved: pass it again to load_model).",
         role="runtime",
     ),
     Param(
@@ -362,6 +363,8 @@ def to_saved(
             value = [int(v) for v in value]
         elif param.name == "llm_options" and value is not None:
             value = dict(value)
+        elif param.name == "labeller" and not isinstance(value, str):
+            value = param.default  # a labeller object is a client: pass it again on load
         out[param.name] = value
     return out
 

@@ -19,13 +19,15 @@ from typing import Any
 import numpy as np
 
 from hercules.app.uploads import decode_contents
-from hercules.embed.openai_http import check_base_url
+from hercules.embed.openai_embed import check_base_url
 from hercules.errors import InputError, MissingDependencyError, ParameterError
+from hercules.params import default
 
 EMBEDDERS = ("minilm", "efficientnet", "precomputed", "openai")
 LABELLERS = ("keywords", "auto", "openai")
-# The app's own default: keyword titles start at once; the LLM is one click away.
-APP_LABELLER = "keywords"
+# The parameter table's default (auto: the local LLM when the llm extra is installed, else
+# keywords), as for Hercules() and the CLI.
+APP_LABELLER = default("labeller")
 
 
 def images_available() -> bool:
@@ -170,6 +172,8 @@ def hercules_options(
     The app's ``model_options`` apply unless the form picked an endpoint for the same role.
     """
     options = dict(model_options)
+    if "summarizer" in options:  # the deprecated spelling of a labeller object
+        options["labeller"] = options.pop("summarizer")
     if choice.embedder == "openai":
         from hercules.embed import OpenAIEmbedder
 
@@ -187,9 +191,9 @@ def hercules_options(
     if choice.labeller == "openai":
         assert choice.llm_url is not None
         assert choice.llm_model is not None
-        if {"summarizer", "llm_client", "labeller", "llm_options"} & set(options):
+        if {"llm_client", "labeller", "llm_options"} & set(options):
             note("the form's LLM server replaces the app's labeller options")
-        for name in ("summarizer", "llm_client", "llm_options"):
+        for name in ("llm_client", "llm_options"):
             options.pop(name, None)
         # Resolved by the library's provider registry, like any labeller name; saved with the
         # run, so relabelling it later asks the same server. No API key is sent.

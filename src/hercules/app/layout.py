@@ -168,7 +168,8 @@ def _run_form(max_upload_bytes: int, with_images: bool) -> html.Div:
             html.P(
                 "Upload .txt (one item per line), .csv/.tsv/.parquet/.jsonl, text or image files, "
                 f"or a .zip of them (at most {mib(max_upload_bytes)} in all). "
-                "Titles come from the keyword labeller unless you pick the LLM below.",
+                "Titles come from the labeller picked below (auto: the local LLM when the llm "
+                "extra is installed, else keywords).",
                 className="hint",
             ),
             dcc.Upload(

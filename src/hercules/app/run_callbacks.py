@@ -47,7 +47,7 @@ def model_params(
     """The form's values as Hercules keyword arguments (validated again by the estimator).
 
     ``labeller`` "openai" is left out here: :func:`hercules.app.backends.hercules_options`
-    turns it into a ``summarizer``.
+    turns it into the ``labeller`` name of that server.
     """
     params = {
         "level_cluster_counts": parse_levels(levels),
@@ -307,7 +307,7 @@ def run_job(explorer: Explorer, job: Job, **kwargs: Any) -> str:
         options = hercules_options(
             backends, explorer.model_options, progress=job.progress, note=job.note
         )
-        # The keyword labeller unless the form (or the app's model_options) picks another.
+        # The default labeller unless the form (or the app's model_options) picks another.
         params = {"labeller": APP_LABELLER, **kwargs["params"], **options}
         model = Hercules(**params, progress=job.progress)
         job.progress("Reading data", 0, 1)

@@ -17,7 +17,6 @@ import logging
 import re
 import threading
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -327,10 +326,6 @@ def level_frame(view: RunView, level: int, reduction: str = "representation_pca"
 def truncate(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def keys_of(nodes: Sequence[Cluster]) -> list[str]:
-    return [node_key(n) for n in nodes]
 
 
 def _json_default(obj: Any) -> Any:

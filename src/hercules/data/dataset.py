@@ -29,6 +29,8 @@ class Corpus:
     numeric_metadata: dict[str, dict[str, str]] = field(default_factory=dict)
     # Words for image items from a captioning client; prompts and keyword titles read them.
     captions: list[str] | None = None
+    # How a table file was read ("a table delimited by ';', column 'text'"), for the CLI to say.
+    read_as: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:

@@ -169,36 +169,80 @@ def _decode(value: bytes | bytearray | memoryview, index: int) -> str:
         ) from None
 
 
-def sniff_delimiter(path: Path, default: str = ",") -> str:
-    """The delimiter of a CSV: ``,`` unless another of ``;``, tab or ``|`` splits every sampled
-    line into the header's number of fields (more than one) while ``,`` does not."""
-    import csv
-    import io
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+SNIFF_BYTES = 65_536
+SNIFF_LINES = 200
 
+
+def _sample(path: Path) -> list[str]:
+    """The first lines of a text file (at most SNIFF_LINES, the cut last line dropped)."""
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        sample = handle.read(65_536)
+        sample = handle.read(SNIFF_BYTES)
+    sample = sample.removeprefix("\ufeff")
     lines = sample.splitlines()
-    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+    if len(lines) > 1 and len(sample) == SNIFF_BYTES and not sample.endswith(("\n", "\r")):
         lines = lines[:-1]  # the last line may be cut
-    sample = "\n".join(lines[:200])
+    return [line for line in lines[:SNIFF_LINES] if line.strip()]
 
-    def consistent(sep: str) -> bool:
-        try:
-            counts = {len(row) for row in csv.reader(io.StringIO(sample), delimiter=sep) if row}
-        except csv.Error:
-            return False
-        return len(counts) == 1 and counts.pop() > 1
 
-    if consistent(default):
+def _fields(lines: list[str], sep: str) -> int | None:
+    """The number of fields every line splits into with ``sep`` (quotes honoured), or None
+    where the lines disagree or ``sep`` splits nothing."""
+    import csv
+
+    try:
+        counts = {len(row) for row in csv.reader(lines, delimiter=sep) if row}
+    except csv.Error:
+        return None
+    if len(counts) != 1:
+        return None
+    count = counts.pop()
+    return count if count > 1 else None
+
+
+def sniff_delimiter(
+    path: Path, candidates: tuple[str, ...] = DELIMITERS, default: str | None = ","
+) -> str | None:
+    """The delimiter of a delimited text table, or ``default`` when none fits.
+
+    ``csv.Sniffer`` proposes one of ``candidates`` from the first lines; it is kept only if it
+    splits every sampled line into the same number (more than one) of fields, quotes honoured.
+    Otherwise the first candidate that does so wins (``,`` before ``;``, tab and ``|``).
+    """
+    import csv
+
+    lines = _sample(path)
+    if not lines:
         return default
-    return next((sep for sep in (";", "\t", "|") if consistent(sep)), default)
+    try:
+        proposed: str | None = csv.Sniffer().sniff("\n".join(lines), "".join(candidates)).delimiter
+    except csv.Error:
+        proposed = None
+    if proposed in candidates and _fields(lines, proposed):
+        return proposed
+    return next((sep for sep in candidates if _fields(lines, sep)), default)
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def txt_delimiter(path: Path) -> str | None:
+    """The delimiter of a ``.txt`` file that is a table, or None for one item per line.
+
+    A ``.txt`` is a table when ``;``, tab or ``|`` splits each of at least two sampled lines
+    into the same number of fields (commas are left out: prose is full of them).
+    """
+    lines = _sample(path)
+    if len(lines) < 2:
+        return None
+    return sniff_delimiter(path, candidates=(";", "\t", "|"), default=None)
+
+
+def read_table(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     """A table file (.csv with its delimiter sniffed, .tsv, .parquet, .jsonl, .json)."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path, sep=sniff_delimiter(path))
+    if suffix in {".csv", ".txt"}:
+        sep = delimiter or sniff_delimiter(path) or ","
+        logger.info("Reading %s as a table delimited by %s.", path, DELIMITER_NAMES.get(sep, sep))
+        return pd.read_csv(path, sep=sep, encoding="utf-8-sig")
     if suffix == ".tsv":
         return pd.read_csv(path, sep="\t")
     if suffix in {".parquet", ".pq"}:
@@ -216,9 +260,14 @@ def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpu
     if path.is_dir():
         return _from_folder(path, modality)
     suffix = path.suffix.lower()
+    delimiter: str | None = None
     try:
-        if suffix in TABLE_SUFFIXES:
-            frame = read_table(path)
+        if suffix == ".txt":
+            delimiter = txt_delimiter(path)
+        if suffix == ".csv":
+            delimiter = sniff_delimiter(path)
+        if suffix in TABLE_SUFFIXES or delimiter is not None:
+            frame = read_table(path, delimiter)
         elif suffix == ".txt":
             lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
             texts = [ln for ln in lines if ln]
@@ -241,7 +290,45 @@ def _from_path(path: Path, *, modality: str | None, column: str | None) -> Corpu
         if isinstance(exc, InputError):
             raise
         raise InputError(f"Could not read {path}: {exc}. Check that the file is valid.") from exc
-    return _from_frame(frame, modality=modality, column=column, source=str(path))
+    if suffix in {".csv", ".txt"} and column is None:
+        _refuse_unsplit_header(path, frame)
+    corpus = _from_frame(frame, modality=modality, column=column, source=str(path))
+    if delimiter is not None:
+        corpus.read_as = (
+            f"a table delimited by {DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+            f"(columns: {', '.join(str(c) for c in frame.columns)})"
+        )
+    return corpus
+
+
+def _refuse_unsplit_header(path: Path, frame: pd.DataFrame) -> None:
+    """One column whose name holds ``;``, tab or ``|``: a delimited table whose rows do not
+    split evenly (an unquoted delimiter inside a field). Clustering it would cluster whole rows,
+    the other columns included, so stop and name what was seen."""
+    if frame.shape[1] != 1:
+        return
+    header = str(frame.columns[0])
+    sep = next((s for s in (";", "\t", "|") if s in header), None)
+    if sep is None:
+        return
+    import csv
+
+    names = header.split(sep)
+    lines = _sample(path)
+    bad = next(
+        (
+            (number, len(row))
+            for number, row in enumerate(csv.reader(lines, delimiter=sep), start=1)
+            if row and len(row) != len(names)
+        ),
+        None,
+    )
+    where = f"; line {bad[0]} has {bad[1]} fields" if bad else ""
+    raise InputError(
+        f"{path} looks delimited by {DELIMITER_NAMES[sep]} (header columns: {names}) but its "
+        f"rows do not all split into {len(names)} fields{where}. Quote the fields that hold "
+        f"{DELIMITER_NAMES[sep]} (as any CSV writer does), or save the table as .parquet."
+    )
 
 
 def _from_folder(folder: Path, modality: str | None) -> Corpus:

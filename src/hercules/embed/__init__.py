@@ -2,7 +2,7 @@
 
 from hercules.embed.base import CallableEmbedder, CheckedEmbedder, Embedder, as_embedder
 from hercules.embed.onnx_minilm import MiniLMEmbedder
-from hercules.embed.openai_http import OpenAIEmbedder
+from hercules.embed.openai_embed import OpenAIEmbedder
 
 __all__ = [
     "CallableEmbedder",

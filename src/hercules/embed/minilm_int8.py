@@ -3,11 +3,11 @@
 The packaged model stores its weights as int8 but multiplies in float32: ONNX Runtime casts
 every weight back to float when it loads. Quantizing the matrix products themselves (int8
 weights per output channel, activations quantized per call) runs them on the CPU's integer
-units, ~1.8x faster for 20NG posts on this 2-core machine. The feed-forward output products
-of the first three layers stay in float32: quantized, they moved the vectors most, and kept in
-float the clustering scores match the packaged model's (bench/README.md, "Int8 matrix
-products"). The result depends only on the packaged file and the converter's version, so it is
-built once and kept in the model directory.
+units, ~1.8x faster for 20NG posts on 2 cores (bench/results/embed_int8.json). The
+feed-forward output products of the first three layers stay in float32: quantized, they moved
+the vectors most, and kept in float the clustering scores match the packaged model's
+(bench/README.md, "Int8 matrix products"). The result depends only on the packaged file and
+the converter's version, so it is built once and kept in the model directory.
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 XLLAMACPP_PIP = "xllamacpp==2026.10.11549"
 # Wall-time speed-up of ``parallel`` slots over one, 12 summary prompts on 2 threads, alone on
 # the machine (bench/results/llm_slots.json): on a small CPU one sequence already keeps the
-# cores busy reading its prompt, and slots batch only the writing. An earlier run on a busy
-# machine read 1.78 / 2.03 for 2 / 4 slots and made the dry run ~40% optimistic.
+# cores busy reading its prompt, and slots batch only the writing. Measure alone on the
+# machine: other work beside it slows one slot most and inflates these factors.
 SLOT_SPEEDUP = {1: 1.0, 2: 1.04, 3: 1.07, 4: 1.11}
 
 
@@ -153,7 +153,7 @@ class LocalLLM:
 
         The server's own ``response_format`` conversion allows newlines and indentation, which
         the model then generates, and drops ``pattern`` constraints; the llguidance grammar
-        honours both (generated tokens per cluster on 20NG: 53 -> 44, bench/README.md).
+        honours both, so the model writes compact JSON and fewer tokens per cluster.
         """
         if schema is None:
             return None

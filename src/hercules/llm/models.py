@@ -77,14 +77,6 @@ def _qwen_parts() -> list[Path] | None:
     return parts
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def qwen_path(*, assemble: bool = True) -> Path:
     """The assembled Qwen GGUF; assembles and verifies it on first use."""
     target = model_dir() / QWEN_FILE

@@ -84,10 +84,6 @@ class Registry:
         else:
             self.by_name.update(dict.fromkeys(keys, provider))
 
-    def unregister(self, name: str) -> None:
-        self.by_name = {k: p for k, p in self.by_name.items() if p.name != name}
-        self.patterns = [p for p in self.patterns if p.name != name]
-
     def providers(self) -> list[Provider]:
         named = list({id(p): p for p in self.by_name.values()}.values())
         return named + self.patterns

@@ -6,7 +6,6 @@ that backend is used (``pip install 'hercules-cluster[ray]'``).
 """
 
 from hercules.parallel.base import (
-    BACKENDS,
     Executor,
     ExecutorEmbedder,
     LocalExecutor,
@@ -15,6 +14,7 @@ from hercules.parallel.base import (
 )
 from hercules.parallel.factory import make_executor
 from hercules.parallel.kmeans import ExecutorKMeans, distribute_engine
+from hercules.params import BACKENDS
 
 __all__ = [
     "BACKENDS",

@@ -5,7 +5,7 @@ nearest-centroid assignment pass of k-means (per row) and LLM calls (per cluster
 :class:`Executor` runs them; :class:`LocalExecutor` runs them in this process exactly as the
 rest of HERCULES does, and :class:`~hercules.parallel.ray_backend.RayExecutor` spreads them
 over Ray workers with the same results. Everything else (k-means training, tree building,
-summarisation logic, caching) stays in the driver process. Executors import this module; it
+summarization logic, caching) stays in the driver process. Executors import this module; it
 imports none of them (choosing one is :mod:`.factory`).
 """
 
@@ -22,8 +22,6 @@ import numpy as np
 from hercules.engine.base import assign
 
 logger = logging.getLogger(__name__)
-
-BACKENDS = ("local", "ray")
 
 
 @runtime_checkable

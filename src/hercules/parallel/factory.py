@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from hercules.errors import ParameterError
-from hercules.parallel.base import BACKENDS, Executor, LocalExecutor
+from hercules.parallel.base import Executor, LocalExecutor
+from hercules.params import BACKENDS
 
 
 def make_executor(backend: str | Executor | None) -> Executor:

@@ -2,7 +2,7 @@
 
 One call describes ``batch_size`` items in one sentence each. This costs one generated
 sentence per item, so it is meant for small corpora or a fast remote server; the snippet
-descriptions of :mod:`hercules.summarize.level0` cost nothing. The calls go through the same
+descriptions of :mod:`hercules.summarize.snippets` cost nothing. The calls go through the same
 engine as cluster summaries (:class:`~hercules.summarize.asking.Asker`: cache, retries,
 timeout, concurrency, call log, split in half on failure), with the summarizer's settings;
 an item that still fails alone keeps its snippet and is flagged, never stopping the run.
@@ -22,8 +22,8 @@ from hercules.data.dataset import Corpus
 from hercules.errors import InputError, ParameterError
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
-from hercules.summarize.level0 import shorten
 from hercules.summarize.schema import DESCRIPTION_MAX, AnswerError, extract_json
+from hercules.summarize.snippets import shorten
 
 logger = logging.getLogger(__name__)
 

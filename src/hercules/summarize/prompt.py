@@ -14,8 +14,8 @@ import numpy as np
 
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import ClusterBrief
-from hercules.summarize.level0 import shorten
 from hercules.summarize.schema import CANDIDATES, title_words
+from hercules.summarize.snippets import shorten
 from hercules.summarize.stats import numeric_profile
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
