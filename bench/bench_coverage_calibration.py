@@ -67,7 +67,7 @@ def calibrate(
     margins: Sequence[float] = MARGINS,
     scopes: Sequence[str] = RIVAL_SCOPES,
 ) -> dict[str, Any]:
-    """Both measures for every (cluster, candidate title) pair, summarised per margin."""
+    """Both measures for every (cluster, candidate title) pair, summarized per margin."""
     tree = model.tree_
     embed = _memo(embed)
     members_space = member_space(tree, embed)
@@ -113,7 +113,7 @@ def calibrate(
                     row[f"cov@{scope}@{margin}"] = cov
                     row[f"ok@{scope}@{margin}"] = supported(shares, SUPPORT_SHARE)
                 rows.append(row)
-    return {"rows": rows, "summary": summarise(rows, margins, scopes)}
+    return {"rows": rows, "summary": summarize_rows(rows, margins, scopes)}
 
 
 def _memo(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
@@ -129,7 +129,7 @@ def _memo(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.
     return cached
 
 
-def summarise(
+def summarize_rows(
     rows: list[dict[str, Any]], margins: Sequence[float], scopes: Sequence[str]
 ) -> list[dict[str, Any]]:
     truth = np.array([r["truth"] for r in rows])

@@ -38,9 +38,8 @@ def test_draft_tree_is_printed_before_the_first_answer(capsys: Any) -> None:
     # After the draft: the model's titles, or evidence titles that covered better (noted).
     level = model.tree_.levels[1]
     assert level.title_notes is not None
-    assert all(
-        t.startswith("Llm ") or note for t, note in zip(level.titles, level.title_notes, strict=True)
-    )
+    notes = level.title_notes
+    assert all(t.startswith("Llm ") or n for t, n in zip(level.titles, notes, strict=True))
 
 
 def test_llm_timeout_option_is_validated(tmp_path: Any) -> None:

@@ -30,7 +30,7 @@ class ChildSummary:
 
 @dataclass(frozen=True)
 class ClusterBrief:
-    """Everything known about one new cluster when it is summarised."""
+    """Everything known about one new cluster when it is summarized."""
 
     cluster_id: int
     level: int
@@ -45,7 +45,7 @@ class ClusterBrief:
 
 @dataclass(frozen=True)
 class LevelRequest:
-    """One level to summarise.
+    """One level to summarize.
 
     ``embed`` (the run's text embedder) and ``member_vectors`` (level-0 items in its space)
     let a summarizer check candidate titles against the members; ``taken_titles`` holds the

@@ -1,4 +1,4 @@
-"""Prompt text for summarising clusters, one block per cluster, several blocks per call.
+"""Prompt text for summarizing clusters, one block per cluster, several blocks per call.
 
 Representative level-0 samples come first (closest to the centroid, or a seeded random draw),
 then the children's summaries for level >= 2, numeric statistics on the original scale, and the
