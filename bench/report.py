@@ -122,7 +122,8 @@ def _machine(data: dict[str, Any]) -> str:
 
 def source_line(name: str, data: dict[str, Any]) -> str:
     """Where a table comes from: the file, the code revision and the machine."""
-    return f"*`results/{name}`, revision {str(data.get('revision', '?'))[:10]}, {_machine(data)}*"
+    revision = data.get("revision") or data.get("git_revision") or "?"
+    return f"*`results/{name}`, revision {str(revision)[:10]}, {_machine(data)}*"
 
 
 def foundation_table(data: dict[str, Any]) -> str:
@@ -209,22 +210,6 @@ def titles_table(named: list[tuple[str, dict[str, Any]]]) -> str:
                 + " | "
                 + " / ".join(str(b[k]) for k in bad)
                 + " |"
-            )
-    return "\n".join(lines)
-
-
-def title_choice_table(named: list[tuple[str, dict[str, Any]]]) -> str:
-    rules = list(named[0][1]["results"][0]["top1"])
-    lines = [
-        "| corpus | level (clusters) | runs | " + " | ".join(f"top-1 {r}" for r in rules) + " |",
-        "| --- | --- | --- | " + " | ".join("---" for _ in rules) + " |",
-    ]
-    for corpus, data in named:
-        for i, row in enumerate(data["results"]):
-            cells = " | ".join(f"{row['top1'][r]:.2f}" for r in rules)
-            lines.append(
-                f"| {corpus if i == 0 else ''} | L{row['level']} ({row['clusters']}) | "
-                f"{row['runs']} | {cells} |"
             )
     return "\n".join(lines)
 
@@ -413,6 +398,44 @@ def ray_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
+    """Per run and level: coverage, precision, their product and too broad, per title source."""
+    lines = [
+        "| run | level (clusters) | titles | coverage | precision | coverage x precision "
+        "| too broad |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, data in named:
+        sizes = data.get("levels") or data.get("layers") or []
+        shown = None
+        for row in data["table"]:
+            level = row["level"]
+            clusters = sizes[level - 1] if level - 1 < len(sizes) else "?"
+            head = f"{label} | L{level} ({clusters})" if (label, level) != shown else " | "
+            shown = (label, level)
+            lines.append(
+                f"| {head} | {row['titles']} | {_fmt(row['coverage'], 2)} | "
+                f"{_fmt(row['precision'], 2)} | {_fmt(row['coverage_x_precision'], 2)} | "
+                f"{_fmt(row['too_broad'], 2)} |"
+            )
+    return "\n".join(lines)
+
+
+def calibration_table(data: dict[str, Any]) -> str:
+    """Agreement of the library's coverage with the taxonomy's, per rival scope and margin."""
+    lines = [
+        "| rivals | margin | Spearman | same side of 0.8 | picked (per level) | best candidate |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in data["summary"]:
+        levels = ", ".join(f"L{k} {v:.2f}" for k, v in row["picked_per_level"].items())
+        lines.append(
+            f"| {row['scope']} | {row['margin']} | {row['spearman']:.2f} | "
+            f"{row['agree_at_80']:.2f} | {row['picked']:.2f} ({levels}) | {row['oracle']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 Table = tuple[list[str], Callable[[], str]]
 
 
@@ -442,9 +465,10 @@ TABLES: dict[str, Table] = {
     "auto-k": _one("auto_k.json", auto_k_table),
     "table1": _one("table1.json", table1_table),
     "titles": _several({"20NG": "titles_20ng.json", "BBC": "titles_bbc.json"}, titles_table),
-    "title-choice": _several(
-        {"20NG": "title_choice_20ng.json", "BBC": "title_choice_bbc.json"}, title_choice_table
+    "coverage": _several(
+        {"demo": "coverage_demo.json", "Toponymy, demo": "toponymy_demo.json"}, coverage_table
     ),
+    "coverage-calibration": _one("coverage_calibration.json", calibration_table),
     "demo": _several({"demo": "demo.json", "20NG": "20ng_cold.json"}, demo_table),
     "llm-slots": _one("llm_slots.json", slots_table),
     "estimate": _one("estimate.json", estimate_table),

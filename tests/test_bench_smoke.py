@@ -105,7 +105,9 @@ def test_pyhercules_smoke_reports_both_tools(tmp_path):
     ours = data["results"]["hercules"]
     for key in ("total_seconds", "embed_seconds", "llm_seconds", "other_seconds", "peak_rss_mb"):
         assert ours[key] >= 0.0, key
-    assert ours["llm_calls"] == 6 + 3  # one call per cluster at levels [6, 3]
+    # At most one call per cluster at levels [6, 3]: a single child or a cluster with little
+    # content is named without one; every level-1 cluster of the toy corpus has content.
+    assert 6 <= ours["llm_calls"] <= 6 + 3
     assert ours["peak_rss_mb"] > 10
     assert set(ours["levels_scores"]) == {"1", "2"}
     assert data["ratios"]["speedup_total"] > 0
@@ -264,109 +266,6 @@ def test_titles_smoke(tmp_path, monkeypatch):
     assert data["results"]["llm"]["cost"]["calls"] >= 8  # 6 + 2 clusters, plus re-asks
 
 
-def test_title_choice_smoke_replays_the_stored_candidates(tmp_path, monkeypatch):
-    from bench import bench_title_choice
-
-    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
-    out = tmp_path / "choice.json"
-    bench_title_choice.main(["--smoke", "--out", str(out)])
-    rows = json.loads(out.read_text())["results"]
-    assert [(row["level"], row["clusters"]) for row in rows] == [(1, 6), (2, 2)]
-    for row in rows:
-        top1 = row["top1"]
-        # The oracle is the ceiling of every rule that picks one of the candidates.
-        assert max(top1["kept"], top1["nearest_own_centroid"]) <= top1["oracle"] <= 1.0
-        assert top1["mean_candidate"] <= top1["oracle"]
-        assert top1["margin_all"] <= top1["oracle"]
-        assert top1["margin_half_cousins"] <= top1["oracle"]
-
-
-def test_replayed_rules_by_hand():
-    from bench.bench_title_choice import replay_level
-
-    class _Axes:
-        """Titles and names embed on fixed axes: "cars" words on x, "space" words on y."""
-
-        def embed(self, texts):
-            return np.array(
-                [[1.0, 0.1] if ("car" in t.lower() or "auto" in t) else [0.1, 1.0] for t in texts]
-            )
-
-    members = [np.array(["rec autos"] * 3 + ["sci space"]), np.array(["sci space"] * 2)]
-    vectors = [np.array([[1.0, 0.0]] * 4), np.array([[0.0, 1.0]] * 2)]
-    # Cluster 0 kept a space title though a car title was offered; cluster 1 offered nothing
-    # (a single-child parent) and kept its child's title.
-    row = replay_level(
-        [["Orbit Launches", "Used Car Prices"], []],
-        ["Orbit Launches", "Orbit Launches"],
-        members,
-        vectors,
-        ["rec autos", "sci space"],
-        _Axes(),
-    )
-    # Cluster 0's margin rules: "Used Car Prices" 0.995 + (0.995 - 0.0995) against "Orbit
-    # Launches" 0.0995 + (0.0995 - 0.995); without parents both margins are over cluster 1.
-    assert row["top1"] == {
-        "kept": 0.5,
-        "nearest_own_centroid": 1.0,
-        "margin_all": 1.0,
-        "margin_half_cousins": 1.0,
-        "mean_candidate": 0.75,
-        "oracle": 1.0,
-    }
-    assert row["titles_per_cluster"] == 1.5
-    # Kept, both clusters are "Orbit Launches": cluster 0's members tie and take the first
-    # label (their own), cluster 1's take cluster 0's. The car title separates them.
-    assert row["faithfulness_siblings"] == {
-        "kept": 0.5,
-        "nearest_own_centroid": 1.0,
-        "margin_all": 1.0,
-        "margin_half_cousins": 1.0,
-    }
-
-
-def test_replayed_half_margin_rule_names_the_field_when_parents_are_known():
-    from bench.bench_title_choice import replay_level
-
-    axes = {"hockey": 0, "espn": 1, "tv": 1, "trades": 2, "space": 3}
-
-    class _Words:
-        """Each known word adds its axis; everything else a little of every axis."""
-
-        def embed(self, texts):
-            out = np.full((len(texts), 4), 0.001)
-            for row, text in enumerate(texts):
-                for word in text.lower().split():
-                    if word in axes:
-                        out[row, axes[word]] += 1.0
-            return out
-
-    # The geometry of tests/test_title_quality.py's half-margin case: clusters 0 and 1 are
-    # hockey (with some ESPN, with some trades), cluster 2 is space; "ESPN Coverage" is nearest
-    # the label "espn tv", not the members' "rec sport hockey".
-    vectors = [
-        np.array([[1, 0.55, 0, 0]] * 3),
-        np.array([[1, 0, 0.55, 0]] * 3),
-        np.array([[0, 0, 0, 1]] * 3),
-    ]
-    labels = [np.array(["rec sport hockey"] * 3)] * 2 + [np.array(["sci space"] * 3)]
-    args = (
-        [["ESPN Coverage", "Hockey Coverage"], ["Hockey Trades"], ["Space"]],
-        ["ESPN Coverage", "Hockey Trades", "Space"],
-        labels,
-        vectors,
-        ["espn tv", "rec sport hockey", "sci space"],
-        _Words(),
-    )
-    known = replay_level(*args, parents=[0, 0, 1])["top1"]
-    assert (known["margin_all"], known["margin_half_cousins"]) == (
-        pytest.approx(2 / 3, abs=1e-3),
-        1.0,
-    )
-    unknown = replay_level(*args)["top1"]
-    assert unknown["margin_half_cousins"] == unknown["margin_all"] == pytest.approx(2 / 3, abs=1e-3)
-
-
 def test_auto_k_smoke(tmp_path):
     out = tmp_path / "auto_k.json"
     data = bench_auto_k.main(["--smoke", "--seeds", "1", "--out", str(out)])
@@ -448,7 +347,6 @@ def test_coverage_smoke(tmp_path, monkeypatch):
     # Both labellers named the same six clusters; the keyword titles are the keyword labeller's.
     assert [c["size"] for c in ours["clusters"]] == [c["size"] for c in keywords["clusters"]]
     assert all(" / " in c["title"] for c in keywords["clusters"])
-    assert not any(" / " in c["title"] for c in ours["clusters"])
     # Six disjoint topics, six clusters: each is one newsgroup, which one name covers.
     assert ours["means"]["oracle_coverage"] == 1.0
 
