@@ -34,6 +34,9 @@ bench-llm:
 	$(RUN) bench.bench_demo --args "--n 18846 --levels 100,20,5" --out bench/results/20ng_cold.json
 	$(RUN) bench.bench_titles --corpus 20ng --levels 100,20,5
 	$(RUN) bench.bench_titles --corpus bbc --levels 20,5
+	$(RUN) bench.bench_coverage --build --run runs/coverage-demo
+	$(RUN) bench.bench_coverage_calibration --run runs/coverage-demo
+	$(RUN) bench.bench_toponymy
 	$(RUN) bench.bench_llm_slots --slots 2,4,3,1 --prompts 12
 	$(RUN) bench.bench_estimate
 	$(RUN) bench.bench_llm_runtime --label prebuilt

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hercules.data.dataset import Corpus
-from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summary
+from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Rival, Summary
 from hercules.summarize.evidence import (
     CONJUNCTION_NOTE,
     KEYWORD_NOTE,
@@ -316,7 +316,7 @@ def _parent_request(member_vectors: np.ndarray) -> LevelRequest:
         corpus,
         embed=EMBED,
         member_vectors=member_vectors,
-        rival_titles=("NHL Playoffs", "Baseball Pitching"),
+        rivals=(Rival("NHL Playoffs", 1, 5), Rival("Baseball Pitching", 1, 5)),
     )
 
 
@@ -331,11 +331,11 @@ def test_name_level_prefers_the_covering_conjunction_to_a_narrow_model_title() -
         )
     ]
     narrow = {0: Summary("Hockey", "Ice hockey games.", candidates=("Hockey", "Baseball"))}
-    out = name_level(request, evidence, narrow, list(request.rival_titles))
+    out = name_level(request, evidence, narrow)
     assert out[0].title == "NHL and Baseball"
     assert out[0].note == CONJUNCTION_NOTE
     broad = {0: Summary("x", "Hockey and baseball games.", candidates=("Hockey and Baseball",))}
-    out = name_level(request, evidence, broad, list(request.rival_titles))
+    out = name_level(request, evidence, broad)
     assert (out[0].title, out[0].note) == ("Hockey and Baseball", "")
     assert out[0].description == "Hockey and baseball games."
 
@@ -344,7 +344,7 @@ def test_a_failed_answer_keeps_its_error_and_gets_an_evidence_title() -> None:
     request = _parent_request(_two_subject_members())
     evidence = [Evidence("b", 1, [], (Summary("NHL and Baseball", "d", note=CONJUNCTION_NOTE),))]
     failed = {0: Summary("", "", failed=True, error="timeout")}
-    out = name_level(request, evidence, failed, [])
+    out = name_level(request, evidence, failed)
     assert (out[0].title, out[0].failed, out[0].error) == ("NHL and Baseball", True, "timeout")
 
 
@@ -372,7 +372,7 @@ def test_a_numeric_cluster_keeps_its_statistics_title_against_vague_model_titles
     stats_title = evidence[0].titles[0].title
     assert "proline" in stats_title.lower()
     answer = {0: Summary(model_title, "Wines.", candidates=(model_title,))}
-    out = name_level(request, evidence, answer, [])
+    out = name_level(request, evidence, answer)
     assert out[0].title == stats_title
 
 
@@ -381,7 +381,7 @@ def test_a_numeric_model_title_naming_the_same_statistics_may_win() -> None:
     features = [p.split(" ", 1)[1] for p in evidence[0].titles[0].title.lower().split(", ")]
     title = "Wines of high " + " and ".join(features)
     answer = {0: Summary(title, "Wines.", candidates=(title,))}
-    assert name_level(request, evidence, answer, [])[0].title == title
+    assert name_level(request, evidence, answer)[0].title == title
 
 
 def test_numeric_evidence_ignores_a_frame_without_names() -> None:
@@ -402,3 +402,24 @@ def test_the_docs_table_lists_every_rule() -> None:
     documented = {row.split(" | ")[0].lstrip("| ").strip() for row in rows}
     assert {rule.name for rule in RULES} <= documented
     assert len(rows) - 2 == len(RULES)  # header and rule line aside, one row per rule
+
+
+@pytest.mark.parametrize(
+    ("scope", "titles"),
+    [
+        ("tree", ["Other Branch", "NHL Playoffs", "Hockey Trades"]),
+        ("children", ["Other Branch", "NHL Playoffs"]),
+        ("outside", ["Other Branch"]),
+    ],
+)
+def test_rivals_in_each_scope(scope: str, titles: list[str]) -> None:
+    from hercules.summarize.pipeline import rivals_of
+
+    brief = ClusterBrief(5, 3, 10, np.arange(10), [])
+    rivals = (
+        Rival("Other Branch", 2, 6),  # under another cluster of level 3
+        Rival("NHL Playoffs", 2, 5),  # a child of cluster 5
+        Rival("Hockey Trades", 1, 5),  # a grandchild
+    )
+    request = LevelRequest(3, [brief], Corpus("text", [0], texts=["x"]), rivals=rivals)
+    assert rivals_of(request, brief, scope) == titles

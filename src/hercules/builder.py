@@ -24,7 +24,13 @@ from hercules.engine import (
 )
 from hercules.engine.base import group_means, members_by_group, nearest_per_group
 from hercules.errors import InputError, ParameterError
-from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summarizer
+from hercules.summarize.base import (
+    ChildSummary,
+    ClusterBrief,
+    LevelRequest,
+    Rival,
+    Summarizer,
+)
 from hercules.summarize.keywords import KeywordSummarizer
 from hercules.summarize.stats import index_clusters
 from hercules.title_quality import member_space, normalize_title
@@ -349,8 +355,8 @@ def summarize_clusters(
         reported[0] = done
         _report(progress, stage, done, total)
 
-    below_titles = tuple(dict.fromkeys(t for lvl in tree.levels[1:level] for t in lvl.titles if t))
-    taken = frozenset(normalize_title(t) for t in below_titles)
+    rivals = _rivals(tree, level)
+    taken = frozenset(normalize_title(r.title) for r in rivals)
     request = LevelRequest(
         level,
         briefs,
@@ -359,7 +365,7 @@ def summarize_clusters(
         embed=describe,
         member_vectors=member_space(tree, describe),
         taken_titles=taken,
-        rival_titles=below_titles,
+        rivals=rivals,
         progress=advance if progress is not None else None,
     )
     summaries = summarizer.summarize_level(request)
@@ -387,6 +393,24 @@ def summarize_clusters(
         if data.description_embedding is None or len(indices) == len(data):
             data.description_embedding = np.zeros((len(data), vectors.shape[1]), np.float32)
         data.description_embedding[indices] = vectors
+
+
+def _rivals(tree: ClusterTree, level: int) -> tuple[Rival, ...]:
+    """Every titled node below ``level``, with the id of its ancestor at ``level``."""
+    ids = tree.levels[level].ids
+    out = []
+    for lvl in range(1, level):
+        owner = np.arange(len(tree.levels[lvl]))
+        for up in range(lvl, level):
+            parent = tree.levels[up].parent
+            assert parent is not None
+            owner = parent[owner]
+        out += [
+            Rival(title, lvl, ids[int(o)])
+            for title, o in zip(tree.levels[lvl].titles, owner, strict=True)
+            if title
+        ]
+    return tuple(out)
 
 
 def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:

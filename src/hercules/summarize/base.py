@@ -44,13 +44,23 @@ class ClusterBrief:
 
 
 @dataclass(frozen=True)
+class Rival:
+    """A title of the tree below the level being named: its level and the id of the cluster
+    of the level being named that holds its node (None when no cluster of the request does)."""
+
+    title: str
+    level: int
+    owner: object = None
+
+
+@dataclass(frozen=True)
 class LevelRequest:
     """One level to summarize.
 
     ``embed`` (the run's text embedder) and ``member_vectors`` (level-0 items in its space)
     let a summarizer check candidate titles against the members; ``taken_titles`` holds the
     normalised titles already in the tree below, which a new title should not repeat, and
-    ``rival_titles`` the same titles as written.
+    ``rivals`` the same titles as written, each with the cluster of this level that holds it.
     """
 
     level: int
@@ -62,7 +72,7 @@ class LevelRequest:
     taken_titles: frozenset[str] = frozenset()
     # The titles of the tree's levels below this one: labels a member could get instead of its
     # cluster's title, against which a candidate's coverage is measured.
-    rival_titles: tuple[str, ...] = ()
+    rivals: tuple[Rival, ...] = ()
     progress: Callable[[int, int], None] | None = field(default=None, compare=False, repr=False)
 
 

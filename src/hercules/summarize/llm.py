@@ -127,7 +127,7 @@ class LLMSummarizer:
                 request.progress(settled + len(answers), len(briefs))
 
         self._run_batches(request, evidence, asked, head_tokens, landed)
-        return name_level(request, evidence, answers, list(request.rival_titles))
+        return name_level(request, evidence, answers)
 
     def _run_batches(
         self,

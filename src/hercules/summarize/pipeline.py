@@ -35,6 +35,7 @@ from hercules.summarize.schema import clean_description, clean_title, is_meta_ti
 from hercules.summarize.stats import numeric_profile
 from hercules.title_quality import (
     FAITHFULNESS_SAMPLE,
+    RIVAL_SCOPE,
     coverage_of,
     normalize_title,
     supported,
@@ -83,18 +84,32 @@ def check(
     return [replace(c, reason=reject_reason(c.title, context)) for c in candidates]
 
 
+def rivals_of(request: LevelRequest, brief: ClusterBrief, scope: str = RIVAL_SCOPE) -> list[str]:
+    """The titles below this level that compete with ``brief``'s candidates for its members,
+    in the scope of :func:`hercules.title_quality.tree_rivals`: its own descendants' titles
+    count in scope "tree", its children's in "children", none in "outside"."""
+    out = []
+    for rival in request.rivals:
+        if rival.owner != brief.cluster_id or scope == "tree":
+            out.append(rival.title)
+        elif scope == "children" and rival.level == brief.level - 1:
+            out.append(rival.title)
+    return list(dict.fromkeys(out))
+
+
 def measure(
     request: LevelRequest,
     candidates: list[list[Candidate]],
-    rival_titles: list[str],
+    level_titles: list[str],
 ) -> list[list[Candidate]]:
     """Each candidate with its coverage of its cluster's members.
 
     Texts (and images with captions): a sample of each cluster's member vectors against the
-    candidate's parts, the rivals being ``rival_titles`` (the tree's titles below this level
-    and the other clusters' first evidence titles) plus the cluster's own other candidates.
-    Numbers: the share of the statistics title's features (weighted by their z-scores) that the
-    candidate names. Without an embedder or member vectors nothing is measured.
+    candidate's parts; the rivals are the titles below this level in scope
+    (:func:`rivals_of`), ``level_titles`` (the other clusters' first evidence titles) and the
+    cluster's own other candidates. Numbers: the share of the statistics title's features
+    (weighted by their z-scores) that the candidate names. Without an embedder or member
+    vectors nothing is measured.
     """
     if request.corpus.numeric is not None:
         return [
@@ -104,21 +119,24 @@ def measure(
     vectors = request.member_vectors
     if request.embed is None or vectors is None:
         return candidates
-    titles = sorted({c.title for cands in candidates for c in cands} | set(rival_titles))
+    below = [rivals_of(request, brief) for brief in request.clusters]
+    titles = {c.title for cands in candidates for c in cands}
+    titles |= {t for ts in below for t in ts} | set(level_titles)
     parts = {t: title_parts(t) for t in titles}
-    flat = sorted({p for ps in parts.values() for p in ps} | set(titles))
+    flat = sorted({p for ps in parts.values() for p in ps} | titles)
     embedded = np.asarray(request.embed(flat), dtype=np.float32)
     if embedded.ndim != 2 or embedded.shape[1] != vectors.shape[1]:
         return candidates
     embedded = unit_rows(embedded)
     row = {text: i for i, text in enumerate(flat)}
     out = []
-    for brief, cands in zip(request.clusters, candidates, strict=True):
+    for brief, cands, lower in zip(request.clusters, candidates, below, strict=True):
         members = vectors[_sample(brief)]
         own = [c.title for c in cands]
+        others = [t for t in dict.fromkeys(lower + level_titles) if t not in own]
         scored = []
         for c in cands:
-            rivals = [t for t in rival_titles if t not in own] + [t for t in own if t != c.title]
+            rivals = others + [t for t in own if t != c.title]
             cov, shares = coverage_of(
                 embedded[[row[p] for p in parts[c.title]]],
                 members,
@@ -192,10 +210,7 @@ def fallback(cands: list[Candidate]) -> Candidate:
 
 
 def name_level(
-    request: LevelRequest,
-    evidence: list[Evidence],
-    answers: dict[int, Summary],
-    rival_titles: list[str],
+    request: LevelRequest, evidence: list[Evidence], answers: dict[int, Summary]
 ) -> list[Summary]:
     """Steps 3-6 for one level: one :class:`Summary` per cluster, in order.
 
@@ -213,12 +228,8 @@ def name_level(
         cands += [Candidate(s.title, s.description, s.note) for s in evidence[i].titles]
         cands = _unique(cands)
         pools.append(check(request.clusters[i], cands, taken))
-    firsts = [e.titles[0].title for e in evidence if e.titles]
-    pools = measure(
-        replace(request, clusters=[request.clusters[i] for i in open_]),
-        pools,
-        list(dict.fromkeys(rival_titles + firsts)),
-    )
+    firsts = list(dict.fromkeys(e.titles[0].title for e in evidence if e.titles))
+    pools = measure(replace(request, clusters=[request.clusters[i] for i in open_]), pools, firsts)
     picks = choose(pools)
     out: list[Summary] = [Summary("", "")] * len(evidence)
     for i, s in settled.items():
