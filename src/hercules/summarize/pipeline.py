@@ -46,6 +46,10 @@ from hercules.title_quality import (
 
 MODEL = "model"
 UNSUPPORTED_PENALTY = 0.5  # a title with a part that names under 10% of the members
+# A model title covers "as well" as an evidence title when its score is at most this much
+# lower: coverage is a share of at most 64 sampled members, whose standard error reaches 0.06,
+# so smaller differences are sampling noise, and the model's title reads better.
+TOLERANCE = 0.10
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,8 @@ def measure(
 
     Texts (and images with captions): a sample of each cluster's member vectors against the
     candidate's parts; the rivals are the titles below this level in scope
-    (:func:`rivals_of`), ``level_titles`` (the other clusters' first evidence titles) and the
-    cluster's own other candidates. Numbers: the share of the statistics title's features
+    (:func:`rivals_of`) and ``level_titles`` (the other clusters' first evidence titles), the
+    same for every candidate of a cluster. Numbers: the share of the statistics title's features
     (weighted by their z-scores) that the candidate names. Without an embedder or member
     vectors nothing is measured.
     """
@@ -132,16 +136,14 @@ def measure(
     out = []
     for brief, cands, lower in zip(request.clusters, candidates, below, strict=True):
         members = vectors[_sample(brief)]
-        own = [c.title for c in cands]
-        others = [t for t in dict.fromkeys(lower + level_titles) if t not in own]
+        own = {c.title for c in cands}
+        # One rival set for all of a cluster's candidates: its own other candidates are not
+        # rivals, or near-synonyms would split the members between them.
+        rivals = [t for t in dict.fromkeys(lower + level_titles) if t not in own]
+        against = embedded[[row[t] for t in rivals]] if rivals else None
         scored = []
         for c in cands:
-            rivals = others + [t for t in own if t != c.title]
-            cov, shares = coverage_of(
-                embedded[[row[p] for p in parts[c.title]]],
-                members,
-                embedded[[row[t] for t in rivals]] if rivals else None,
-            )
+            cov, shares = coverage_of(embedded[[row[p] for p in parts[c.title]]], members, against)
             scored.append(replace(c, coverage=cov, supported=supported(shares)))
         out.append(scored)
     return out
@@ -174,8 +176,9 @@ def _numeric_coverage(request: LevelRequest, brief: ClusterBrief, title: str) ->
 def choose(candidates: list[list[Candidate]]) -> list[int | None]:
     """Index of each cluster's chosen candidate, or None when every one was rejected.
 
-    The best-scoring candidate that passed; a model candidate wins where it scores at least
-    as well as the best evidence title (so it is never worse than its evidence). Clusters pick
+    The best-scoring candidate that passed; a model candidate wins where it scores as well as
+    the best evidence title, within :data:`TOLERANCE` (so it is never worse than its evidence
+    beyond the measure's noise). Clusters pick
     in order of their best score, so a title two clusters want goes to the one it covers
     better; the other takes its next candidate.
     """
@@ -195,10 +198,16 @@ def choose(candidates: list[list[Candidate]]) -> list[int | None]:
 
 
 def _preference(cands: list[Candidate]) -> list[int]:
-    """Passing candidates, best first: by score, a model title before an evidence title of
-    the same score, then in the order offered."""
+    """Passing candidates, best first: a model title ahead of every evidence title it scores
+    within :data:`TOLERANCE` of, then by score, then in the order offered."""
     passing = [i for i, c in enumerate(cands) if not c.reason]
-    return sorted(passing, key=lambda i: (-cands[i].score, cands[i].source != MODEL, i))
+
+    def key(i: int) -> tuple[float, int]:
+        c = cands[i]
+        bonus = TOLERANCE if c.source == MODEL and math.isfinite(c.score) else 0.0
+        return (-(c.score + bonus), i)
+
+    return sorted(passing, key=key)
 
 
 def fallback(cands: list[Candidate]) -> Candidate:
