@@ -48,7 +48,7 @@ from hercules.title_quality import (
     unit_rows,
 )
 
-MARGINS = (0.0, 0.025, 0.05, 0.075, 0.1, 0.15)
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25)
 
 
 def candidate_titles(taxonomy: tx.Taxonomy, groups: Sequence[str]) -> list[tuple[str, ...]]:

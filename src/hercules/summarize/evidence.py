@@ -198,6 +198,16 @@ def shared_subject(titles: list[str]) -> str:
     return " ".join(kept)
 
 
+def first_subject(title: str) -> str:
+    """The first subject a title names, capitalised: a conjunction's first part, a keyword
+    title's first word ("religion / schism / pope" -> "Religion")."""
+    parts = title_parts(title)
+    if not parts:
+        return ""
+    subject = parts[0].split(" / ")[0].strip()
+    return subject[:1].upper() + subject[1:]
+
+
 def children_conjunction(children: list[ChildSummary]) -> str:
     """The subjects of the largest children that together hold :data:`COVER_SHARE` of the
     members, largest first, at most :data:`MOST_SUBJECTS`: "Hockey, Baseball and Cars".
@@ -218,9 +228,9 @@ def children_conjunction(children: list[ChildSummary]) -> str:
         if is_low_content(child) or child.num_items < SUPPORT_SHARE * total:
             continue
         held += child.num_items
-        for part in title_parts(child.title)[:1]:
-            if normalize_title(part) not in {normalize_title(n) for n in names}:
-                names.append(part[0].upper() + part[1:])
+        subject = first_subject(child.title)
+        if subject and normalize_title(subject) not in {normalize_title(n) for n in names}:
+            names.append(subject)
     if not names:
         return ""
     if len(names) == 1:
