@@ -178,9 +178,12 @@ def test_tree_coverage_measures_a_parent_against_its_children_titles(
     parent: str, expected: float
 ) -> None:
     tree = _tree(["NHL Playoffs", "Baseball Pitching"], [parent])
-    measured = tree_coverage(tree, EMBED, tree.levels[0].description_embedding)
+    vectors = tree.levels[0].description_embedding
+    measured = tree_coverage(tree, EMBED, vectors, scope="tree")
     assert measured[2][0][0] == pytest.approx(expected)
     assert measured[1][0].tolist() == [1.0, 1.0]
+    # Against the nodes outside its subtree only, a lone top node has no rival at all.
+    assert tree_coverage(tree, EMBED, vectors, scope="outside")[2][0][0] == 1.0
 
 
 # ------------------------------------------------------------------------------ evidence
@@ -426,3 +429,15 @@ def test_rivals_in_each_scope(scope: str, titles: list[str]) -> None:
     )
     request = LevelRequest(3, [brief], Corpus("text", [0], texts=["x"]), rivals=rivals)
     assert rivals_of(request, brief, scope) == titles
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("Hockey and Baseball", 1.0), ("Hockey", 0.01), ("Baseball", 0.01)],
+)
+def test_balance_of_a_parent_title_over_its_children(title: str, expected: float) -> None:
+    from hercules.summarize.pipeline import balance
+
+    children = EMBED(["hockey", "baseball"])
+    children /= np.linalg.norm(children, axis=1, keepdims=True)
+    assert balance(EMBED(title_parts(title)), children) == pytest.approx(expected, abs=0.02)

@@ -176,10 +176,9 @@ def member_space(
 # ---------------------------------------------------------------------------- coverage
 #
 # A title covers a member when one of its parts is, for that member, about as close as the best
-# of the other labels it could be given: the titles of every other node of the tree that does
-# not contain it (its own descendants included). A part that names only a minority, or names a
-# neighbour's subject, loses those members to a closer label; a part at the right breadth keeps
-# them. Calibrated against the 20 Newsgroups taxonomy (docs/titles.md).
+# of the other labels it could be given: the titles of the tree's nodes outside the cluster's
+# subtree (RIVAL_SCOPE; the scope and the margin were chosen against the 20 Newsgroups taxonomy,
+# docs/titles.md). A part that names a neighbour's subject loses those members to it.
 COVERAGE_MARGIN = 0.05  # cosine a part may fall short of the member's best other label
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
 # A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
@@ -242,7 +241,7 @@ def supported(shares: np.ndarray, support: float = SUPPORT_SHARE) -> bool:
 
 
 RIVAL_SCOPES = ("tree", "children", "outside")
-RIVAL_SCOPE = "tree"
+RIVAL_SCOPE = "outside"
 
 
 def tree_rivals(tree: ClusterTree, level: int, index: int, scope: str = RIVAL_SCOPE) -> list[int]:
@@ -289,11 +288,12 @@ def tree_coverage(
     *,
     sample: int = FAITHFULNESS_SAMPLE,
     seed: int = 0,
+    scope: str = RIVAL_SCOPE,
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per level: (coverage, supported) per node, every title against the tree's other titles.
 
-    Titles and their parts are embedded once; a node's rivals are the titles of every node of
-    levels >= 1 outside its own path to the root (:func:`tree_rivals`).
+    Titles and their parts are embedded once; a node's rivals are the titles of the nodes of
+    levels >= 1 that :func:`tree_rivals` gives in ``scope``.
     """
     titles = [t for lvl in tree.levels[1:] for t in lvl.titles]
     parts = [title_parts(t) for t in titles]
@@ -309,7 +309,7 @@ def tree_coverage(
         ok = np.zeros(k, dtype=bool)
         for c in range(k):
             n_parts = len(parts[pos])
-            rivals = title_vecs[tree_rivals(tree, lvl, c)]
+            rivals = title_vecs[tree_rivals(tree, lvl, c, scope)]
             cov[c], shares = coverage_of(
                 part_vecs[start : start + n_parts], member_vectors[members[c]], rivals
             )

@@ -24,6 +24,7 @@ Nothing here calls a model or reads the environment; every input arrives as an a
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -36,6 +37,7 @@ from hercules.summarize.stats import numeric_profile
 from hercules.title_quality import (
     FAITHFULNESS_SAMPLE,
     RIVAL_SCOPE,
+    SUPPORT_SHARE,
     coverage_of,
     normalize_title,
     supported,
@@ -63,13 +65,14 @@ class Candidate:
     reason: str = ""
     coverage: float = math.nan
     supported: bool = True
+    balance: float = 1.0
 
     @property
     def score(self) -> float:
-        """Coverage, halved when a part names a minority that is not there."""
+        """Coverage, halved when a part names a minority that is not there, times balance."""
         if math.isnan(self.coverage):
             return -math.inf
-        return self.coverage * (1.0 if self.supported else UNSUPPORTED_PENALTY)
+        return self.coverage * (1.0 if self.supported else UNSUPPORTED_PENALTY) * self.balance
 
 
 def clean(answer: Summary) -> list[tuple[str, str]]:
@@ -141,18 +144,46 @@ def measure(
         # rivals, or near-synonyms would split the members between them.
         rivals = [t for t in dict.fromkeys(lower + level_titles) if t not in own]
         against = embedded[[row[t] for t in rivals]] if rivals else None
+        kids = child_centroids(brief, vectors)
         scored = []
         for c in cands:
-            cov, shares = coverage_of(embedded[[row[p] for p in parts[c.title]]], members, against)
-            scored.append(replace(c, coverage=cov, supported=supported(shares)))
+            part_vectors = embedded[[row[p] for p in parts[c.title]]]
+            cov, shares = coverage_of(part_vectors, members, against)
+            fit = balance(part_vectors, kids) if kids is not None else 1.0
+            scored.append(replace(c, coverage=cov, supported=supported(shares), balance=fit))
         out.append(scored)
     return out
 
 
+def child_centroids(brief: ClusterBrief, vectors: np.ndarray) -> np.ndarray | None:
+    """Unit centroids of a parent's children holding >= 10% of its members, or None (fewer
+    than two such children, or children without members)."""
+    total = max(brief.num_items, 1)
+    rows = []
+    for child in brief.children:
+        if child.member_items is None or child.num_items < SUPPORT_SHARE * total:
+            continue
+        members = _sample_of(np.asarray(child.member_items), brief.level - 1, child.cluster_id)
+        rows.append(unit_rows(vectors[members]).mean(axis=0))
+    return unit_rows(np.stack(rows)) if len(rows) >= 2 else None
+
+
+def balance(part_vectors: np.ndarray, children: np.ndarray) -> float:
+    """How evenly a parent's title fits its large children: the worst child's fit over the
+    best's (a fit: the closest part's cosine to the child's centroid, floored at 0). A title
+    naming one child ("Baseball" over baseball and hockey) fits the others less."""
+    fits = np.clip((unit_rows(part_vectors) @ children.T).max(axis=0), 0.0, None)
+    return float(fits.min() / fits.max()) if fits.max() > 0 else 0.0
+
+
 def _sample(brief: ClusterBrief) -> np.ndarray:
-    members = np.asarray(brief.member_items)
+    return _sample_of(np.asarray(brief.member_items), brief.level, brief.cluster_id)
+
+
+def _sample_of(members: np.ndarray, level: int, cluster_id: object) -> np.ndarray:
+    """At most FAITHFULNESS_SAMPLE of ``members``, seeded by level and cluster id, sorted."""
     if len(members) > FAITHFULNESS_SAMPLE:
-        rng = np.random.default_rng([brief.level, int(brief.cluster_id)])
+        rng = np.random.default_rng([level, zlib.crc32(str(cluster_id).encode())])
         members = np.sort(rng.choice(members, size=FAITHFULNESS_SAMPLE, replace=False))
     return members
 
