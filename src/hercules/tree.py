@@ -34,6 +34,8 @@ class Level:
     # "single child" or "copied child title"; None until measured.
     faithfulness: np.ndarray | None = None
     title_notes: list[str] | None = None
+    # Set by set_title (hercules.edits): a person wrote this title; relabel leaves it alone.
+    title_edited: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -185,6 +187,12 @@ class Cluster:
     def summary_stale(self) -> bool:
         stale = self._data.summary_stale
         return bool(stale[self.index]) if stale is not None else False
+
+    @property
+    def title_edited(self) -> bool:
+        """True when a person set this title (:meth:`hercules.Hercules.set_title`)."""
+        edited = self._data.title_edited
+        return bool(edited[self.index]) if edited is not None else False
 
     @property
     def parent(self) -> Cluster | None:
