@@ -508,6 +508,11 @@ def test_edit_a_title_in_the_explorer_and_reload_it_from_disk(driver: Any, tmp_p
         wait_for(driver, lambda d: css(d, "#title-input")[0].is_displayed(), "no editor")
         box = css(driver, "#title-input")[0]
         box.send_keys(Keys.CONTROL, "a")  # clear() does not reach React's state
+        box.send_keys(Keys.BACKSPACE)
+        css(driver, "#title-save")[0].click()  # an empty title: refused, with the reason
+        wait_for(driver, lambda d: css(d, "#title-save-error"), "no error for an empty title")
+        assert "is empty" in css(driver, "#title-save-error")[0].text
+        assert not css(driver, "#summary-edited")
         box.send_keys("Edited in the browser <b>x</b>")
         css(driver, "#title-save")[0].click()
         wait_for(driver, lambda d: css(d, "#summary-edited"), "the edited mark never showed")

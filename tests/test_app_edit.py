@@ -119,3 +119,31 @@ def test_the_report_marks_the_edited_title_and_escapes_it(view: RunView) -> None
     assert page.count(f"{EDITED_MARK} edited</span>") == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Hand title</b>" in page
     assert "<script>alert(1)" not in page
+
+
+def test_a_run_still_being_labelled_cannot_be_edited(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from hercules.app import make_app
+
+    explorer = make_app(build_run(tmp_path / "run"), workdir=tmp_path / "work").explorer
+    run_id = explorer.first()
+    release = threading.Event()
+
+    def labelling(job):  # type: ignore[no-untyped-def]
+        job.draft_run_id = run_id  # as run_job does once the draft is saved
+        release.wait(20)
+        return run_id
+
+    job = explorer.jobs.start(labelling)
+    try:
+        deadline = time.time() + 20
+        while job.draft_run_id is None and time.time() < deadline:
+            time.sleep(0.01)
+        assert explorer.labelling(run_id)
+        assert not explorer.labelling("run-9")
+    finally:
+        release.set()
+    explorer.jobs.wait(job.job_id, 20)
+    assert not explorer.labelling(run_id)

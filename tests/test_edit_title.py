@@ -3,6 +3,8 @@ appended items, a parent's evidence, read-outs and the `hercules edit` command."
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 
 import numpy as np
@@ -34,18 +36,33 @@ class RecordingSummarizer(KeywordSummarizer):
         return super().summarize_level(request)
 
 
-def _blobs_model() -> Hercules:
-    """Four blobs in two pairs: level 1 holds ids 0-3 (25 items each), level 2 ids 4-5."""
+@functools.cache
+def _fitted_blobs() -> Hercules:
     X, _, _ = nested_blobs()
     return Hercules([4, 2], embed_descriptions=False).fit(X)
 
 
+def _blobs_model() -> Hercules:
+    """Four blobs in two pairs: level 1 holds ids 0-3 (25 items each), level 2 ids 4-5.
+    Fitted once; each test edits its own copy."""
+    return copy.deepcopy(_fitted_blobs())
+
+
 def _text_model(summarizer=None) -> Hercules:  # type: ignore[no-untyped-def]
-    """Three topics of 20 texts: level 1 holds ids 0-2 (one topic each), level 2 ids 3-4."""
+    """Three topics of 20 texts: level 1 holds ids 0-2 (one topic each), level 2 ids 3-4.
+    Keyword titles (no ``summarizer``) are fitted once; each test edits its own copy."""
+    if summarizer is None:
+        return copy.deepcopy(_fitted_text())
     texts, _ = topic_texts(per_topic=20)
     return Hercules(
         [3, 2], text_embedding_client=HashingEmbedder(), summarizer=summarizer, random_state=0
     ).fit(texts)
+
+
+@functools.cache
+def _fitted_text() -> Hercules:
+    texts, _ = topic_texts(per_topic=20)
+    return Hercules([3, 2], text_embedding_client=HashingEmbedder(), random_state=0).fit(texts)
 
 
 # ---------------------------------------------------------------------- set_title
