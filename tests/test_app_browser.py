@@ -513,8 +513,7 @@ def test_edit_a_title_in_the_explorer_and_reload_it_from_disk(driver: Any, tmp_p
         wait_for(driver, lambda d: css(d, "#title-save-error"), "no error for an empty title")
         assert "is empty" in css(driver, "#title-save-error")[0].text
         assert not css(driver, "#summary-edited")
-        box.send_keys("Edited in the browser <b>x</b>")
-        css(driver, "#title-save")[0].click()
+        box.send_keys("Edited in the browser <b>x</b>", Keys.ENTER)  # Enter saves, as the button
         wait_for(driver, lambda d: css(d, "#summary-edited"), "the edited mark never showed")
         assert css(driver, "#summary-title")[0].text == "Edited in the browser <b>x</b>"
         row = css(driver, "#tree .tree-row .node-link")[0].text

@@ -17,6 +17,7 @@ def register(app: Dash, explorer: Explorer) -> None:
         Output("title-save-status", "children"),
         Output("edits", "data"),
         Input("title-save", "n_clicks"),
+        Input("title-input", "n_submit"),  # Enter in the title field saves too
         State("title-input", "value"),
         State("description-input", "value"),
         State("selected", "data"),
@@ -26,6 +27,7 @@ def register(app: Dash, explorer: Explorer) -> None:
     )
     def save_title(
         clicks: int | None,
+        submits: int | None,
         title: str | None,
         description: str | None,
         selected: str | None,
@@ -33,7 +35,7 @@ def register(app: Dash, explorer: Explorer) -> None:
         edits: int | None,
     ) -> Any:
         view = explorer.get(run_id)
-        if not clicks or view is None or not view.has(selected):
+        if not (clicks or submits) or view is None or not view.has(selected):
             return no_update, no_update
         assert selected is not None
         if explorer.labelling(run_id):

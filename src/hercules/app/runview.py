@@ -109,7 +109,10 @@ class RunView:
             try:
                 self.model.save_model(self.source)
             except Exception:
-                self.model = Hercules.load_model(self.source)  # drop the unsaved edit
+                try:  # drop the unsaved edit: show what the folder holds
+                    self.model = Hercules.load_model(self.source)
+                except Exception as exc:
+                    logger.warning("Could not reload %s after a failed save: %s", self.source, exc)
                 raise
             self._payload = _saved_payload(self.source)
             return edited
