@@ -494,3 +494,41 @@ def test_dropping_images_picks_the_image_embedder(driver: Any, server: str, tmp_
     files = "\n".join(str(p) for p in sorted(pictures.glob("*.png")))
     css(driver, "#upload-data input[type=file]")[0].send_keys(files)
     wait_for(driver, lambda d: d.execute_script(checked) == "efficientnet", "no switch")
+
+
+def test_edit_a_title_in_the_explorer_and_reload_it_from_disk(driver: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    from hercules import Hercules
+    from hercules.app import make_app
+
+    run = build_run(tmp_path / "run")
+    with ServerThread(make_app(run, workdir=tmp_path / "work")) as srv:
+        open_page(driver, srv.url)
+        css(driver, "#tree .node-link")[0].click()  # the first top-level cluster
+        wait_for(driver, lambda d: selected_key(d) == "L2:0", "select failed")
+        assert not css(driver, "#summary-edited")
+        css(driver, "#summary-title")[0].click()  # a click on the title opens the editor
+        wait_for(driver, lambda d: css(d, "#title-input")[0].is_displayed(), "no editor")
+        box = css(driver, "#title-input")[0]
+        box.send_keys(Keys.CONTROL, "a")  # clear() does not reach React's state
+        box.send_keys(Keys.BACKSPACE)
+        css(driver, "#title-save")[0].click()  # an empty title: refused, with the reason
+        wait_for(driver, lambda d: css(d, "#title-save-error"), "no error for an empty title")
+        assert "is empty" in css(driver, "#title-save-error")[0].text
+        assert not css(driver, "#summary-edited")
+        box.send_keys("Edited in the browser <b>x</b>", Keys.ENTER)  # Enter saves, as the button
+        wait_for(driver, lambda d: css(d, "#summary-edited"), "the edited mark never showed")
+        assert css(driver, "#summary-title")[0].text == "Edited in the browser <b>x</b>"
+        row = css(driver, "#tree .tree-row .node-link")[0].text
+        assert row.endswith("Edited in the browser <b>x</b> ✎"), row
+        shot(driver, "title-edited")
+    saved = Hercules.load_model(run).tree_.node(2, 0)
+    assert (saved.title, saved.title_edited) == ("Edited in the browser <b>x</b>", True)
+    # A new explorer on the same folder reads the edit back from disk.
+    with ServerThread(make_app(run, workdir=tmp_path / "work2")) as srv:
+        open_page(driver, srv.url)
+        row = css(driver, "#tree .tree-row .node-link")[0].text
+        assert row.endswith("Edited in the browser <b>x</b> ✎"), row
+        css(driver, "#tree .node-link")[0].click()
+        wait_for(driver, lambda d: css(d, "#summary-edited"), "mark not shown after reload")

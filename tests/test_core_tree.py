@@ -42,8 +42,10 @@ def test_cluster_returns_top_level_and_membership_is_consistent():
         "item_title",
         "level_1_id",
         "level_1_title",
+        "level_1_title_edited",
         "level_2_id",
         "level_2_title",
+        "level_2_title_edited",
     ]
     # Every item's level-2 cluster is the parent of its level-1 cluster.
     for _, row in frame.iterrows():

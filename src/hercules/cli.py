@@ -32,6 +32,7 @@ from rich.tree import Tree
 
 from hercules.cli_explorer import RUN_HELP as _RUN_HELP
 from hercules.cli_explorer import register as register_explorer
+from hercules.edits import EDITED_MARK
 from hercules.errors import HerculesError, InputError
 from hercules.estimator import Hercules
 from hercules.params import default, help_text
@@ -342,11 +343,44 @@ def relabel(
     """Rewrite the titles and descriptions of a saved run.
 
     By default only the clusters that assign --append flagged as grown; the run is saved.
+    Titles set by hand (hercules edit) are kept.
     """
     model = Hercules.load_model(run_dir)
     done = model.relabel(stale_only=stale)
     model.save_model(run_dir)
-    console.print(f"Relabelled {sum(done.values())} cluster(s): {done or 'none were stale'}")
+    kept = sum(
+        node.title_edited and (node.summary_stale or not stale)
+        for lvl in range(1, model.tree_.top_level + 1)
+        for node in model.tree_.nodes(lvl)
+    )
+    note = f"; kept {kept} title(s) set by hand" if kept else ""
+    console.print(f"Relabelled {sum(done.values())} cluster(s): {done or 'none were stale'}{note}")
+
+
+@app.command()
+def edit(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=_RUN_HELP)],
+    cluster_id: Annotated[
+        str,
+        typer.Argument(metavar="CLUSTER_ID", help="The cluster's id (hercules show lists them)."),
+    ],
+    title: Annotated[str, typer.Option(metavar="TEXT", help="The new title.")],
+    description: Annotated[
+        str | None,
+        typer.Option(metavar="TEXT", help="A new description (default: keep the current one)."),
+    ] = None,
+) -> None:
+    """Set a cluster's title by hand; the run is saved.
+
+    The title is marked as edited wherever it shows, and relabel never rewrites it.
+    """
+    model = Hercules.load_model(run_dir)
+    node = model.set_title(cluster_id, title, description)
+    model.save_model(run_dir)
+    console.print(
+        f"L{node.level} #{node.id} is now titled {_escape(repr(node.title))} "
+        f"{EDITED_MARK}; saved to {_escape(str(run_dir))}."
+    )
 
 
 @app.command()
@@ -542,7 +576,8 @@ def _tree_view(tree: ClusterTree, *, max_level0: int) -> Tree:
         node, parent = stack.pop()
         # Titles come from an LLM or from user data: print them literally, never as markup.
         label = f"L{node.level} #{node.id} ({node.num_items}) "
-        branch = parent.add(label + _escape(node.title))
+        mark = f" [italic]{_escape(EDITED_MARK)}[/italic]" if node.title_edited else ""
+        branch = parent.add(label + _escape(node.title) + mark)
         kids = node.children if node.level > 1 else node.children[:max_level0]
         stack.extend((child, branch) for child in reversed(kids))
     return root

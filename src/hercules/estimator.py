@@ -1,8 +1,8 @@
 """The :class:`Hercules` estimator: the public face of the pipeline.
 
 It only wires steps together: reading data (``data``), level 0 (``level0``), building levels
-(``builder``), views (``reduce``), metrics (``evaluate``), new items (``incremental``), read-outs
-(``results``) and files (``store``).
+(``builder``), views (``reduce``), metrics (``evaluate``), new items (``incremental``), titles
+set by hand (``edits``), read-outs (``results``) and files (``store``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 
 from hercules.builder import BuildSettings, ProgressFn, build_tree
 from hercules.data.inputs import fit_input
+from hercules.edits import set_title as set_cluster_title
 from hercules.embed.base import Embedder
 from hercules.errors import ParameterError
 from hercules.evaluate import evaluate_tree_level
@@ -286,6 +287,13 @@ class Hercules(Readouts):
             n_representatives=self.n_representatives,
             progress=self.progress,
         )
+
+    def set_title(self, cluster_id: Any, title: str, description: str | None = None) -> Cluster:
+        """Name cluster ``cluster_id`` by hand (and describe it, when ``description`` is given);
+        returns the cluster. The title is marked as edited wherever it shows, :meth:`relabel`
+        never rewrites it, and a parent named again reads it; :meth:`save_model` keeps it.
+        Checks and what else changes: :func:`hercules.edits.set_title`."""
+        return set_cluster_title(self._check_fitted(), cluster_id, title, description)
 
     @cached_property
     def _level0(self) -> Level0:

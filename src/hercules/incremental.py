@@ -71,7 +71,9 @@ def relabel_clusters(
 ) -> dict[int, int]:
     """Rewrite the summaries of every cluster (or of the stale ones); clusters redone per level.
     ``describe()`` gives the description embedder, asked for only where a level keeps
-    description vectors."""
+    description vectors. Titles set by hand (:mod:`hercules.edits`) are kept: those clusters
+    are not asked for, and a stale flag on one stays (its membership grew since the edit);
+    a parent named here reads them as its children's titles."""
     done: dict[int, int] = {}
     for level in range(1, tree.top_level + 1):
         data = tree.levels[level]
@@ -80,6 +82,11 @@ def relabel_clusters(
             indices = np.flatnonzero(flags) if flags is not None else np.zeros(0, np.int64)
         else:
             indices = np.arange(len(data))
+        if data.title_edited is not None and len(indices):
+            kept = data.title_edited[indices]
+            if kept.any():
+                logger.info("Level %d: kept %d title(s) set by hand.", level, int(kept.sum()))
+            indices = indices[~kept]
         if len(indices) == 0:
             continue
         summarize_clusters(

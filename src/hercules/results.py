@@ -9,29 +9,36 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
+from hercules.edits import EDITED_MARK
 from hercules.errors import InputError
 from hercules.tree import ClusterTree
 
 
 def membership_frame(tree: ClusterTree) -> pd.DataFrame:
-    """One row per item: its id and, per level, the cluster id and title that hold it."""
+    """One row per item: its id and, per level, the cluster id and title that hold it, and
+    whether a person set that title (``level_<l>_title_edited``)."""
     frame = pd.DataFrame({"item_index": np.arange(tree.n_items), "item_id": tree.levels[0].ids})
     frame["item_title"] = tree.levels[0].titles
     for lvl in range(1, tree.top_level + 1):
+        data = tree.levels[lvl]
         labels = tree.labels(lvl)
-        frame[f"level_{lvl}_id"] = np.asarray(tree.levels[lvl].ids)[labels]
-        frame[f"level_{lvl}_title"] = np.asarray(tree.levels[lvl].titles, dtype=object)[labels]
+        edited = data.title_edited if data.title_edited is not None else np.zeros(len(data), bool)
+        frame[f"level_{lvl}_id"] = np.asarray(data.ids)[labels]
+        frame[f"level_{lvl}_title"] = np.asarray(data.titles, dtype=object)[labels]
+        frame[f"level_{lvl}_title_edited"] = edited[labels]
     return frame
 
 
 def outline(tree: ClusterTree, *, max_level0: int = 0, indent: str = "  ") -> str:
-    """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster."""
+    """The tree as text, top level first; ``max_level0`` items shown per level-1 cluster.
+    A title set by hand is followed by :data:`~hercules.edits.EDITED_MARK`."""
     lines = []
     stack = [(node, 0) for node in reversed(tree.nodes(tree.top_level))]
     while stack:
         node, depth = stack.pop()
+        mark = f" {EDITED_MARK}" if node.title_edited else ""
         lines.append(
-            f"{indent * depth}L{node.level} #{node.id} ({node.num_items} items) {node.title}"
+            f"{indent * depth}L{node.level} #{node.id} ({node.num_items} items) {node.title}{mark}"
         )
         children = node.children
         if node.level == 1:

@@ -38,6 +38,8 @@ class Level:
     # 10% of them (hercules.title_quality.tree_coverage); None until measured.
     coverage: np.ndarray | None = None
     title_supported: np.ndarray | None = None
+    # Set by set_title (hercules.edits): a person wrote this title; relabel leaves it alone.
+    title_edited: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -197,6 +199,12 @@ class Cluster:
     def summary_stale(self) -> bool:
         stale = self._data.summary_stale
         return bool(stale[self.index]) if stale is not None else False
+
+    @property
+    def title_edited(self) -> bool:
+        """True when a person set this title (:meth:`hercules.Hercules.set_title`)."""
+        edited = self._data.title_edited
+        return bool(edited[self.index]) if edited is not None else False
 
     @property
     def parent(self) -> Cluster | None:

@@ -103,8 +103,9 @@ def register(app: Dash, explorer: Explorer) -> None:
         Input("expanded", "data"),
         Input("selected", "data"),
         Input("run-select", "value"),
+        Input("edits", "data"),
     )
-    def render_tree(expanded: Any, selected: str | None, run_id: str | None) -> Any:
+    def render_tree(expanded: Any, selected: str | None, run_id: str | None, _edits: Any) -> Any:
         view = explorer.get(run_id)
         if view is None:
             return html.P("No run loaded.", className="hint")
@@ -137,9 +138,15 @@ def register(app: Dash, explorer: Explorer) -> None:
         Input("size-mode", "value"),
         Input("reduction", "value"),
         Input("selected", "data"),
+        Input("edits", "data"),
     )
     def render_scatter(
-        run_id: str | None, level: Any, size_mode: str, reduction: str, selected: str | None
+        run_id: str | None,
+        level: Any,
+        size_mode: str,
+        reduction: str,
+        selected: str | None,
+        _edits: Any,
     ) -> go.Figure:
         view = explorer.get(run_id)
         if view is None:
@@ -155,8 +162,9 @@ def register(app: Dash, explorer: Explorer) -> None:
         Input("run-select", "value"),
         Input("selected", "data"),
         Input("tabs", "value"),
+        Input("edits", "data"),
     )
-    def render_hierarchy(run_id: str | None, selected: str | None, tab: str) -> Any:
+    def render_hierarchy(run_id: str | None, selected: str | None, tab: str, _edits: Any) -> Any:
         view = explorer.get(run_id)
         if view is None:
             blank = empty_figure("No run loaded")
@@ -186,8 +194,9 @@ def register(app: Dash, explorer: Explorer) -> None:
         Output("summary", "children"),
         Input("run-select", "value"),
         Input("selected", "data"),
+        Input("edits", "data"),
     )
-    def render_summary(run_id: str | None, selected: str | None) -> Any:
+    def render_summary(run_id: str | None, selected: str | None, _edits: Any) -> Any:
         view = explorer.get(run_id)
         if view is None:
             return html.P("No run loaded. Upload data in the 'New run' tab.", className="hint")
@@ -199,8 +208,9 @@ def register(app: Dash, explorer: Explorer) -> None:
         Output("search-results", "children"),
         Input("search", "value"),
         Input("run-select", "value"),
+        Input("edits", "data"),
     )
-    def render_search(query: str | None, run_id: str | None) -> Any:
+    def render_search(query: str | None, run_id: str | None, _edits: Any) -> Any:
         view = explorer.get(run_id)
         if view is None or not query or not query.strip():
             return []

@@ -70,6 +70,11 @@ class Explorer:
             entry = self._runs.get(run_id)
         return entry[1] if entry else None
 
+    def labelling(self, run_id: str | None) -> bool:
+        """True while a job of this app is still writing the run ``run_id`` (its draft): a
+        title edited now would be overwritten by the job's next save."""
+        return run_id is not None and any(j.draft_run_id == run_id for j in self.jobs.running())
+
     def options(self) -> list[dict[str, str]]:
         with self._lock:
             return [{"label": label, "value": rid} for rid, (label, _) in self._runs.items()]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from hercules.app.runview import RunView, level_frame, truncate
+from hercules.app.runview import EDITED_MARK, RunView, level_frame, truncate
 
 SIZE_MODES = ("sqrt", "linear", "log")
 PALETTE = (
@@ -100,6 +100,11 @@ def fit_to_window(
     return xs, ys, symbols, axes[0], axes[1]
 
 
+def _mark(edited: bool) -> str:
+    """The edited mark after a title set by hand (plain text; no markup)."""
+    return f" {EDITED_MARK}" if edited else ""
+
+
 def display_level(view: RunView, level: int, l0_threshold: int) -> int:
     """Level 0 is drawn only when it has at most ``l0_threshold`` items; else level 1."""
     if level == 0 and view.tree.n_items > l0_threshold:
@@ -124,9 +129,11 @@ def scatter_figure(
     line_width = [0.5] * len(frame) if mask is None else np.where(mask, 2.5, 0.5).tolist()
     x, y, symbols, xaxis, yaxis = fit_to_window(frame["x"].to_numpy(), frame["y"].to_numpy())
     hover = [
-        f"L{level} #{plain(i, 40)}<br>{plain(t)}<br>{s} item{'s' if s != 1 else ''}"
+        f"L{level} #{plain(i, 40)}<br>{plain(t)}{_mark(e)}<br>{s} item{'s' if s != 1 else ''}"
         + ("" if m == "circle" else "<br>(far off: drawn at the edge)")
-        for i, t, s, m in zip(frame["id"], frame["title"], frame["size"], symbols, strict=True)
+        for i, t, e, s, m in zip(
+            frame["id"], frame["title"], frame["edited"], frame["size"], symbols, strict=True
+        )
     ]
     trace_type = go.Scattergl if len(frame) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure(
@@ -229,10 +236,11 @@ def hierarchy_frame(view: RunView, *, include_items: bool = False) -> dict[str, 
             parents.append(
                 "" if lvl == view.top_level or parent is None else f"L{lvl + 1}:{parent[i]}"
             )
-            labels.append(plain(data.titles[i], 60))
+            mark = _mark(data.title_edited is not None and bool(data.title_edited[i]))
+            labels.append(plain(data.titles[i], 60) + mark)
             values.append(int(data.num_items[i]))
             groups.append(int(top[i]))
-            hover.append(f"L{lvl} #{plain(data.ids[i], 40)}<br>{plain(data.titles[i])}")
+            hover.append(f"L{lvl} #{plain(data.ids[i], 40)}<br>{plain(data.titles[i])}{mark}")
     return {
         "ids": ids,
         "parents": parents,

@@ -27,6 +27,7 @@ def page(
         [
             dcc.Store(id="selected", data=None),
             dcc.Store(id="expanded", data=[]),
+            dcc.Store(id="edits", data=0),  # titles saved from this page: views redraw on it
             dcc.Store(id="job-id", data=None),
             dcc.Interval(id="job-poll", interval=700, disabled=True),
             html.Header(

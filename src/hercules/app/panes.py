@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 
 from hercules import Cluster
-from hercules.app.runview import RunView, node_key, truncate
+from hercules.app.runview import EDITED_HELP, EDITED_MARK, RunView, node_key, truncate
 from hercules.app.thumbnails import PREVIEW, THUMB
 
 TREE_MAX_CHILDREN = 200
@@ -20,7 +20,8 @@ TREE_ITEMS_SHOWN = 50
 
 
 def node_label(node: Cluster, limit: int = 80) -> str:
-    return f"L{node.level} #{node.id} ({node.num_items}) {truncate(node.title, limit)}"
+    mark = f" {EDITED_MARK}" if node.title_edited else ""
+    return f"L{node.level} #{node.id} ({node.num_items}) {truncate(node.title, limit)}{mark}"
 
 
 FAITH_HELP = "(share of sampled members whose nearest label among the siblings is this one)"
@@ -149,10 +150,10 @@ def node_summary(view: RunView, key: str, *, image_url: ImageUrl | None = None) 
         facts.append(("coverage", f"{node.coverage:.2f} {COVERAGE_HELP}"))
     if node.level >= 1 and node.title_note:
         facts.append(("title note", node.title_note))
-    parts: list[Any] = [
-        html.H3(node.title or "(untitled)", id="summary-title", className="summary-title"),
-        _table(facts),
-    ]
+    if node.title_edited:
+        facts.append(("title", EDITED_HELP))
+    heading = html.H3(node.title or "(untitled)", id="summary-title", className="summary-title")
+    parts: list[Any] = [title_editor(node, heading) if node.level >= 1 else heading, _table(facts)]
     ancestors = view.ancestors(node)
     if ancestors:
         parts.append(html.H4("Ancestors"))
@@ -191,6 +192,38 @@ def node_summary(view: RunView, key: str, *, image_url: ImageUrl | None = None) 
         parts.append(html.Table([html.Thead(header), html.Tbody(body)], className="stats"))
     data_attrs: Any = {"data-key": key}
     return html.Div(parts, id="node-summary", **data_attrs)
+
+
+def title_editor(node: Cluster, heading: html.H3) -> html.Details:
+    """The cluster's title; a click on it opens a form to write another (saved with the run
+    by the ``title-save`` callback). The fields hold the text as values, never as markup."""
+    badge: list[Any] = []
+    if node.title_edited:
+        badge = [
+            html.Span(
+                f"{EDITED_MARK} edited", id="summary-edited", className="edited", title=EDITED_HELP
+            )
+        ]
+    form = html.Div(
+        [
+            html.Label("Title", htmlFor="title-input"),
+            dcc.Input(id="title-input", type="text", value=node.title, className="title-input"),
+            html.Label("Description", htmlFor="description-input"),
+            dcc.Textarea(id="description-input", value=node.description, className="desc-input"),
+            html.Button("Save title", id="title-save", n_clicks=0),
+            html.Span(
+                "Kept when the run is relabelled; saved to the run folder.", className="hint"
+            ),
+            html.Div(id="title-save-status"),
+        ],
+        className="title-form",
+    )
+    hint = html.Span("edit", className="edit-hint")
+    return html.Details(
+        [html.Summary([heading, *badge, hint], title="Click to edit this title"), form],
+        id="title-edit",
+        className="title-edit",
+    )
 
 
 def _content(view: RunView, node: Cluster, image_url: ImageUrl | None) -> list[Any]:

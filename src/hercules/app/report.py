@@ -11,7 +11,7 @@ import logging
 import os
 from pathlib import Path
 
-from hercules.app.runview import RunView, truncate
+from hercules.app.runview import EDITED_HELP, EDITED_MARK, RunView, truncate
 from hercules.errors import require
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ details { margin-left: 16px; } summary { cursor: pointer; }
 .item { font-size: 12px; color: #444; margin-left: 34px; }
 .meta { color: #777; font-size: 12px; }
 .faith { color: #2a7a2a; font-size: 11px; } .note { color: #999; font-size: 11px; }
+.edited { color: #8a5a00; font-size: 12px; }
 """
 
 
@@ -121,9 +122,14 @@ def tree_html(view: RunView) -> str:
                 f'covers">cov {node.coverage:.2f}</span>'
             )
         note = f' <span class="note">({esc(node.title_note)})</span>' if node.title_note else ""
+        edited = (
+            f' <span class="edited" title="{EDITED_HELP}">{EDITED_MARK} edited</span>'
+            if node.title_edited
+            else ""
+        )
         head = (
             f"<summary>L{node.level} #{esc(str(node.id))} ({node.num_items} items) "
-            f"<b>{esc(truncate(node.title, 140))}</b>{faith}{note}</summary>"
+            f"<b>{esc(truncate(node.title, 140))}</b>{edited}{faith}{note}</summary>"
         )
         parts.append(f"<details{' open' if node.level == view.top_level else ''}>{head}")
         parts.append(f'<div class="desc">{esc(truncate(node.description, 600))}</div>')

@@ -2,8 +2,9 @@
 
 Everything here goes through the library's public API: :meth:`hercules.Hercules.load_model`,
 ``model.tree_`` and its :class:`~hercules.Cluster` objects, ``model.corpus_``,
-:meth:`~hercules.Hercules.evaluate_level` and
-:meth:`~hercules.Hercules.get_cluster_membership_dataframe`.
+:meth:`~hercules.Hercules.evaluate_level`,
+:meth:`~hercules.Hercules.get_cluster_membership_dataframe`, and for a title set by hand
+:meth:`~hercules.Hercules.set_title` and :meth:`~hercules.Hercules.save_model`.
 
 Nodes are addressed by a *key* ``"L<level>:<index>"`` (index within the level), which is
 stable for a saved run and safe to put in HTML ids and URLs.
@@ -24,13 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hercules import Cluster, ClusterTree, Hercules
+from hercules import Cluster, ClusterTree, Hercules, ParameterError
 from hercules.errors import HerculesError, RunDirectoryError
 from hercules.params import to_saved
 
 logger = logging.getLogger(__name__)
 
 _KEY = re.compile(r"^L(\d{1,3}):(\d{1,12})$")
+# Beside a title set by hand, wherever the explorer and the report show one.
+EDITED_MARK = "✎"
+EDITED_HELP = "title edited by hand"
 
 
 def node_key(node: Cluster) -> str:
@@ -56,6 +60,7 @@ class RunView:
     _metrics_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _item_index: dict[str, int] | None = field(default=None, repr=False)
     _payload: str | None = field(default=None, repr=False)
+    _edit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -88,6 +93,28 @@ class RunView:
             return False
         self.model, self._payload, self._item_index = model, payload, None
         return True
+
+    def set_title(self, key: str, title: str, description: str | None = None) -> Cluster:
+        """Title node ``key`` by hand (:meth:`hercules.Hercules.set_title`) and save the run
+        in its folder. A bad title raises :class:`~hercules.ParameterError`; a save that fails
+        raises and leaves the run as it was on disk, reloaded."""
+        with self._edit_lock:
+            node = self.node(key)
+            if node.level < 1:
+                raise ParameterError(
+                    f"{key} is an item; only clusters have titles to edit. Select a cluster."
+                )
+            edited = self.model.set_title(node.id, title, description)
+            try:
+                self.model.save_model(self.source)
+            except Exception:
+                try:  # drop the unsaved edit: show what the folder holds
+                    self.model = Hercules.load_model(self.source)
+                except Exception as exc:
+                    logger.warning("Could not reload %s after a failed save: %s", self.source, exc)
+                raise
+            self._payload = _saved_payload(self.source)
+            return edited
 
     @property
     def tree(self) -> ClusterTree:
@@ -315,6 +342,11 @@ def level_frame(view: RunView, level: int, reduction: str = "representation_pca"
             "key": [f"L{level}:{i}" for i in range(len(data))],
             "id": [str(i) for i in data.ids],
             "title": list(data.titles),
+            "edited": (
+                np.zeros(len(data), dtype=bool)
+                if data.title_edited is None
+                else np.asarray(data.title_edited, dtype=bool)
+            ),
             "size": np.asarray(data.num_items, dtype=np.int64),
             "x": xy[:, 0].astype(float),
             "y": xy[:, 1].astype(float) if xy.shape[1] > 1 else np.zeros(len(data)),

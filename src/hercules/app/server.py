@@ -41,7 +41,7 @@ def make_app(
     """
     dash = require("dash", "The HERCULES explorer", "hercules-cluster[app]")
     require("plotly", "The HERCULES explorer", "hercules-cluster[app]")
-    from hercules.app import callbacks, layout, run_callbacks
+    from hercules.app import callbacks, edit_callbacks, layout, run_callbacks
 
     if workdir is None:
         workdir = Path(tempfile.mkdtemp(prefix="hercules-app-"))
@@ -83,6 +83,7 @@ def make_app(
     app.layout = serve_layout
     callbacks.register(app, explorer)
     run_callbacks.register(app, explorer)
+    edit_callbacks.register(app, explorer)
     _register_thumbnails(app.server, explorer, str(app.config.routes_pathname_prefix or "/"))
     _limit_requests(app.server, explorer.limits)
     app.explorer = explorer  # for tests and embedding; not read by the callbacks

@@ -10,8 +10,9 @@ Layout (schema 1)::
                                     labelled or complete: :mod:`hercules.store.checkpoint`)
     RUN/data-<id>/nodes.parquet     one row per node of every level (titles, parents, sizes,
                                     summary flags, title faithfulness, coverage and
-                                    notes: hercules.title_quality; runs saved without
-                                    coverage load with none)
+                                    notes: hercules.title_quality, runs saved without
+                                    coverage load with none; ``title_edited``, true where
+                                    a person set the title: hercules.edits)
     RUN/data-<id>/items.parquet     level-0 items: id and raw content (text, path or values)
     RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
     RUN/data-<id>/llm_log.jsonl     one JSON record per model call of the run (empty if none)
@@ -23,7 +24,8 @@ folder, renames it to ``data-<id>``, then swaps ``manifest.json`` atomically (``
 and fsyncs the run folder; only then are older payloads deleted and the log beside the
 manifest refreshed. A crash or kill at any point leaves either the old run or the new one
 readable, never a mix, and the next save removes what the kill left. Runs saved before the
-log moved into the payload (their only log is ``RUN/llm_log.jsonl``) load unchanged.
+log moved into the payload (their only log is ``RUN/llm_log.jsonl``) load unchanged, and runs
+whose ``nodes.parquet`` has no ``title_edited`` column load with no title marked edited.
 """
 
 from __future__ import annotations
@@ -345,6 +347,7 @@ def _write_payload(
                     "title_supported": (
                         lvl.title_supported if lvl.title_supported is not None else False
                     ),
+                    "title_edited": lvl.title_edited if lvl.title_edited is not None else False,
                 }
             )
         )
@@ -437,6 +440,11 @@ def _read_level(
         title_supported=(
             rows["title_supported"].to_numpy(dtype=bool, copy=True)
             if lvl > 0 and "title_supported" in rows
+            else None
+        ),
+        title_edited=(
+            rows["title_edited"].to_numpy(dtype=bool, copy=True)
+            if lvl > 0 and "title_edited" in rows
             else None
         ),
     )
