@@ -425,3 +425,24 @@ def test_llm_runtime_smoke(tmp_path):
     assert summary["generated_tokens"] > 0
     assert 0.0 < summary["prompt_share_of_time"] < 1.0
     assert "AVX" in data["cpu_features"]
+
+
+def test_layout_smoke(tmp_path):
+    from bench import bench_layout
+
+    out = tmp_path / "layout.json"
+    data = bench_layout.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["results"] == data["results"]
+    assert data["git_revision"]
+    assert data["command"].startswith("python -m bench.bench_layout")
+    small, large = data["results"]
+    assert (small["n_fit"], small["n_transformed"]) == (150, 0)
+    assert (large["n_fit"], large["n_transformed"]) == (200, 200)  # the sample + transform path
+    assert large["points_drawn"] == 250  # decimated above --max-points
+    for row in data["results"]:
+        assert row["method"] == "umap"
+        assert row["layout_seconds"] > 0
+        assert row["peak_rss_after_layout_mb"] >= row["rss_before_layout_mb"] > 0
+        assert row["html_mb"] > 3  # plotly.js is inlined
+        paint = row["chromium"]
+        assert paint is None or paint["ready_seconds"] > 0
