@@ -189,3 +189,19 @@ def test_model_methods_and_cli(tmp_path):
     other = tmp_path / "elsewhere" / "x.html"
     assert CliRunner().invoke(cli_app, ["map", str(run), "--out", str(other)]).exit_code == 0
     assert other.is_file()
+
+
+def test_a_tree_with_no_cluster_level_draws_its_items():
+    from hercules.data.dataset import Corpus
+    from hercules.tree import ClusterTree, Level
+
+    items = Level(
+        0, [0, 1, 2], np.eye(3, dtype=np.float32), np.ones(3, np.int64), [""] * 3, [""] * 3
+    )
+    tree = ClusterTree([items], "text")
+    corpus = Corpus("text", [0, 1, 2], texts=["a", "b", "c"])
+    layout = MapLayout(np.array([[0, 0], [1, 0], [0, 1]], np.float32), "pca")
+    fig = map_figure(tree, corpus, layout)
+    assert len(fig.data[0].x) == 3
+    assert not [a for a in fig.layout.annotations if a.name]
+    assert _embedded(map_page(tree, corpus, layout, title="t"), "map-data")["levels"] == {}
