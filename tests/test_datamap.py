@@ -205,3 +205,21 @@ def test_a_tree_with_no_cluster_level_draws_its_items():
     assert len(fig.data[0].x) == 3
     assert not [a for a in fig.layout.annotations if a.name]
     assert _embedded(map_page(tree, corpus, layout, title="t"), "map-data")["levels"] == {}
+
+
+def test_image_run_carries_thumbnails_for_the_hover(tmp_path):
+    pytest.importorskip("PIL")
+    from app_helpers import build_image_run, write_images
+
+    model = Hercules.load_model(build_image_run(tmp_path / "run", write_images(tmp_path / "img")))
+    page = map_page(model.tree_, model.corpus_, _pca(model), title="images")
+    thumbs = _embedded(page, "map-data")["items"]["thumb"]
+    assert len(thumbs) == model.tree_.n_items == 12
+    assert all(t.startswith("data:image/jpeg;base64,") for t in thumbs)
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(base64.b64decode(thumbs[0].split(",", 1)[1]))) as image:
+        assert max(image.size) == 72  # 640 x 480 scaled to fit 72 px
