@@ -192,12 +192,44 @@ def one_size(n: int, method: str, fit_sample: int, paint: bool, max_points: int)
         "html_seconds": round(html_seconds, 2),
         "html_mb": round(len(page.encode("utf-8")) / 1e6, 2),
     }
+    if n <= 5_000:
+        row["placement"] = placement_check(X, comp)
     if paint:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "map.html"
             path.write_text(page, encoding="utf-8")
             row["chromium"] = first_paint(path)
     return row
+
+
+def placement_check(X: np.ndarray, comp: np.ndarray) -> dict[str, Any]:
+    """Appended items (predict(append=True)) are placed by their nearest laid-out neighbours
+    (place_new), not by UMAP's transform: both placements of the same 20% of the items, with a
+    UMAP fitted on the other 80%, against the items' own mixture component."""
+    from hercules.map_layout import compute_layout, place_new
+
+    n = len(X)
+    layout = compute_layout(X, method="umap", seed=0, fit_sample=int(n * 0.8))
+    rows = np.sort(np.random.default_rng(0).choice(n, int(n * 0.8), replace=False))
+    rest = np.setdiff1d(np.arange(n), rows)
+    start = time.perf_counter()
+    knn = place_new(layout.xy[rows], X[rows], X[rest])
+    knn_seconds = time.perf_counter() - start
+    fitted = layout.xy[rows]
+
+    def same_component(xy: np.ndarray) -> float:
+        d = ((xy[:, None, :] - fitted[None, :, :]) ** 2).sum(axis=2)
+        return float(np.mean(comp[rows][d.argmin(axis=1)] == comp[rest]))
+
+    extent = float(np.linalg.norm(fitted.max(axis=0) - fitted.min(axis=0)))
+    gap = np.linalg.norm(knn - layout.xy[rest], axis=1)
+    return {
+        "items_placed": len(rest),
+        "transform_same_component_neighbour": round(same_component(layout.xy[rest]), 3),
+        "nearest_neighbours_same_component_neighbour": round(same_component(knn), 3),
+        "median_gap_over_map_diagonal": round(float(np.median(gap)) / extent, 4),
+        "nearest_neighbours_seconds": round(knn_seconds, 3),
+    }
 
 
 def numba_compile(fit_sample: int) -> dict[str, Any]:

@@ -446,3 +446,7 @@ def test_layout_smoke(tmp_path):
         assert row["html_mb"] > 3  # plotly.js is inlined
         paint = row["chromium"]
         assert paint is None or paint["ready_seconds"] > 0
+        placed = row["placement"]  # nearest-neighbour placement against UMAP's transform
+        assert placed["items_placed"] == row["n"] - int(row["n"] * 0.8)
+        assert 0.0 <= placed["nearest_neighbours_same_component_neighbour"] <= 1.0
+        assert placed["median_gap_over_map_diagonal"] >= 0.0
