@@ -26,6 +26,7 @@ bench-fast:
 	$(RUN) bench.bench_ray --n 8000
 	$(RUN) bench.bench_embed_batches --budgets 512
 	$(RUN) bench.bench_embed_int8
+	$(RUN) bench.bench_layout --sizes 2000,18846,100000 --million
 
 # Local LLM (Qwen2.5-Coder-1.5B); pyhercules last, in its own venv (created on first use).
 # bench_titles --corpus bbc needs the bench extra: pip install -e ".[bench]".

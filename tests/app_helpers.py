@@ -152,7 +152,9 @@ class ServerThread:
         self.thread.join(timeout=10)
 
 
-def make_driver(download_dir: Path, width: int = 1500, height: int = 950):  # type: ignore[no-untyped-def]
+def make_driver(  # type: ignore[no-untyped-def]
+    download_dir: Path, width: int = 1500, height: int = 950, *, network_log: bool = False
+):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -178,6 +180,8 @@ def make_driver(download_dir: Path, width: int = 1500, height: int = 950):  # ty
             "download.prompt_for_download": False,
         },
     )
+    if network_log:  # every request the page makes, read back with driver.get_log("performance")
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     driver.set_page_load_timeout(30)
     driver.execute_cdp_cmd(

@@ -212,6 +212,38 @@ def test_treemap_and_sunburst_linked_to_selection(driver: Any, server: str) -> N
     click_tab(driver, "Scatter")
 
 
+def test_map_tab_draws_every_item_and_a_title_click_selects(driver: Any, server: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    open_page(driver, server)
+    click_tab(driver, "Map")
+    # The first view draws the run's UMAP layout (numba compiles on a first run): wait longer.
+    wait_for(
+        driver, lambda d: css(d, "#map .annotation-text-g"), "map titles never drew", timeout=240
+    )
+    count = driver.execute_script(
+        "return document.querySelector('#map .js-plotly-plot')._fullData[0].x.length;"
+    )
+    assert count == 60
+    titles = [e.text for e in css(driver, "#map .annotation-text") if e.text]
+    assert len(titles) == 2  # the two top-level titles at the initial zoom
+    label = css(driver, "#map .annotation-text-g")[0]
+    ActionChains(driver).move_to_element(label).pause(0.3).click().perform()
+    wait_for(driver, lambda d: (selected_key(d) or "").startswith("L2:"), "title click failed")
+    key = str(selected_key(driver))
+    selected = driver.execute_script(
+        "return Array.from(document.querySelector('#map .js-plotly-plot')"
+        "._fullData[0].selectedpoints || []);"
+    )
+    members = driver.execute_script(
+        "return document.querySelector('#node-summary').getAttribute('data-key');"
+    )
+    assert members == key
+    assert 0 < len(selected) < 60  # the cluster's items stay bright, the rest dim
+    shot(driver, "map-tab")
+    click_tab(driver, "Scatter")
+
+
 def test_search_finds_and_selects(driver: Any, server: str) -> None:
     from selenium.webdriver.common.keys import Keys
 

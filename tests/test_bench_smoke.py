@@ -405,3 +405,28 @@ def test_toponymy_adapters():
         "generated_tokens": 2,
         "calls_with_usage": 1,
     }
+
+
+def test_layout_smoke(tmp_path):
+    from bench import bench_layout
+
+    out = tmp_path / "layout.json"
+    data = bench_layout.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["results"] == data["results"]
+    assert data["git_revision"]
+    assert data["command"].startswith("python -m bench.bench_layout")
+    small, large = data["results"]
+    assert (small["n_fit"], small["n_transformed"]) == (150, 0)
+    assert (large["n_fit"], large["n_transformed"]) == (200, 200)  # the sample + transform path
+    assert large["points_drawn"] == 250  # decimated above --max-points
+    for row in data["results"]:
+        assert row["method"] == "umap"
+        assert row["layout_seconds"] > 0
+        assert row["peak_rss_after_layout_mb"] >= row["rss_before_layout_mb"] > 0
+        assert row["html_mb"] > 3  # plotly.js is inlined
+        paint = row["chromium"]
+        assert paint is None or paint["ready_seconds"] > 0
+        placed = row["placement"]  # nearest-neighbour placement against UMAP's transform
+        assert placed["items_placed"] == row["n"] - int(row["n"] * 0.8)
+        assert 0.0 <= placed["nearest_neighbours_same_component_neighbour"] <= 1.0
+        assert placed["median_gap_over_map_diagonal"] >= 0.0

@@ -1,6 +1,6 @@
 """Regenerate the explorer screenshots in this folder (needs the app extra, selenium, chromium).
 
-    python docs/screenshots/make_screenshots.py [--run RUN_DIR] [--n 800] [--only text|images]
+    python docs/screenshots/make_screenshots.py [--run RUN_DIR] [--n 800] [--only text|images|map]
 
 With ``--run`` (e.g. ``--run runs/demo --only text`` after a default-install ``hercules demo``)
 the text views show that saved run, titles as the default install writes them; without it, a
@@ -8,6 +8,9 @@ the text views show that saved run, titles as the default install writes them; w
 served on 127.0.0.1 and PNGs of the main views are saved next to this script. ``images``
 (needs the images extra) crops 48 tiles out of scikit-learn's two sample photos, clusters them
 with EfficientNet-Lite0 (captions as level-0 descriptions) and saves the image summary pane.
+``map`` writes the run's HTML data map (``hercules map``; its layout is drawn and saved with the
+run if it has none) and saves map.png (initial zoom), map-zoomed.png (zoomed in: level-1
+titles) and map-selected.png (a top-level title clicked: its members listed).
 """
 
 from __future__ import annotations
@@ -87,14 +90,55 @@ def image_pane(tmp: str) -> None:
             driver.quit()
 
 
+def map_shots(run: Path, tmp: str) -> None:
+    page = Hercules.load_model(run).map_html(Path(tmp) / "map.html")
+    driver = make_driver(Path(tmp), width=1600, height=950)
+    try:
+        driver.get(page.as_uri())
+        for _ in range(600):
+            if driver.execute_script("return document.body.dataset.ready"):
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+        driver.save_screenshot(str(HERE / "map.png"))
+        driver.execute_script(  # 3x into the largest top-level cluster's part of the map
+            "const gd = document.getElementById('map');"
+            "const x = gd._fullLayout.xaxis.range, y = gd._fullLayout.yaxis.range;"
+            "const a = gd.layout.annotations.find(a => a.visible !== false && a.name);"
+            "const w = (x[1] - x[0]) / 6, h = (y[1] - y[0]) / 6;"
+            "Plotly.relayout(gd, {'xaxis.range': [a.x - w, a.x + w],"
+            " 'yaxis.range': [a.y - h, a.y + h]});"
+        )
+        time.sleep(1.5)
+        driver.save_screenshot(str(HERE / "map-zoomed.png"))
+        driver.execute_script(
+            "Plotly.relayout(document.getElementById('map'),"
+            " {'xaxis.autorange': true, 'yaxis.autorange': true});"
+        )
+        time.sleep(1.5)
+        label = driver.find_elements(By.CSS_SELECTOR, "#map .annotation-text-g")[0]
+        ActionChains(driver).move_to_element(label).click().perform()
+        time.sleep(1.5)
+        driver.save_screenshot(str(HERE / "map-selected.png"))
+    finally:
+        driver.quit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=800)
-    parser.add_argument("--only", choices=("text", "images"))
+    parser.add_argument("--only", choices=("text", "images", "map"))
     parser.add_argument(
         "--run", type=Path, help="a saved run directory to show (default: build a keyword run)"
     )
     args = parser.parse_args()
+    if args.only == "map":
+        with tempfile.TemporaryDirectory() as tmp:
+            run = args.run if args.run is not None else Path(tmp) / "run"
+            if args.run is None:
+                build(run, args.n)
+            map_shots(run, tmp)
+        return
     if args.only != "text":
         with tempfile.TemporaryDirectory() as tmp:
             image_pane(tmp)
@@ -136,6 +180,7 @@ def main() -> None:
                 driver.save_screenshot(str(HERE / "report.png"))
             finally:
                 driver.quit()
+        map_shots(run, tmp)
 
 
 if __name__ == "__main__":

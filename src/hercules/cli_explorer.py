@@ -1,4 +1,5 @@
-"""The explorer's commands: ``hercules serve``, ``hercules app``, ``hercules report`` (app extra).
+"""The explorer's commands: ``hercules serve``, ``hercules app``, ``hercules report`` (app extra)
+and ``hercules map`` (map extra).
 
 Kept apart from :mod:`hercules.cli` (the pipeline's commands); :func:`register` adds them to
 its Typer app. Dash and plotly are imported only when a command runs.
@@ -24,6 +25,7 @@ def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command("app")(app_command)
     app.command()(report)
+    app.command("map")(map_command)
 
 
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -96,4 +98,56 @@ def report(
     from hercules.app.report import write_report
 
     path = write_report(run_dir, out)
+    console.print(f"[green]Wrote[/green] {_escape(str(path))}")
+
+
+MAP_FILE = "map.html"
+
+
+def map_command(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help=RUN_HELP)],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", metavar="FILE", help=f"HTML file to write (default: RUN/{MAP_FILE})."
+        ),
+    ] = None,
+    max_points: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            min=1,
+            help="Draw at most N items (a seeded sample beyond; said on the map).",
+        ),
+    ] = 200_000,
+) -> None:
+    """Write the run's data map: one HTML file that opens offline (map extra).
+
+    Every item a point, cluster titles written on the map (finer ones as you zoom in), hover,
+    search, and a click on a title lists its members. The 2-D layout (UMAP) is drawn the first
+    time and saved with the run.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hercules.datamap import MAP_EXTRA, write_map
+    from hercules.errors import require
+    from hercules.estimator import Hercules
+
+    require("plotly", "hercules map", MAP_EXTRA)
+    model = Hercules.load_model(run_dir)
+    target = out if out is not None else run_dir / MAP_FILE
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} items placed"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("map layout", total=None)
+
+        def report_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        path = write_map(model, target, max_points=max_points, progress=report_progress)
     console.print(f"[green]Wrote[/green] {_escape(str(path))}")

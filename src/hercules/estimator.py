@@ -11,11 +11,13 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from hercules import datamap
 from hercules.builder import BuildSettings, ProgressFn, build_tree
 from hercules.data.inputs import fit_input
 from hercules.edits import set_title as set_cluster_title
@@ -34,6 +36,9 @@ from hercules.summarize.choose import resolve_summarizer
 from hercules.title_quality import annotate_tree, tree_quality
 from hercules.tree import Cluster, ClusterTree
 from hercules.vectors import resolve_unit_norm
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 class Hercules(Readouts):
@@ -166,6 +171,7 @@ class Hercules(Readouts):
         )
         annotate_tree(tree, tree_quality(tree, describe, seed=self.random_state))
         self.projections_ = add_reductions(tree, seed=self.random_state)
+        self.layout_ = None  # the 2-D map: drawn the first time a map is asked for (datamap)
         self.tree_ = tree
         self.corpus_ = corpus
         self.topic_seed_ = topic_seed
@@ -269,6 +275,7 @@ class Hercules(Readouts):
                 paths,
                 stale_threshold=stale_threshold,
                 projections=self.projections_,
+                layout=getattr(self, "layout_", None),
             )
             self.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
         return frame
@@ -294,6 +301,35 @@ class Hercules(Readouts):
         never rewrites it, and a parent named again reads it; :meth:`save_model` keeps it.
         Checks and what else changes: :func:`hercules.edits.set_title`."""
         return set_cluster_title(self._check_fitted(), cluster_id, title, description)
+
+    # ------------------------------------------------------------------ maps
+    def plot_map(
+        self, *, selected: Cluster | None = None, max_points: int = datamap.MAX_POINTS
+    ) -> go.Figure:
+        """The data map (:mod:`hercules.datamap`) as a plotly figure: every item a point on
+        the run's 2-D layout (UMAP, drawn once and saved with the run), cluster titles as
+        label layers (legend entries), ``selected`` cluster highlighted."""
+        tree = self._check_fitted()
+        layout = datamap.model_layout(self)
+        where = (selected.level, selected.index) if selected is not None else None
+        return datamap.map_figure(tree, self.corpus_, layout, selected=where, max_points=max_points)
+
+    def plot_tree(self, kind: str = "treemap", *, selected: Cluster | None = None) -> go.Figure:
+        """The hierarchy as a plotly treemap (or ``kind="sunburst"``), in the map's colours."""
+        tree = self._check_fitted()
+        where = (selected.level, selected.index) if selected is not None else None
+        return datamap.hierarchy_figure(tree, kind=kind, selected=where)
+
+    def map_html(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        title: str | None = None,
+        max_points: int = datamap.MAX_POINTS,
+    ) -> Path:
+        """Write the data map as one self-contained HTML file (no network); returns its path."""
+        self._check_fitted()
+        return datamap.write_map(self, path, title=title, max_points=max_points)
 
     @cached_property
     def _level0(self) -> Level0:

@@ -19,6 +19,7 @@ from hercules.builder import ProgressFn, summarize_clusters
 from hercules.data.dataset import Corpus
 from hercules.engine import assign
 from hercules.errors import InputError
+from hercules.map_layout import MapLayout, place_new
 from hercules.reduce import PCAProjection, apply_reductions
 from hercules.summarize.base import Summarizer
 from hercules.summarize.snippets import level0_summaries
@@ -113,9 +114,16 @@ def append_new(
     *,
     stale_threshold: float,
     projections: dict[str, PCAProjection],
+    layout: MapLayout | None = None,
 ) -> dict[int, np.ndarray]:
     """:func:`append_items` with the new items' snippet titles, then the 2-D views redrawn
-    with the run's fitted projections; returns the stale cluster indices per level."""
+    with the run's fitted projections and the new items placed on the map ``layout`` (when
+    the run has one: :func:`hercules.map_layout.place_new`); returns the stale cluster
+    indices per level."""
+    if layout is not None and len(layout) == tree.n_items:
+        placed = place_new(layout.xy, tree.levels[0].representation, vectors)
+        layout.xy = np.vstack([layout.xy, placed])
+        layout.info["n_placed_later"] = int(layout.info.get("n_placed_later", 0)) + len(placed)
     titles, descriptions = level0_summaries(new)
     stale = append_items(
         tree,

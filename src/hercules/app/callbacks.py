@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
+from hercules import datamap
 from hercules.app import figures, panes
+from hercules.app.runview import parse_key
 
 if TYPE_CHECKING:
     from hercules.app.explorer import Explorer
 
-GRAPHS = ("scatter", "treemap", "sunburst", "sizes")
+GRAPHS = ("scatter", "map", "treemap", "sunburst", "sizes")
 
 
 def empty_figure(message: str) -> go.Figure:
@@ -39,11 +41,21 @@ def clicked_key(click: dict[str, Any] | None) -> str | None:
     return str(key) if key else None
 
 
+def annotation_key(click: dict[str, Any] | None) -> str | None:
+    """The node key of a clicked map title (its annotation is named ``"L<level>:<index>"``)."""
+    if not click:
+        return None
+    annotation = click.get("annotation") or {}
+    name = annotation.get("name")
+    return str(name) if name else None
+
+
 def register(app: Dash, explorer: Explorer) -> None:
     @app.callback(
         Output("selected", "data"),
         Input("run-select", "value"),
         *[Input(g, "clickData") for g in GRAPHS],
+        Input("map", "clickAnnotationData"),
         Input({"type": "tree-select", "key": ALL}, "n_clicks"),
         Input({"type": "node-link", "key": ALL}, "n_clicks"),
         Input("clear-selection", "n_clicks"),
@@ -61,6 +73,12 @@ def register(app: Dash, explorer: Explorer) -> None:
             if not ctx.triggered or not ctx.triggered[0].get("value"):
                 return no_update  # a freshly rendered button, not a click
             key = str(trigger.get("key"))
+        elif (
+            trigger == "map"
+            and ctx.triggered
+            and ctx.triggered[0]["prop_id"].endswith(".clickAnnotationData")
+        ):
+            key = annotation_key(ctx.triggered[0].get("value"))
         elif trigger in GRAPHS:
             key = clicked_key(ctx.triggered[0].get("value") if ctx.triggered else None)
         else:
@@ -174,6 +192,44 @@ def register(app: Dash, explorer: Explorer) -> None:
         if tab == "sunburst":
             return no_update, figures.treemap_figure(view, selected=selected, kind="sunburst")
         return no_update, no_update
+
+    @app.callback(
+        Output("map", "figure"),
+        Input("run-select", "value"),
+        Input("selected", "data"),
+        Input("tabs", "value"),
+    )
+    def render_map(run_id: str | None, selected: str | None, tab: str) -> Any:
+        view = explorer.get(run_id)
+        if view is None:
+            return empty_figure("No run loaded")
+        if tab != "map":
+            return no_update
+        layout = datamap.model_layout(view.model)  # drawn once, then saved with the run
+        where = parse_key(selected) if selected and view.has(selected) else None
+        fig = datamap.map_figure(
+            view.tree,
+            view.model.corpus_,
+            layout,
+            selected=where,
+            point_keys=True,
+            level_buttons=False,
+        )
+        fig.update_layout(uirevision=f"{view.source}:map")
+        return fig
+
+    # Label layers follow the zoom, as in the HTML map (hercules.datamap.ZOOM_JS).
+    app.clientside_callback(
+        "function (figure) {"
+        + datamap.ZOOM_JS
+        + "let tries = 0; (function bind() {"
+        + "const gd = document.querySelector('#map .js-plotly-plot');"
+        + "if (gd && gd.on && gd._fullLayout) { hercLabelZoom(gd); }"
+        + "else if (tries++ < 50) { setTimeout(bind, 200); } })();"
+        + "return window.dash_clientside.no_update; }",
+        Output("map", "className"),
+        Input("map", "figure"),
+    )
 
     @app.callback(
         Output("sizes", "figure"),

@@ -14,12 +14,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from hercules.app.runview import EDITED_MARK, RunView, level_frame, truncate
+from hercules.colours import PALETTE, colour, fade, node_colours
+
+__all__ = ["PALETTE", "colour"]  # the one colour rule (hercules.colours), re-exported
 
 SIZE_MODES = ("sqrt", "linear", "log")
-PALETTE = (
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-    "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
-)  # fmt: skip
 DIM_OPACITY = 0.15
 WEBGL_ABOVE = 5_000
 # Axis window: Tukey's far-out fences (quartiles -/+ FENCE * IQR). Nodes beyond them are drawn
@@ -38,10 +37,6 @@ OUTSIDE_SYMBOLS = {
 def plain(text: Any, limit: int = 120) -> str:
     """Untrusted text made safe for plotly labels: shortened and HTML-escaped."""
     return html.escape(truncate(str(text), limit), quote=True)
-
-
-def colour(group: int) -> str:
-    return PALETTE[int(group) % len(PALETTE)]
 
 
 def marker_sizes(sizes: np.ndarray, mode: str, *, low: float = 8.0, high: float = 42.0) -> list:
@@ -148,7 +143,7 @@ def scatter_figure(
             marker={
                 "size": marker_sizes(frame["size"].to_numpy(), size_mode),
                 "symbol": symbols,
-                "color": [colour(g) for g in frame["group"]],
+                "color": _level_colours(view, level),
                 "opacity": opacity,
                 "line": {"width": line_width, "color": "#222"},
             },
@@ -172,6 +167,11 @@ def scatter_figure(
         uirevision=f"{view.source}:{level}:{reduction}",
     )
     return fig
+
+
+def _level_colours(view: RunView, level: int) -> list[str]:
+    """Each node's colour in the map's scheme (hercules.colours): its top-level hue, shaded."""
+    return node_colours(view.tree)[level]
 
 
 def _add_path_trace(
@@ -259,17 +259,13 @@ def _hierarchy_colours(view: RunView, cols: dict[str, list[Any]], selected: str 
             mask = view.lineage_mask(selected, lvl)
             assert mask is not None
             keep.update(f"L{lvl}:{i}" for i in np.flatnonzero(mask))
+    colours = node_colours(view.tree)
     out = []
-    for key, group in zip(cols["ids"], cols["groups"], strict=True):
-        base = colour(group)
-        out.append(base if keep is None or key in keep else _fade(base))
+    for key in cols["ids"]:
+        lvl, idx = (int(p) for p in key[1:].split(":"))
+        base = colours[lvl][idx]
+        out.append(base if keep is None or key in keep else fade(base))
     return out
-
-
-def _fade(hex_colour: str, keep: float = 0.22) -> str:
-    """The colour mixed with white, opaque: nested treemap tiles must not show through."""
-    r, g, b = (round(255 - (255 - int(hex_colour[i : i + 2], 16)) * keep) for i in (1, 3, 5))
-    return f"rgb({r},{g},{b})"
 
 
 def treemap_figure(
@@ -300,10 +296,11 @@ def size_bar_figure(view: RunView, level: int, *, selected: str | None = None) -
     """Cluster sizes of one level, largest first; the selection's lineage is outlined."""
     frame = level_frame(view, level).sort_values("size", ascending=False, kind="stable")
     mask = view.lineage_mask(selected, level)
-    colours = [colour(g) for g in frame["group"]]
+    shades = _level_colours(view, level)
+    colours = [shades[i] for i in frame.index]
     if mask is not None:
         picked = mask[frame.index.to_numpy()]
-        colours = [c if p else _fade(c) for c, p in zip(colours, picked, strict=True)]
+        colours = [c if p else fade(c) for c, p in zip(colours, picked, strict=True)]
     fig = go.Figure(
         go.Bar(
             x=[f"#{plain(i, 20)}" for i in frame["id"]],

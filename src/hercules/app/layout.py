@@ -117,6 +117,11 @@ def _views(max_upload_bytes: int, with_images: bool) -> list[Any]:
                 children=dcc.Graph(id="scatter", config=GRAPH_CONFIG, className="graph"),
             ),
             dcc.Tab(
+                label="Map",
+                value="map",
+                children=dcc.Graph(id="map", config=GRAPH_CONFIG, className="graph"),
+            ),
+            dcc.Tab(
                 label="Treemap",
                 value="treemap",
                 children=dcc.Graph(id="treemap", config=GRAPH_CONFIG, className="graph"),

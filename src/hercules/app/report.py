@@ -1,7 +1,9 @@
 """``hercules report``: one self-contained HTML file (plotly.js inlined) for sharing a run.
 
-The page needs no server and no network: the tree is nested ``<details>`` elements, the
-treemap, sunburst and scatter are plotly figures. Every run-derived string is HTML-escaped.
+The page needs no server and no network: the data map comes first (:mod:`hercules.datamap`,
+its layout drawn once and saved with the run), then the tree as nested ``<details>`` elements
+and the treemap, sunburst and scatter as plotly figures. Every run-derived string is
+HTML-escaped.
 """
 
 from __future__ import annotations
@@ -54,8 +56,12 @@ def write_report(
 
 
 def render_report(view: RunView, *, title: str) -> str:
+    from hercules import datamap
     from hercules.app import figures
 
+    layout = datamap.model_layout(view.model)
+    data_map = datamap.map_figure(view.tree, view.model.corpus_, layout, level_buttons=False)
+    data_map.update_layout(height=700)
     level = min(1, view.top_level)
     scatter = figures.scatter_figure(view, level)
     treemap = figures.treemap_figure(view)
@@ -63,7 +69,8 @@ def render_report(view: RunView, *, title: str) -> str:
     for fig in (scatter, treemap, sunburst):
         fig.update_layout(height=600)
     plots = [
-        treemap.to_html(full_html=False, include_plotlyjs=True, div_id="treemap"),
+        data_map.to_html(full_html=False, include_plotlyjs=True, div_id="datamap"),
+        treemap.to_html(full_html=False, include_plotlyjs=False, div_id="treemap"),
         sunburst.to_html(full_html=False, include_plotlyjs=False, div_id="sunburst"),
         scatter.to_html(full_html=False, include_plotlyjs=False, div_id="scatter"),
     ]
@@ -87,14 +94,21 @@ def render_report(view: RunView, *, title: str) -> str:
 <body>
 <h1>{esc(title)}</h1>
 <table>{facts}</table>
+<h2>Data map (every item; zoom in for finer titles)</h2>
+{plots[0]}
+<script>{datamap.ZOOM_JS}
+window.addEventListener('load', function () {{
+  const gd = document.getElementById('datamap');
+  if (gd && gd.on) {{ hercLabelZoom(gd); }}
+}});</script>
 <h2>Hierarchy</h2>
 <div id="tree">{tree_html(view)}</div>
-<h2>Treemap (size = items, colour = top-level group)</h2>
-{plots[0]}
-<h2>Sunburst</h2>
+<h2>Treemap (size = items, colour = top-level cluster, shades below it)</h2>
 {plots[1]}
-<h2>Scatter of level {level} (2-D PCA)</h2>
+<h2>Sunburst</h2>
 {plots[2]}
+<h2>Scatter of level {level} (2-D PCA)</h2>
+{plots[3]}
 <p class="meta">Written by HERCULES. Click a treemap tile to zoom in.</p>
 </body></html>
 """

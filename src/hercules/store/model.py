@@ -1,6 +1,7 @@
 """A fitted :class:`~hercules.Hercules` to and from a run directory: which fitted attributes a
 run holds (the tree, the items, the topic seed, the numeric scaling, the PCA projections, the
-model-call log and the checkpoint stamp) and how they are put back. Files: :mod:`.run`."""
+map layout, the model-call log and the checkpoint stamp) and how they are put back. Files:
+:mod:`.run`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from hercules.store.run import load_run, projections_from_info, read_log, save_run
+from hercules.map_layout import MapLayout
+from hercules.store.run import (
+    load_run,
+    projections_from_info,
+    read_layout,
+    read_log,
+    save_run,
+    saved_item_count,
+    write_layout,
+)
 from hercules.tree import ClusterTree
 
 
@@ -35,7 +45,29 @@ def save_fitted(path: str | os.PathLike[str], model: Any, params: dict[str, Any]
         extra=extra,
         projections=model.projections_,
         log=_call_log(model),
+        layout=_layout(model),
     )
+
+
+def _layout(model: Any) -> tuple[np.ndarray, dict[str, Any]] | None:
+    layout: MapLayout | None = getattr(model, "layout_", None)
+    if layout is None or len(layout) != model.tree_.n_items:
+        return None
+    return layout.xy, layout.to_info()
+
+
+def save_layout(model: Any) -> bool:
+    """Add ``model.layout_`` to the run it was loaded from, if that run still holds the same
+    items (not after ``predict(append=True)``: a later save_model writes it whole). True when
+    written."""
+    source = getattr(model, "_run_source", None)
+    layout = _layout(model)
+    if source is None or layout is None:
+        return False
+    if saved_item_count(source) != model.tree_.n_items:
+        return False
+    write_layout(source, *layout)
+    return True
 
 
 def _call_log(model: Any) -> list[dict[str, Any]] | None:
@@ -65,6 +97,7 @@ class SavedRun:
     tree: ClusterTree
     corpus: Any
     info: dict[str, Any]
+    layout: MapLayout | None = None
 
     def restore(self, model: Any) -> Any:
         """Set the fitted attributes of ``model`` (a new estimator) from this run."""
@@ -77,10 +110,13 @@ class SavedRun:
             model.numeric_scaler_ = (np.asarray(scaler["mean"]), np.asarray(scaler["scale"]))
         model.projections_ = projections_from_info(info)
         model.labels_ = {lvl: tree.cluster_ids(lvl) for lvl in range(1, tree.top_level + 1)}
+        model.layout_ = self.layout
         model._run_source = self.path
         return model
 
 
 def load_fitted(path: str | os.PathLike[str]) -> SavedRun:
     tree, corpus, info = load_run(path)
-    return SavedRun(Path(path), dict(info["params"]), tree, corpus, info)
+    saved = read_layout(path)
+    layout = MapLayout.from_saved(*saved) if saved is not None else None
+    return SavedRun(Path(path), dict(info["params"]), tree, corpus, info, layout)

@@ -16,6 +16,10 @@ Layout (schema 1)::
     RUN/data-<id>/items.parquet     level-0 items: id and raw content (text, path or values)
     RUN/data-<id>/L<l>.<space>.npy  vectors per level: representation, description, reductions
     RUN/data-<id>/llm_log.jsonl     one JSON record per model call of the run (empty if none)
+    RUN/data-<id>/layout.npz        optional: the 2-D map of the level-0 items
+                                    (:mod:`hercules.map_layout`): ``xy`` (n, 2) float32 in item
+                                    order, and ``info``, the UTF-8 bytes of a JSON object
+                                    (method, n_items, seed, ...); read without pickle
     RUN/llm_log.jsonl               the same file, hard-linked (or copied) beside the manifest
                                     for reading by hand; HERCULES reads the payload's copy
 
@@ -26,6 +30,11 @@ manifest refreshed. A crash or kill at any point leaves either the old run or th
 readable, never a mix, and the next save removes what the kill left. Runs saved before the
 log moved into the payload (their only log is ``RUN/llm_log.jsonl``) load unchanged, and runs
 whose ``nodes.parquet`` has no ``title_edited`` column load with no title marked edited.
+
+``layout.npz`` is the one file that may be added to a published payload: a run saved without
+a map gets one the first time a map is drawn (:func:`write_layout`: written under a temporary
+name in the payload, fsynced, then renamed in), so it is either whole or absent. A layout whose
+length is not the run's item count is ignored (and drawn again), never trusted.
 """
 
 from __future__ import annotations
@@ -55,6 +64,7 @@ logger = logging.getLogger(__name__)
 FORMAT = "hercules-run"
 SCHEMA_VERSION = 1
 LOG_FILE = "llm_log.jsonl"
+LAYOUT_FILE = "layout.npz"
 # What an interrupted save can leave behind; the next save into the folder removes it.
 _LEFTOVER = re.compile(
     r"(\.staging-)?data-[0-9a-f]{12}|\.manifest-data-[0-9a-f]{12}\.json|\.llm_log\.jsonl\.tmp"
@@ -70,8 +80,10 @@ def save_run(
     extra: dict[str, Any],
     projections: dict[str, PCAProjection],
     log: list[dict[str, Any]] | None = None,
+    layout: tuple[np.ndarray, dict[str, Any]] | None = None,
 ) -> Path:
-    """Write the run (and its model-call ``log``) to ``path`` in one atomic swap."""
+    """Write the run (its model-call ``log``, its map ``layout`` as ``(xy, info)`` when it
+    has one) to ``path`` in one atomic swap."""
     root = Path(path)
     _check_target(root)
     try:
@@ -87,6 +99,8 @@ def save_run(
         # it, whose log is the one beside the manifest (read_log), and a save killed before
         # _publish_log leaves the previous run's log there.
         write_log(staging, log or [])
+        if layout is not None:
+            _write_layout_file(staging / LAYOUT_FILE, *layout)
         _fsync_dir(staging)
         os.rename(staging, root / payload)
         manifest = {
@@ -164,6 +178,69 @@ def write_log(folder: Path, log: list[dict[str, Any]]) -> None:
     """Write ``folder/llm_log.jsonl``, one JSON record a line, fsynced."""
     data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in log)
     _write_bytes(folder / LOG_FILE, data.encode("utf-8"))
+
+
+def write_layout(path: str | os.PathLike[str], xy: np.ndarray, info: dict[str, Any]) -> Path:
+    """Add (or replace) the map layout of the saved run in ``path``, atomically."""
+    payload, _ = read_manifest(path)
+    target = payload / LAYOUT_FILE
+    tmp = payload / f".{LAYOUT_FILE}.tmp"
+    try:
+        _write_layout_file(tmp, xy, info)
+        os.replace(tmp, target)
+        _fsync_dir(payload)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise _unwritable(Path(path), exc) from exc
+    return target
+
+
+def read_layout(path: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """The saved map layout ``(xy, info)`` of the run in ``path``; None when it has none, or
+    one that does not fit its items (logged: it is drawn again)."""
+    payload, _ = read_manifest(path)
+    file = payload / LAYOUT_FILE
+    if not file.is_file():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as archive:
+            xy = np.asarray(archive["xy"], dtype=np.float32)
+            info = json.loads(bytes(archive["info"]).decode("utf-8"))
+        n_items = json.loads((payload / "run.json").read_text())["level_sizes"][0]
+    except (OSError, KeyError, ValueError, TypeError, IndexError) as exc:
+        logger.warning("Ignoring the unreadable map layout %s (%s); it is drawn again.", file, exc)
+        return None
+    if xy.ndim != 2 or xy.shape != (n_items, 2) or not isinstance(info, dict):
+        logger.warning(
+            "Ignoring the map layout %s: shape %s for %d items; it is drawn again.",
+            file,
+            xy.shape,
+            n_items,
+        )
+        return None
+    return xy, info
+
+
+def saved_item_count(path: str | os.PathLike[str]) -> int | None:
+    """The number of level-0 items of the saved run in ``path`` (None when unreadable)."""
+    try:
+        payload, _ = read_manifest(path)
+        return int(json.loads((payload / "run.json").read_text())["level_sizes"][0])
+    except (RunDirectoryError, OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _write_layout_file(path: Path, xy: np.ndarray, info: dict[str, Any]) -> None:
+    meta = json.dumps(info, default=_json_default).encode("utf-8")
+    with open(path, "wb") as handle:
+        np.savez(
+            handle,
+            xy=np.ascontiguousarray(xy, dtype=np.float32),
+            info=np.frombuffer(meta, dtype=np.uint8),
+        )
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _check_target(root: Path) -> None:
