@@ -441,3 +441,37 @@ def test_balance_of_a_parent_title_over_its_children(title: str, expected: float
     children = EMBED(["hockey", "baseball"])
     children /= np.linalg.norm(children, axis=1, keepdims=True)
     assert balance(EMBED(title_parts(title)), children) == pytest.approx(expected, abs=0.02)
+
+
+def test_topic_fields_are_the_iab_taxonomy_names() -> None:
+    from hercules.summarize.evidence import topic_fields
+
+    fields = topic_fields()
+    assert {"Sports", "Politics", "Religion & Spirituality", "Technology & Computing"} <= set(
+        fields
+    )
+    assert len(fields) == len(set(fields)) > 300
+
+
+def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> None:
+    from hercules.summarize.evidence import FIELD_NOTE, evidence_titles
+
+    def embed(texts: list[str]) -> np.ndarray:  # "sports" lies between hockey and baseball
+        out = np.full((len(texts), 4), 0.01, dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = normalize_title(text).split()
+            out[row, 0] += "hockey" in words or "sports" in words
+            out[row, 1] += "baseball" in words or "sports" in words
+        return out
+
+    request = _parent_request(_two_subject_members())
+    request = LevelRequest(
+        2, request.clusters, request.corpus, embed=embed, member_vectors=_two_subject_members()
+    )
+    titles = evidence_titles(request, request.clusters[0], [])
+    fields = [t.title for t in titles if t.note == FIELD_NOTE]
+    assert len(fields) == 2
+    assert all("Sports" in field for field in fields)
+    # A level-1 cluster, or one without an embedder, is offered none.
+    bare = LevelRequest(2, request.clusters, request.corpus)
+    assert not [t for t in evidence_titles(bare, bare.clusters[0], []) if t.note == FIELD_NOTE]

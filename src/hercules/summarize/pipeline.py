@@ -24,20 +24,17 @@ Nothing here calls a model or reads the environment; every input arrives as an a
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
-from hercules.summarize.evidence import Evidence
+from hercules.summarize.evidence import Evidence, child_centroids, sample_of
 from hercules.summarize.rules import RuleContext, reject_reason
 from hercules.summarize.schema import clean_description, clean_title, is_meta_title
 from hercules.summarize.stats import numeric_profile
 from hercules.title_quality import (
-    FAITHFULNESS_SAMPLE,
     RIVAL_SCOPE,
-    SUPPORT_SHARE,
     coverage_of,
     normalize_title,
     supported,
@@ -155,19 +152,6 @@ def measure(
     return out
 
 
-def child_centroids(brief: ClusterBrief, vectors: np.ndarray) -> np.ndarray | None:
-    """Unit centroids of a parent's children holding >= 10% of its members, or None (fewer
-    than two such children, or children without members)."""
-    total = max(brief.num_items, 1)
-    rows = []
-    for child in brief.children:
-        if child.member_items is None or child.num_items < SUPPORT_SHARE * total:
-            continue
-        members = _sample_of(np.asarray(child.member_items), brief.level - 1, child.cluster_id)
-        rows.append(unit_rows(vectors[members]).mean(axis=0))
-    return unit_rows(np.stack(rows)) if len(rows) >= 2 else None
-
-
 def balance(part_vectors: np.ndarray, children: np.ndarray) -> float:
     """How evenly a parent's title fits its large children: the worst child's fit over the
     best's (a fit: the closest part's cosine to the child's centroid, floored at 0). A title
@@ -177,15 +161,7 @@ def balance(part_vectors: np.ndarray, children: np.ndarray) -> float:
 
 
 def _sample(brief: ClusterBrief) -> np.ndarray:
-    return _sample_of(np.asarray(brief.member_items), brief.level, brief.cluster_id)
-
-
-def _sample_of(members: np.ndarray, level: int, cluster_id: object) -> np.ndarray:
-    """At most FAITHFULNESS_SAMPLE of ``members``, seeded by level and cluster id, sorted."""
-    if len(members) > FAITHFULNESS_SAMPLE:
-        rng = np.random.default_rng([level, zlib.crc32(str(cluster_id).encode())])
-        members = np.sort(rng.choice(members, size=FAITHFULNESS_SAMPLE, replace=False))
-    return members
+    return sample_of(np.asarray(brief.member_items), brief.level, brief.cluster_id)
 
 
 def _numeric_coverage(request: LevelRequest, brief: ClusterBrief, title: str) -> float:
