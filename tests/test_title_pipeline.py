@@ -431,16 +431,16 @@ def test_rivals_in_each_scope(scope: str, titles: list[str]) -> None:
     assert rivals_of(request, brief, scope) == titles
 
 
-@pytest.mark.parametrize(
-    ("title", "expected"),
-    [("Hockey and Baseball", 1.0), ("Hockey", 0.01), ("Baseball", 0.01)],
-)
-def test_balance_of_a_parent_title_over_its_children(title: str, expected: float) -> None:
+def test_balance_of_a_parent_title_over_its_children() -> None:
     from hercules.summarize.pipeline import balance
 
     children = EMBED(["hockey", "baseball"])
     children /= np.linalg.norm(children, axis=1, keepdims=True)
-    assert balance(EMBED(title_parts(title)), children) == pytest.approx(expected, abs=0.02)
+    titles = ["Hockey and Baseball", "Hockey", "Baseball", "Cooking"]
+    fits = balance([EMBED(title_parts(t)) for t in titles], children)
+    # Both children fit "Hockey and Baseball" as well as any title fits any child; a title
+    # naming one child, or neither, fits the worst child hardly at all.
+    assert fits == pytest.approx([1.0, 0.01, 0.01, 0.01], abs=0.02)
 
 
 def test_topic_fields_are_the_iab_taxonomy_names() -> None:
@@ -450,7 +450,7 @@ def test_topic_fields_are_the_iab_taxonomy_names() -> None:
     assert {"Sports", "Politics", "Religion & Spirituality", "Technology & Computing"} <= set(
         fields
     )
-    assert len(fields) == len(set(fields)) > 300
+    assert len(fields) == len(set(fields)) == 37  # the top fields
 
 
 def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> None:
@@ -471,7 +471,7 @@ def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> 
     titles = evidence_titles(request, request.clusters[0], [])
     fields = [t.title for t in titles if t.note == FIELD_NOTE]
     assert len(fields) == 2
-    assert all("Sports" in field for field in fields)
+    assert fields[0] == "Sports"
     # A level-1 cluster, or one without an embedder, is offered none.
     bare = LevelRequest(2, request.clusters, request.corpus)
     assert not [t for t in evidence_titles(bare, bare.clusters[0], []) if t.note == FIELD_NOTE]

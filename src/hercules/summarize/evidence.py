@@ -56,7 +56,7 @@ CONJUNCTION_NOTE = "sub-groups covering 80%"
 SHARED_NOTE = "words every sub-group shares"
 FIELD_NOTE = "topic taxonomy field"
 FIELDS = 2  # taxonomy fields offered per parent
-FIELD_DEPTH = 3  # taxonomy levels read: "Technology & Computing > Computing > Computer Networking"
+FIELD_DEPTH = 1  # taxonomy levels read: the 37 top fields ("Sports", "Politics", ...)
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z'\-]{1,}[.,;:!?)]*$")
 
 

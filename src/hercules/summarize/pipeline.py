@@ -142,22 +142,25 @@ def measure(
         rivals = [t for t in dict.fromkeys(lower + level_titles) if t not in own]
         against = embedded[[row[t] for t in rivals]] if rivals else None
         kids = child_centroids(brief, vectors)
+        vectors_of = [embedded[[row[p] for p in parts[c.title]]] for c in cands]
+        fits = balance(vectors_of, kids) if kids is not None else None
         scored = []
-        for c in cands:
-            part_vectors = embedded[[row[p] for p in parts[c.title]]]
-            cov, shares = coverage_of(part_vectors, members, against)
-            fit = balance(part_vectors, kids) if kids is not None else 1.0
+        for i, c in enumerate(cands):
+            cov, shares = coverage_of(vectors_of[i], members, against)
+            fit = 1.0 if fits is None else fits[i]
             scored.append(replace(c, coverage=cov, supported=supported(shares), balance=fit))
         out.append(scored)
     return out
 
 
-def balance(part_vectors: np.ndarray, children: np.ndarray) -> float:
-    """How evenly a parent's title fits its large children: the worst child's fit over the
-    best's (a fit: the closest part's cosine to the child's centroid, floored at 0). A title
-    naming one child ("Baseball" over baseball and hockey) fits the others less."""
-    fits = np.clip((unit_rows(part_vectors) @ children.T).max(axis=0), 0.0, None)
-    return float(fits.min() / fits.max()) if fits.max() > 0 else 0.0
+def balance(part_vectors: list[np.ndarray], children: np.ndarray) -> list[float]:
+    """How well each of a parent's candidate titles fits its worst-fitting large child, over
+    the best fit any candidate reaches on any child (a fit: the closest part's cosine to the
+    child's centroid, floored at 0). A title naming one child ("Baseball" over baseball and
+    hockey) fits the others less; a title vague about all of them fits none well."""
+    fits = [np.clip((unit_rows(v) @ children.T).max(axis=0), 0.0, None) for v in part_vectors]
+    best = max((float(f.max()) for f in fits), default=0.0)
+    return [float(f.min()) / best if best > 0 else 0.0 for f in fits]
 
 
 def _sample(brief: ClusterBrief) -> np.ndarray:
