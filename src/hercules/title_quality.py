@@ -177,7 +177,7 @@ def member_space(
 #
 # A title covers a member when one of its parts is, for that member, about as close as the best
 # of the other labels it could be given: the titles of the tree's nodes outside the cluster's
-# subtree (RIVAL_SCOPE; the scope and the margin were chosen against the 20 Newsgroups taxonomy,
+# subtree (RIVAL_SCOPE; the scope and the margin were chosen against a labelled hierarchy,
 # docs/titles.md). A part that names a neighbour's subject loses those members to it.
 COVERAGE_MARGIN = 0.05  # cosine a part may fall short of the member's best other label
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members

@@ -23,7 +23,7 @@ _FRAGMENT_END = frozenset(
 
 
 def is_fragment(title: str) -> bool:
-    """True when ``title`` ends on a function word ("Compiled from the"), a phrase cut short."""
+    """True when ``title`` ends on a function word ("Rules for the"), a phrase cut short."""
     words = title.split()
     return bool(words) and words[-1].lower().strip(",.;:") in _FRAGMENT_END
 
@@ -68,7 +68,7 @@ RULES: tuple[Rule, ...] = (
         "ends mid-phrase",
         "a title ending on a function word",
         "a phrase cut short by the length bound names half a subject",
-        "Compiled from the",
+        "Rules for the",
         lambda title, _: is_fragment(title),
     ),
     Rule(
