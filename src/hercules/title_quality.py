@@ -180,7 +180,7 @@ def member_space(
 # subtree (RIVAL_SCOPE; the scope and the margin were chosen against a labelled hierarchy,
 # docs/titles.md). A part that names a neighbour's subject loses those members to it.
 COVERAGE_MARGIN = 0.05  # cosine a part may fall short of the member's best other label
-SUPPORT_SHARE = 0.10  # a part must cover at least this share of the members on its own
+SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
 # A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
 # one subject, as a reader reads it; split into words it would get four tries at each member.
 _PART_SPLIT = re.compile(r"\s*(?:,|;|&|\+|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I)
@@ -211,24 +211,27 @@ def coverage_of(
     rival_vectors: np.ndarray | None,
     *,
     margin: float = COVERAGE_MARGIN,
+    support: float = SUPPORT_SHARE,
 ) -> tuple[float, np.ndarray]:
-    """Coverage of one title over one cluster, and the share of the members each part covers.
+    """Coverage of one title over one cluster, and each part's share of the covered members.
 
     ``part_vectors`` (p, d) embed the title's parts, ``member_vectors`` (m, d) a sample of the
-    members, ``rival_vectors`` (r, d) the other labels a member could be given. A part covers a
-    member when ``cos(member, part) >= max_rival cos(member, rival) - margin``; the title covers
-    the members any of its parts covers. With no rivals every member is covered.
+    members, ``rival_vectors`` (r, d) the other labels a member could be given. A member is
+    covered when ``max_part cos(member, part) >= max_rival cos(member, rival) - margin``; it is
+    credited to its closest part. With no rivals every member is covered.
     """
     members = unit_rows(member_vectors)
     if len(members) == 0 or len(part_vectors) == 0:
         return float("nan"), np.zeros(len(part_vectors))
     sims = members @ unit_rows(part_vectors).T
+    best = sims.max(axis=1)
     if rival_vectors is not None and len(rival_vectors):
         bar = (members @ unit_rows(rival_vectors).T).max(axis=1) - margin
-        by_part = sims >= bar[:, None]
+        covered = best >= bar
     else:
-        by_part = np.ones(sims.shape, dtype=bool)
-    return float(by_part.any(axis=1).mean()), by_part.mean(axis=0)
+        covered = np.ones(len(members), dtype=bool)
+    credit = np.bincount(sims.argmax(axis=1)[covered], minlength=sims.shape[1])
+    return float(covered.mean()), credit / len(members)
 
 
 def supported(shares: np.ndarray, support: float = SUPPORT_SHARE) -> bool:
