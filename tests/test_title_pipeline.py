@@ -204,8 +204,8 @@ def _child(title: str, size: int) -> ChildSummary:
         ([("Sale Items, Jesus and more", 60), ("Space", 35), ("Cars", 5)], "Sale Items and Space"),
         ([("Short or empty texts (ok)", 50), ("Hockey", 30), ("Cars", 20)], "Hockey and Cars"),
         ([("Hockey", 50), ("hockey", 40), ("Cars", 10)], "Hockey"),  # named once
-        # A keyword title lends its first word.
-        ([("religion / schism / pope", 60), ("Jesus Prophecy", 40)], "Religion and Jesus Prophecy"),
+        # A keyword title lends no subject (its words name none), but its members count.
+        ([("religion / schism / pope", 60), ("Jesus Prophecy", 40)], "Jesus Prophecy"),
     ],
 )
 def test_children_conjunction_by_hand(children: list[tuple[str, int]], joined: str) -> None:

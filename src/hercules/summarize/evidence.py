@@ -281,8 +281,8 @@ def children_conjunction(children: list[ChildSummary]) -> str:
     members, largest first, at most :data:`MOST_SUBJECTS`: "Hockey, Baseball and Cars".
 
     A child that is itself a conjunction lends its first subject, so names do not nest;
-    children with little content, or under :data:`SUPPORT_SHARE` of the members, lend none;
-    a subject already named is not named twice.
+    children with little content, or under :data:`SUPPORT_SHARE` of the members, or titled by
+    their keywords lend none; a subject already named is not named twice.
     """
     # The share is of the members with content: short replies name no subject.
     total = sum(c.num_items for c in children if not is_low_content(c))
@@ -294,6 +294,9 @@ def children_conjunction(children: list[ChildSummary]) -> str:
         if held >= COVER_SHARE * total or len(names) >= MOST_SUBJECTS:
             break
         if is_low_content(child) or child.num_items < SUPPORT_SHARE * total:
+            continue
+        if " / " in child.title:  # a keyword title: its words are no subject's name
+            held += child.num_items
             continue
         held += child.num_items
         subject = first_subject(child.title)
