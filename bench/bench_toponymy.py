@@ -21,6 +21,8 @@ them in a venv of their own (bench/COVERAGE_SECTION.md gives the commands), then
 from __future__ import annotations
 
 import argparse
+import faulthandler
+import logging
 import os
 import shlex
 import subprocess
@@ -41,6 +43,7 @@ from bench.common import RESULTS_DIR, machine, save_json
 from hercules.errors import InputError
 
 PIP_SPEC = "toponymy umap-learn"
+logger = logging.getLogger(__name__)
 
 
 class Encoder:
@@ -66,6 +69,7 @@ class CallCounter:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.usage_seen = 0
+        self.error_messages: list[str] = []  # the first few, for the results
 
     def debug(self, payload: dict[str, Any]) -> None:
         event = payload.get("event", "")
@@ -75,6 +79,11 @@ class CallCounter:
             elif event.endswith("call_error"):
                 self.calls += 1
                 self.errors += 1
+                error = payload.get("error") or {}
+                message = f"{error.get('type', '?')}: {str(error.get('message', ''))[:300]}"
+                if len(self.error_messages) < 5:
+                    self.error_messages.append(message)
+                logger.warning("Toponymy's LLM call failed: %s", message)
 
     def usage(self, kwargs: Any, response: Any, start: Any, end: Any) -> None:
         usage = getattr(response, "usage", None)
@@ -92,6 +101,7 @@ class CallCounter:
             "prompt_tokens": self.prompt_tokens if self.usage_seen else None,
             "generated_tokens": self.completion_tokens if self.usage_seen else None,
             "calls_with_usage": self.usage_seen,
+            "first_errors": list(self.error_messages),
         }
 
 
@@ -141,9 +151,10 @@ def table(scores: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def served_model(model: str, threads: int | None, parallel: int):
+def served_model(model: str, threads: int | None, parallel: int, context: int):
     """``python -m hercules.llm.serve`` in a child process; yields its address."""
     command = [sys.executable, "-m", "hercules.llm.serve", model, "--parallel", str(parallel)]
+    command += ["--context", str(context)]
     if threads:
         command += ["--threads", str(threads)]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -173,6 +184,7 @@ def run_toponymy(
     min_clusters: int,
     parallel: int,
     seed: int,
+    verbose: bool = False,
 ) -> dict[str, Any]:
     """Toponymy end to end as its README runs it; names and labels per layer, finest first."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the price list
@@ -189,9 +201,9 @@ def run_toponymy(
     litellm.success_callback = [counter.usage]
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    document_map = umap.UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(
-        vectors
-    )
+    document_map = umap.UMAP(
+        n_components=2, metric="cosine", random_state=seed, verbose=verbose
+    ).fit_transform(vectors)
     seconds["umap"] = round(time.perf_counter() - start, 1)
     namer = AsyncOpenAINamer(
         model="openai/local",
@@ -200,7 +212,9 @@ def run_toponymy(
         max_concurrent_requests=parallel,
         callback=counter.debug,
     )
-    clusterer = ToponymyClusterer(min_clusters=min_clusters, base_n_clusters=base_n_clusters)
+    clusterer = ToponymyClusterer(
+        min_clusters=min_clusters, base_n_clusters=base_n_clusters, verbose=verbose
+    )
     model = Toponymy(
         llm_wrapper=namer,
         text_embedding_model=encoder,
@@ -208,7 +222,7 @@ def run_toponymy(
         object_description="newsgroup posts",
         corpus_description="20-newsgroups dataset",
         exemplar_delimiters=["<EXAMPLE_POST>\n", "\n</EXAMPLE_POST>\n\n"],
-        verbose=False,
+        verbose=verbose,
     )
     start = time.perf_counter()
     model.fit(texts, vectors, document_map)
@@ -258,12 +272,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="local model to serve")
     parser.add_argument("--threads", type=int, default=None, help="LLM threads (default: all)")
     parser.add_argument("--parallel", type=int, default=4, help="requests served at once")
+    parser.add_argument(
+        "--context", type=int, default=8192, help="tokens per slot (Toponymy's prompts are long)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--taxonomy", type=Path, default=None, help="20ng_taxonomy.json")
+    parser.add_argument("--verbose", action="store_true", help="Toponymy's progress, stacks")
     parser.add_argument("--smoke", action="store_true", help="stand-in layers: no Toponymy")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "toponymy_demo.json")
     args = parser.parse_args(argv)
     levels = [int(k) for k in args.levels.split(",")]
+    if args.verbose:  # where a long step spends its time: every thread's stack each 2 min
+        faulthandler.dump_traceback_later(120, repeat=True)
     counter = CallCounter()
     if args.smoke:
         from bench.bench_llm_batch import _Hashing
@@ -292,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         start = time.perf_counter()
         vectors = encoder.encode(texts)
         embed_seconds = round(time.perf_counter() - start, 1)
-        with served_model(args.model, args.threads, args.parallel) as address:
+        with served_model(args.model, args.threads, args.parallel, args.context) as address:
             result = run_toponymy(
                 texts,
                 vectors,
@@ -303,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 min_clusters=levels[-1],
                 parallel=args.parallel,
                 seed=args.seed,
+                verbose=args.verbose,
             )
         result["seconds"]["embed_posts"] = embed_seconds
     scores = score_layers(result["names"], result["labels"], groups, taxonomy, embed)
@@ -320,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "base_n_clusters": levels[0],
             "min_clusters": levels[-1],
             "parallel": args.parallel,
+            "context": args.context,
             "threads": args.threads,
             "seed": args.seed,
         },
