@@ -11,7 +11,7 @@ PYTHON ?= python
 LOCK ?=
 RUN = $(LOCK) $(PYTHON) -m
 
-.PHONY: bench bench-smoke bench-fast bench-llm
+.PHONY: bench bench-smoke bench-fast bench-llm bench-toponymy
 
 bench: bench-fast bench-llm
 
@@ -37,6 +37,12 @@ bench-llm:
 	$(RUN) bench.bench_llm_contrast --arms baseline,contrast,lean --seeds 0
 	$(RUN) bench.bench_ablation --per-category 60 --levels 12,6 --seeds 2
 	$(RUN) bench.bench_pyhercules --per-category 100 --levels 20,5
+	$(RUN) bench.bench_coverage --build --run runs/demo
+
+# Toponymy side by side: its packages live in a venv of their own (bench/COVERAGE_SECTION.md).
+TOPONYMY_PYTHON ?= .venv-toponymy/bin/python
+bench-toponymy:
+	$(LOCK) $(TOPONYMY_PYTHON) -m bench.bench_toponymy --levels 10,4 --threads 2 --parallel 2
 
 bench-smoke:
 	$(PYTHON) -m pytest tests/test_bench_smoke.py -q

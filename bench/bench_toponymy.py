@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import json
 import logging
 import os
 import shlex
@@ -235,6 +236,41 @@ def run_toponymy(
     }
 
 
+def fit_served(
+    args: argparse.Namespace,
+    texts: list[str],
+    vectors: np.ndarray,
+    encoder: Encoder,
+    counter: CallCounter,
+    levels: list[int],
+) -> dict[str, Any]:
+    """Serve the local model for the length of one Toponymy run."""
+    with served_model(args.model, args.threads, args.parallel, args.context) as address:
+        return run_toponymy(
+            texts,
+            vectors,
+            encoder,
+            address,
+            counter,
+            base_n_clusters=levels[0],
+            min_clusters=levels[-1],
+            parallel=args.parallel,
+            seed=args.seed,
+            verbose=args.verbose,
+        )
+
+
+def save_raw(path: Path, result: dict[str, Any]) -> None:
+    """Names and labels per layer (and the run's cost), so scoring can be redone alone."""
+    raw = result | {"labels": [np.asarray(x).tolist() for x in result["labels"]]}
+    save_json(path, raw)
+
+
+def load_raw(path: Path) -> dict[str, Any]:
+    raw = json.loads(path.read_text())
+    return raw | {"labels": [np.asarray(x) for x in raw["labels"]]}
+
+
 def _version(package: str) -> str | None:
     try:
         return version(package)
@@ -280,6 +316,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--verbose", action="store_true", help="Toponymy's progress, stacks")
     parser.add_argument("--smoke", action="store_true", help="stand-in layers: no Toponymy")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "toponymy_demo.json")
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="Toponymy's names and labels per layer: written after a run, or read to rescore",
+    )
     args = parser.parse_args(argv)
     levels = [int(k) for k in args.levels.split(",")]
     if args.verbose:  # where a long step spends its time: every thread's stack each 2 min
@@ -312,20 +354,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         start = time.perf_counter()
         vectors = encoder.encode(texts)
         embed_seconds = round(time.perf_counter() - start, 1)
-        with served_model(args.model, args.threads, args.parallel, args.context) as address:
-            result = run_toponymy(
-                texts,
-                vectors,
-                encoder,
-                address,
-                counter,
-                base_n_clusters=levels[0],
-                min_clusters=levels[-1],
-                parallel=args.parallel,
-                seed=args.seed,
-                verbose=args.verbose,
-            )
-        result["seconds"]["embed_posts"] = embed_seconds
+        if args.raw is not None and args.raw.is_file():
+            result = load_raw(args.raw)
+        else:
+            result = fit_served(args, texts, vectors, encoder, counter, levels)
+            result["seconds"]["embed_posts"] = embed_seconds
+            result["llm"] = counter.totals()
+            if args.raw is not None:
+                save_raw(args.raw, result)
     scores = score_layers(result["names"], result["labels"], groups, taxonomy, embed)
     rows = table(scores)
     print_table(rows)
@@ -348,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "versions": result["versions"],
         "layers": [len(layer) for layer in result["names"]],
         "seconds": result["seconds"] | {"total": round(sum(result["seconds"].values()), 1)},
-        "llm": counter.totals(),
+        "llm": result.get("llm", counter.totals()),
         "embedded_texts": encoder.texts,
         "table": rows,
         "scores": scores,
