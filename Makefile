@@ -12,7 +12,7 @@ PYTHON ?= python
 LOCK ?=
 RUN = $(LOCK) $(PYTHON) -m
 
-.PHONY: bench bench-smoke bench-fast bench-llm bench-report
+.PHONY: bench bench-smoke bench-fast bench-llm bench-report bench-toponymy
 
 bench: bench-fast bench-llm
 
@@ -35,9 +35,6 @@ bench-llm:
 	$(RUN) bench.bench_demo --args "--n 18846 --levels 100,20,5" --out bench/results/20ng_cold.json
 	$(RUN) bench.bench_titles --corpus 20ng --levels 100,20,5
 	$(RUN) bench.bench_titles --corpus bbc --levels 20,5
-	$(RUN) bench.bench_coverage --build --run runs/coverage-demo
-	$(RUN) bench.bench_coverage_calibration --run runs/coverage-demo
-	$(RUN) bench.bench_toponymy
 	$(RUN) bench.bench_llm_slots --slots 2,4,3,1 --prompts 12
 	$(RUN) bench.bench_estimate
 	$(RUN) bench.bench_llm_runtime --label prebuilt
@@ -46,6 +43,13 @@ bench-llm:
 	$(RUN) bench.bench_llm_contrast --arms baseline,contrast --seeds 0
 	$(RUN) bench.bench_ablation --per-category 50 --levels 8,4 --seeds 2
 	$(RUN) bench.bench_pyhercules --per-category 100 --levels 20,5
+	$(RUN) bench.bench_coverage --build --run runs/demo
+	$(RUN) bench.bench_coverage_calibration --run runs/demo
+
+# Toponymy side by side: its packages live in a venv of their own (bench/README.md).
+TOPONYMY_PYTHON ?= .venv-toponymy/bin/python
+bench-toponymy:
+	$(LOCK) $(TOPONYMY_PYTHON) -m bench.bench_toponymy --levels 10,4 --threads 2 --parallel 2
 
 bench-smoke:
 	$(PYTHON) -m pytest tests/test_bench_smoke.py -q

@@ -21,6 +21,9 @@ them in a venv of their own (bench/COVERAGE_SECTION.md gives the commands), then
 from __future__ import annotations
 
 import argparse
+import faulthandler
+import json
+import logging
 import os
 import shlex
 import subprocess
@@ -41,6 +44,7 @@ from bench.common import RESULTS_DIR, machine, save_json
 from hercules.errors import InputError
 
 PIP_SPEC = "toponymy umap-learn"
+logger = logging.getLogger(__name__)
 
 
 class Encoder:
@@ -66,6 +70,7 @@ class CallCounter:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.usage_seen = 0
+        self.error_messages: list[str] = []  # the first few, for the results
 
     def debug(self, payload: dict[str, Any]) -> None:
         event = payload.get("event", "")
@@ -75,6 +80,11 @@ class CallCounter:
             elif event.endswith("call_error"):
                 self.calls += 1
                 self.errors += 1
+                error = payload.get("error") or {}
+                message = f"{error.get('type', '?')}: {str(error.get('message', ''))[:300]}"
+                if len(self.error_messages) < 5:
+                    self.error_messages.append(message)
+                logger.warning("Toponymy's LLM call failed: %s", message)
 
     def usage(self, kwargs: Any, response: Any, start: Any, end: Any) -> None:
         usage = getattr(response, "usage", None)
@@ -92,6 +102,7 @@ class CallCounter:
             "prompt_tokens": self.prompt_tokens if self.usage_seen else None,
             "generated_tokens": self.completion_tokens if self.usage_seen else None,
             "calls_with_usage": self.usage_seen,
+            "first_errors": list(self.error_messages),
         }
 
 
@@ -141,9 +152,10 @@ def table(scores: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def served_model(model: str, threads: int | None, parallel: int):
+def served_model(model: str, threads: int | None, parallel: int, context: int):
     """``python -m hercules.llm.serve`` in a child process; yields its address."""
     command = [sys.executable, "-m", "hercules.llm.serve", model, "--parallel", str(parallel)]
+    command += ["--context", str(context)]
     if threads:
         command += ["--threads", str(threads)]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -173,6 +185,7 @@ def run_toponymy(
     min_clusters: int,
     parallel: int,
     seed: int,
+    verbose: bool = False,
 ) -> dict[str, Any]:
     """Toponymy end to end as its README runs it; names and labels per layer, finest first."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch of the price list
@@ -189,9 +202,9 @@ def run_toponymy(
     litellm.success_callback = [counter.usage]
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    document_map = umap.UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(
-        vectors
-    )
+    document_map = umap.UMAP(
+        n_components=2, metric="cosine", random_state=seed, verbose=verbose
+    ).fit_transform(vectors)
     seconds["umap"] = round(time.perf_counter() - start, 1)
     namer = AsyncOpenAINamer(
         model="openai/local",
@@ -200,7 +213,9 @@ def run_toponymy(
         max_concurrent_requests=parallel,
         callback=counter.debug,
     )
-    clusterer = ToponymyClusterer(min_clusters=min_clusters, base_n_clusters=base_n_clusters)
+    clusterer = ToponymyClusterer(
+        min_clusters=min_clusters, base_n_clusters=base_n_clusters, verbose=verbose
+    )
     model = Toponymy(
         llm_wrapper=namer,
         text_embedding_model=encoder,
@@ -208,7 +223,7 @@ def run_toponymy(
         object_description="newsgroup posts",
         corpus_description="20-newsgroups dataset",
         exemplar_delimiters=["<EXAMPLE_POST>\n", "\n</EXAMPLE_POST>\n\n"],
-        verbose=False,
+        verbose=verbose,
     )
     start = time.perf_counter()
     model.fit(texts, vectors, document_map)
@@ -219,6 +234,41 @@ def run_toponymy(
         "seconds": seconds,
         "versions": {p: _version(p) for p in ("toponymy", "litellm", "umap-learn")},
     }
+
+
+def fit_served(
+    args: argparse.Namespace,
+    texts: list[str],
+    vectors: np.ndarray,
+    encoder: Encoder,
+    counter: CallCounter,
+    levels: list[int],
+) -> dict[str, Any]:
+    """Serve the local model for the length of one Toponymy run."""
+    with served_model(args.model, args.threads, args.parallel, args.context) as address:
+        return run_toponymy(
+            texts,
+            vectors,
+            encoder,
+            address,
+            counter,
+            base_n_clusters=levels[0],
+            min_clusters=levels[-1],
+            parallel=args.parallel,
+            seed=args.seed,
+            verbose=args.verbose,
+        )
+
+
+def save_raw(path: Path, result: dict[str, Any]) -> None:
+    """Names and labels per layer (and the run's cost), so scoring can be redone alone."""
+    raw = result | {"labels": [np.asarray(x).tolist() for x in result["labels"]]}
+    save_json(path, raw)
+
+
+def load_raw(path: Path) -> dict[str, Any]:
+    raw = json.loads(path.read_text())
+    return raw | {"labels": [np.asarray(x) for x in raw["labels"]]}
 
 
 def _version(package: str) -> str | None:
@@ -258,12 +308,24 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b", help="local model to serve")
     parser.add_argument("--threads", type=int, default=None, help="LLM threads (default: all)")
     parser.add_argument("--parallel", type=int, default=4, help="requests served at once")
+    parser.add_argument(
+        "--context", type=int, default=8192, help="tokens per slot (Toponymy's prompts are long)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--taxonomy", type=Path, default=None, help="20ng_taxonomy.json")
+    parser.add_argument("--verbose", action="store_true", help="Toponymy's progress, stacks")
     parser.add_argument("--smoke", action="store_true", help="stand-in layers: no Toponymy")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "toponymy_demo.json")
+    parser.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="Toponymy's names and labels per layer: written after a run, or read to rescore",
+    )
     args = parser.parse_args(argv)
     levels = [int(k) for k in args.levels.split(",")]
+    if args.verbose:  # where a long step spends its time: every thread's stack each 2 min
+        faulthandler.dump_traceback_later(120, repeat=True)
     counter = CallCounter()
     if args.smoke:
         from bench.bench_llm_batch import _Hashing
@@ -292,19 +354,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         start = time.perf_counter()
         vectors = encoder.encode(texts)
         embed_seconds = round(time.perf_counter() - start, 1)
-        with served_model(args.model, args.threads, args.parallel) as address:
-            result = run_toponymy(
-                texts,
-                vectors,
-                encoder,
-                address,
-                counter,
-                base_n_clusters=levels[0],
-                min_clusters=levels[-1],
-                parallel=args.parallel,
-                seed=args.seed,
-            )
-        result["seconds"]["embed_posts"] = embed_seconds
+        if args.raw is not None and args.raw.is_file():
+            result = load_raw(args.raw)
+        else:
+            result = fit_served(args, texts, vectors, encoder, counter, levels)
+            result["seconds"]["embed_posts"] = embed_seconds
+            result["llm"] = counter.totals()
+            if args.raw is not None:
+                save_raw(args.raw, result)
     scores = score_layers(result["names"], result["labels"], groups, taxonomy, embed)
     rows = table(scores)
     print_table(rows)
@@ -320,13 +377,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "base_n_clusters": levels[0],
             "min_clusters": levels[-1],
             "parallel": args.parallel,
+            "context": args.context,
             "threads": args.threads,
             "seed": args.seed,
         },
         "versions": result["versions"],
         "layers": [len(layer) for layer in result["names"]],
         "seconds": result["seconds"] | {"total": round(sum(result["seconds"].values()), 1)},
-        "llm": counter.totals(),
+        "llm": result.get("llm", counter.totals()),
         "embedded_texts": encoder.texts,
         "table": rows,
         "scores": scores,

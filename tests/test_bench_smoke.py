@@ -404,6 +404,7 @@ def test_toponymy_adapters():
         "prompt_tokens": 7,
         "generated_tokens": 2,
         "calls_with_usage": 1,
+        "first_errors": ["?: "],
     }
 
 
