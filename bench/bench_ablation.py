@@ -131,7 +131,7 @@ def labeller_for(smoke: bool, threads: int = 1) -> dict[str, Any]:
     from hercules.cache import Cache
     from hercules.summarize.llm import LLMSummarizer
 
-    return {"summarizer": LLMSummarizer(FakeLLM(), cache=Cache())}
+    return {"labeller": LLMSummarizer(FakeLLM(), cache=Cache())}
 
 
 def run_one(

@@ -19,9 +19,9 @@ from hercules.llm.providers import Provider, ProviderOptions
 
 # llama.cpp slots (requests decoded together). bench/results/llm_slots.json, 12 summary prompts
 # of the current format, 2 threads, alone on the machine: 61.9 s with 1 slot, 59.3 with 2, 57.8
-# with 3, 55.7 with 4 (4 against 2 again in llm_slots_repeat.json: 1.06x). On this CPU reading
-# the prompt saturates both cores with one sequence; more slots mostly batch the writing. Each
-# call takes ~4x as long with 4 slots and the KV cache is 4 x 4,096 tokens (~0.5 GB).
+# with 3, 55.7 with 4. On this CPU reading the prompt saturates both cores with one sequence;
+# more slots mostly batch the writing. Each call takes ~4x as long with 4 slots and the KV
+# cache is 4 x 4,096 tokens (~0.5 GB).
 DEFAULT_PARALLEL = 4
 OPENAI_PREFIX = "openai:"
 
