@@ -193,7 +193,7 @@ def smoke_run(folder: Path) -> tuple[Path, list[str], tx.Taxonomy, dict[str, Any
     embedder = _Hashing()
     model = Hercules(
         [6, 2],
-        summarizer=LLMSummarizer(FakeLLM(), cache=None),
+        labeller=LLMSummarizer(FakeLLM(), cache=None),
         text_embedding_client=embedder,
         cache=False,
     )

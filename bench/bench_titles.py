@@ -138,7 +138,7 @@ def run(
         else _Recording(llm, cache, **(llm_options or {}))
     )
     start = time.perf_counter()
-    model = Hercules(levels, summarizer=summarizer, text_embedding_client=embedder, cache=False)
+    model = Hercules(levels, labeller=summarizer, text_embedding_client=embedder, cache=False)
     model.fit(texts, embeddings=vectors)
     cost: dict[str, Any] = {"wall_seconds": round(time.perf_counter() - start, 1)}
     log = getattr(summarizer, "call_log", None)
