@@ -3,18 +3,20 @@
 Each step is one function with its contract in its docstring:
 
 1. **evidence** (:func:`hercules.summarize.evidence.gather`): the prompt block, distinctive
-   terms, the evidence titles (keyword or statistics title, a parent's covering conjunction),
-   or a name settled without a model (a single child, a cluster with little content).
+   terms, the evidence titles (keyword or statistics title; for a parent, its covering
+   conjunction, its sub-groups' shared words and topic-taxonomy fields), or a name settled
+   without a model (a single child, a cluster with little content).
 2. **ask** (:class:`hercules.summarize.llm.LLMSummarizer`, through
    :class:`hercules.summarize.asking.Asker`): a few candidate titles and one description per
    cluster, schema-constrained, batched, cached.
 3. **clean** (:func:`clean`): quotes, container words and meta prefixes stripped.
 4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
 5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the
-   members best (:func:`hercules.title_quality.coverage_of`, every part of the title scored
-   against every other label a member could get). The evidence titles are candidates too, and
-   a model title replaces them only where it covers at least as well: the model makes a
-   correct title readable; it is not trusted to guess a new one.
+   members best (:func:`hercules.title_quality.coverage_of`: every part of the title against
+   the titles outside the cluster's subtree; a parent's candidate also by its
+   :func:`balance` over its children). The evidence titles are candidates too, and a model
+   title replaces them only where it covers as well, within :data:`TOLERANCE`: the model
+   makes a correct title readable; it is not trusted to guess a new one.
 6. **fallback** (:func:`fallback`): where nothing passes, the best evidence title, and the
    note says why.
 
