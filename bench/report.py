@@ -436,6 +436,32 @@ def calibration_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def layout_table(data: dict[str, Any]) -> str:
+    """Per size: the layout, its time and memory, the HTML map's size and Chromium's draw."""
+    lines = [
+        "| items | layout | layout time (s) | peak RSS (MB) | HTML (MB) | points drawn "
+        "| Chromium drawn (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in data["results"]:
+        n, method = row["n"], row["method"].upper()
+        if row["method"] == "pca":
+            how = "PCA (the fast fallback)"
+        elif row["n_transformed"]:
+            how = f"{method} fitted on {row['n_fit']:,}, {row['n_transformed']:,} by `transform`"
+        else:
+            how = f"{method}, all fitted"
+        drawn = f"{row['points_drawn']:,}"
+        if row["points_drawn"] < n:
+            drawn += " (seeded sample, said on the map)"
+        lines.append(
+            f"| {n:,} | {how} | {row['layout_seconds']:.1f} | "
+            f"{row['peak_rss_after_layout_mb']:,.0f} | {row['html_mb']:.1f} | {drawn} | "
+            f"{row['chromium']['ready_seconds']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 Table = tuple[list[str], Callable[[], str]]
 
 
@@ -486,6 +512,7 @@ TABLES: dict[str, Table] = {
     "scale": _one("scale.json", scale_table),
     "outofcore": _one("outofcore.json", outofcore_table),
     "ray": _one("ray.json", ray_table),
+    "layout": _one("layout.json", layout_table),
 }
 
 
