@@ -190,30 +190,6 @@ def table1_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def titles_table(named: list[tuple[str, dict[str, Any]]]) -> str:
-    lines = [
-        "| corpus | level (clusters) | top-1 keywords / LLM | faithfulness siblings kw / LLM | "
-        "faithfulness level kw / LLM | copied / duplicate / generic kw | "
-        "copied / duplicate / generic LLM |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    bad = ("copied_parent_titles", "duplicate_titles", "generic_titles")
-    for corpus, data in named:
-        kw, llm = data["results"]["keywords"]["levels"], data["results"]["llm"]["levels"]
-        for i, (a, b) in enumerate(zip(kw, llm, strict=True)):
-            lines.append(
-                f"| {corpus if i == 0 else ''} | L{a['level']} ({a['clusters']}) | "
-                f"{a['top1']:.2f} / {b['top1']:.2f} | "
-                f"{a['faithfulness_siblings']:.2f} / {b['faithfulness_siblings']:.2f} | "
-                f"{a['faithfulness_level']:.2f} / {b['faithfulness_level']:.2f} | "
-                + " / ".join(str(a[k]) for k in bad)
-                + " | "
-                + " / ".join(str(b[k]) for k in bad)
-                + " |"
-            )
-    return "\n".join(lines)
-
-
 def demo_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     lines = [
         "| command | first tree on screen (s) | end to end (s) |",
@@ -490,10 +466,7 @@ TABLES: dict[str, Table] = {
     "foundation": _one("20ng_foundation.json", foundation_table),
     "auto-k": _one("auto_k.json", auto_k_table),
     "table1": _one("table1.json", table1_table),
-    "titles": _several({"20NG": "titles_20ng.json", "BBC": "titles_bbc.json"}, titles_table),
-    "coverage": _several(
-        {"demo": "coverage_demo.json", "Toponymy, demo": "toponymy_demo.json"}, coverage_table
-    ),
+    "coverage": _one("coverage_demo.json", lambda data: coverage_table([("demo", data)])),
     "coverage-calibration": _one("coverage_calibration.json", calibration_table),
     "demo": _several({"demo": "demo.json", "20NG": "20ng_cold.json"}, demo_table),
     "llm-slots": _one("llm_slots.json", slots_table),
