@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from hercules.cli import app
 
 runner = CliRunner()
-COMMANDS = ("run", "evaluate", "show", "assign", "relabel", "demo", "serve", "app", "report")
+COMMANDS = ("run", "evaluate", "show", "assign", "relabel", "demo", "serve", "app", "report", "map")
 
 
 def _help(*args: str) -> str:
