@@ -481,6 +481,7 @@ def test_form_runs_with_openai_compatible_endpoints(
     with StubServer() as stub:
         open_page(driver, server)
         click_tab(driver, "New run")
+        wait_for(driver, lambda d: css(d, "#upload-data input[type=file]"), "no run form")
         css(driver, "#upload-data input[type=file]")[0].send_keys(str(data))
         wait_for(driver, lambda d: "notes.txt" in css(d, "#upload-data-text")[0].text, "upload")
         type_into("#opt-levels", "4,2")

@@ -20,6 +20,7 @@ COMMANDS = (
     "serve",
     "app",
     "report",
+    "map",
 )
 
 

@@ -223,3 +223,10 @@ def test_image_run_carries_thumbnails_for_the_hover(tmp_path):
 
     with Image.open(io.BytesIO(base64.b64decode(thumbs[0].split(",", 1)[1]))) as image:
         assert max(image.size) == 72  # 640 x 480 scaled to fit 72 px
+
+
+def test_max_points_below_one_is_refused(model):
+    from hercules.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"max_points must be >= 1.*got 0"):
+        map_data(model.tree_, model.corpus_, _pca(model), max_points=0)

@@ -116,7 +116,6 @@ def map_command(
         int,
         typer.Option(
             metavar="N",
-            min=1,
             help="Draw at most N items (a seeded sample beyond; said on the map).",
         ),
     ] = 200_000,

@@ -31,7 +31,7 @@ import numpy as np
 
 from hercules.colours import fade, node_colours
 from hercules.data.dataset import Corpus
-from hercules.errors import require
+from hercules.errors import ParameterError, require
 from hercules.map_layout import LayoutProgress, MapLayout, cluster_positions, compute_layout
 from hercules.store.model import save_layout
 from hercules.tree import ClusterTree
@@ -161,6 +161,8 @@ def map_data(
     max_points: int = MAX_POINTS,
     seed: int = 0,
 ) -> MapData:
+    if max_points < 1:
+        raise ParameterError(f"max_points must be >= 1 (items drawn on the map); got {max_points}.")
     n = tree.n_items
     if len(layout) != n:
         raise ValueError(f"the layout has {len(layout)} positions for {n} items; draw it again")
