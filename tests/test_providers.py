@@ -168,12 +168,18 @@ def test_load_model_and_relabel_use_the_saved_labeller(plugin: list[Any], tmp_pa
         [3], labeller="echo", llm_options={"prefix": "A "}, text_embedding_client=embed
     )
     model.fit(texts).save_model(tmp_path)
-    assert all(t.startswith("A ") for t in model.tree_.levels[1].titles)
+    # The echo model's titles, or evidence titles that covered better (and say so in a note).
+    level = model.tree_.levels[1]
+    notes = level.title_notes or [""] * len(level)
+    assert all(t.startswith("A ") or n for t, n in zip(level.titles, notes, strict=True))
     loaded = Hercules.load_model(tmp_path, text_embedding_client=embed)
     assert (loaded.labeller, loaded.llm_options) == ("echo", {"prefix": "A "})
     loaded.llm_options = {"prefix": "B "}
     assert loaded.relabel(stale_only=False) == {1: 3}
-    assert all(t.startswith("B ") for t in loaded.tree_.levels[1].titles)
+    level = loaded.tree_.levels[1]
+    notes = level.title_notes or [""] * len(level)
+    assert all(t.startswith("B ") or n for t, n in zip(level.titles, notes, strict=True))
+    assert not any(t.startswith("A ") for t in level.titles)  # nothing of the first model
 
 
 def test_cli_llm_threads_reach_the_provider_as_an_option(plugin: list[Any], tmp_path: Path) -> None:
