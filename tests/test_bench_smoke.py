@@ -431,3 +431,18 @@ def test_layout_smoke(tmp_path):
         assert placed["items_placed"] == row["n"] - int(row["n"] * 0.8)
         assert 0.0 <= placed["nearest_neighbours_same_component_neighbour"] <= 1.0
         assert placed["median_gap_over_map_diagonal"] >= 0.0
+
+
+def test_coverage_calibration_smoke(tmp_path, monkeypatch):
+    from bench import bench_coverage_calibration
+
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    result = bench_coverage_calibration.main(["--smoke"])
+    rows = result["summary"]
+    # Every scope at the two smoke margins, each with a per-level pick and its best candidate.
+    assert {(r["scope"], r["margin"]) for r in rows} == {
+        (scope, margin) for scope in ("tree", "children", "outside") for margin in (0.0, 0.05)
+    }
+    for row in rows:
+        assert 0.0 <= row["picked"] <= row["oracle"] <= 1.0
+        assert set(row["picked_per_level"]) == {"1", "2"}
