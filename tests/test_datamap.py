@@ -230,3 +230,18 @@ def test_max_points_below_one_is_refused(model):
 
     with pytest.raises(ParameterError, match=r"max_points must be >= 1.*got 0"):
         map_data(model.tree_, model.corpus_, _pca(model), max_points=0)
+
+
+def test_a_title_edited_by_hand_is_marked_on_the_map(tmp_path):
+    from hercules.edits import EDITED_SYMBOL
+
+    model = Hercules.load_model(build_run(tmp_path / "run"))
+    node = model.tree_.levels[1].ids[0]
+    model.set_title(node, "Hand-written title")
+    fig = map_figure(model.tree_, model.corpus_, _pca(model))
+    texts = [a.text for a in _layers(fig)["L1"]]
+    assert f"Hand-written title {EDITED_SYMBOL}" in texts
+    assert sum(EDITED_SYMBOL in t for t in texts) == 1
+    page = map_page(model.tree_, model.corpus_, _pca(model), title="run")
+    titles = _embedded(page, "map-data")["levels"]["1"]["titles"]
+    assert titles[0] == f"Hand-written title {EDITED_SYMBOL}"

@@ -31,10 +31,11 @@ import numpy as np
 
 from hercules.colours import fade, node_colours
 from hercules.data.dataset import Corpus
+from hercules.edits import EDITED_SYMBOL
 from hercules.errors import ParameterError, require
 from hercules.map_layout import LayoutProgress, MapLayout, cluster_positions, compute_layout
 from hercules.store.model import save_layout
-from hercules.tree import ClusterTree
+from hercules.tree import ClusterTree, Level
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -180,7 +181,10 @@ def map_data(
         labels.append(
             {
                 "level": lvl,
-                "titles": [str(t) for t in data.titles],
+                "titles": [
+                    str(t) + (f" {EDITED_SYMBOL}" if edited else "")
+                    for t, edited in zip(data.titles, _edited(data), strict=True)
+                ],
                 "descriptions": [_short(d, 600) for d in data.descriptions],
                 "sizes": [int(s) for s in data.num_items],
                 "parent": None if data.parent is None else [int(p) for p in data.parent],
@@ -738,3 +742,10 @@ _PAGE_JS = """
   });
 })();
 """
+
+
+def _edited(data: Level) -> list[bool]:
+    """Whether each node's title was set by hand."""
+    if data.title_edited is None:
+        return [False] * len(data)
+    return [bool(e) for e in data.title_edited]

@@ -33,6 +33,8 @@ TITLE_MAX_CHARS = 120
 DESCRIPTION_MAX_CHARS = 2000
 # Shown after an edited title in plain-text read-outs (outline, CLI tree).
 EDITED_MARK = "(edited)"
+# The same mark where a view draws it beside a title (the explorer, the report, the data map).
+EDITED_SYMBOL = "\u270e"
 
 LIST_IDS_HINT = "list them with model.print_hierarchy() or `hercules show RUN`"
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hercules import Cluster, ClusterTree, Hercules, ParameterError
+from hercules.edits import EDITED_SYMBOL
 from hercules.errors import HerculesError, RunDirectoryError
 from hercules.params import to_saved
 
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 _KEY = re.compile(r"^L(\d{1,3}):(\d{1,12})$")
 # Beside a title set by hand, wherever the explorer and the report show one.
-EDITED_MARK = "✎"
+EDITED_MARK = EDITED_SYMBOL
 EDITED_HELP = "title edited by hand"
 
 
