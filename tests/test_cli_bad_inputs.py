@@ -136,6 +136,25 @@ def test_out_holding_a_run_of_other_data_needs_overwrite(tmp_path: Path) -> None
     assert Hercules.load_model(out).corpus_.texts == TEXTS[::-1]
 
 
+def test_out_holding_titles_edited_by_hand_needs_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    texts = _texts_file(tmp_path, TEXTS, "a.txt")
+    args = ["run", str(texts), "--out", str(out), "--levels", "3"]
+    assert runner.invoke(app, args).exit_code == 0
+    model = Hercules.load_model(out)
+    node = model.tree_.levels[1].ids[0]
+    model.set_title(node, "Named by an analyst")
+    model.save_model(out)
+    # the same data again would rebuild the tree and drop the analyst's title: refused
+    message = _error([*args[:-1], "2"], RunDirectoryError)
+    assert "1 title(s) edited by hand, which a new run would replace" in message
+    assert "--overwrite" in message
+    assert "Named by an analyst" in Hercules.load_model(out).tree_.levels[1].titles
+    replaced = runner.invoke(app, [*args[:-1], "2", "--overwrite"])
+    assert replaced.exit_code == 0, replaced.output
+    assert "Named by an analyst" not in Hercules.load_model(out).tree_.levels[1].titles
+
+
 def test_semicolon_csv_without_column_names_the_columns(tmp_path: Path) -> None:
     table = tmp_path / "data.csv"
     pd.DataFrame({"text": TEXTS, "label": LABELS}).to_csv(table, sep=";", index=False)

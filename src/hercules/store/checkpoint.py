@@ -28,7 +28,7 @@ from hercules.data.dataset import Corpus
 from hercules.errors import RunDirectoryError
 from hercules.params import to_saved
 from hercules.reduce import add_reductions
-from hercules.store.run import load_run, read_items, read_log, save_run
+from hercules.store.run import edited_titles, load_run, read_items, read_log, save_run
 from hercules.tree import ClusterTree, Level
 
 logger = logging.getLogger(__name__)
@@ -57,17 +57,24 @@ def data_digest(corpus: Corpus) -> str:
 
 
 def refuse_other_data(path: str | os.PathLike[str], corpus: Corpus, what: str = "--out") -> None:
-    """Raise if ``path`` holds a saved run of other items (pass ``--overwrite`` to replace it)."""
+    """Raise if ``path`` holds a saved run of other items, or one with titles set by hand,
+    which a new run would replace (pass ``--overwrite`` to replace it)."""
     root = Path(path)
     if not (root / "manifest.json").is_file():
         return
     try:
         saved = read_items(root)
+        edited = edited_titles(root)
     except RunDirectoryError:
-        saved = None
-    if saved is not None and data_digest(saved) == data_digest(corpus):
+        saved, edited = None, 0
+    if saved is not None and data_digest(saved) == data_digest(corpus) and not edited:
         return
-    held = "a damaged run" if saved is None else f"a run of other data ({len(saved)} items)"
+    if saved is None:
+        held = "a damaged run"
+    elif edited:
+        held = f"a run with {edited} title(s) edited by hand, which a new run would replace"
+    else:
+        held = f"a run of other data ({len(saved)} items)"
     raise RunDirectoryError(
         f"{what} {str(root)!r} already holds {held}; pass --overwrite to replace it, or choose "
         f"another {what}."

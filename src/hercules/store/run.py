@@ -353,6 +353,16 @@ def read_items(path: str | os.PathLike[str]) -> Corpus:
         ) from exc
 
 
+def edited_titles(path: str | os.PathLike[str]) -> int:
+    """How many titles of a saved run were set by hand (reads one column, not the tree)."""
+    payload, _ = read_manifest(path)
+    try:
+        nodes = pd.read_parquet(payload / "nodes.parquet")
+    except (OSError, ValueError) as exc:
+        raise RunDirectoryError(f"{path} is damaged or incomplete ({exc!r:.300}).") from exc
+    return int(nodes["title_edited"].sum()) if "title_edited" in nodes else 0
+
+
 def _check_consistent(levels: list[Level], corpus: Corpus) -> None:
     """Sizes and parent links agree across files: a hand-edited run fails here, by name."""
     if not levels or len(levels[0].representation) != len(corpus):
