@@ -54,7 +54,8 @@ def hashing_vectors(items: Sequence[str], dim: int = 64) -> np.ndarray:
 
 
 class FakeLLM:
-    """Answers any summary prompt with valid JSON titles for the cluster ids its schema names."""
+    """Answers any summary prompt with valid JSON titles for the cluster ids its schema names,
+    and a parent's area question with its most frequent topic word."""
 
     supports_schema = True
     model_id = "smoke-fake-llm"
@@ -71,6 +72,8 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
+        if schema is not None and "area" in schema["properties"]:  # a parent's area
+            return json.dumps({"area": _candidates(prompt)["titles"][0].replace(" themes", "")})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))
         if schema is not None and "clusters" not in schema["properties"]:  # one cluster, bare
             return json.dumps(_candidates(next(iter(blocks.values()), prompt)))

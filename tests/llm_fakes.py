@@ -18,6 +18,18 @@ def group_ids(prompt: str) -> list[int]:
     return [int(m) for m in _GROUP.findall(prompt)]
 
 
+_SUBGROUP = re.compile(r"^- (.*) \(\d+%\)$", re.MULTILINE)
+
+
+def is_area_prompt(prompt: str) -> bool:
+    return prompt.startswith("These are the sub-groups of one group")
+
+
+def area_subgroups(prompt: str) -> list[str]:
+    """The sub-group titles an area question lists, largest first."""
+    return _SUBGROUP.findall(prompt)
+
+
 def topic_word(prompt: str, cluster_id: int) -> str:
     """The most frequent word of a cluster's block: a stand-in for understanding it."""
     return topic_words(prompt, cluster_id, 1)[0]
@@ -63,12 +75,20 @@ class ScriptedLLM:
         ]
         return json.dumps({"clusters": labels})
 
+    def answer_area(self, prompt: str) -> str:
+        """A parent's area question: the first sub-group's title, which the pipeline rejects
+        as a copy (so a parent is named as without the question; tests of the area itself
+        script their own answer)."""
+        return json.dumps({"area": area_subgroups(prompt)[0]})
+
     def complete(
         self, prompt: str, *, schema: dict[str, Any] | None = None, max_tokens: int = 256
     ) -> str:
         self.calls += 1
         self.prompts.append(prompt)
         self.schemas.append(schema)
+        if is_area_prompt(prompt):
+            return self.answer_area(prompt)
         return self.answer(prompt)
 
 

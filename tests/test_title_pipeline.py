@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from hercules.data.dataset import Corpus
+from hercules.llm.retry import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Rival, Summary
 from hercules.summarize.evidence import (
     CONJUNCTION_NOTE,
@@ -53,6 +55,8 @@ def _word_axes(axes: dict[str, int], width: int, floor: float) -> Callable[[list
 
     return embed
 
+
+FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.0, jitter=0.0)
 
 # Axes: 0 hockey, 1 baseball, 2 space, 3 cooking.
 AXES = {"hockey": 0, "nhl": 0, "baseball": 1, "pitching": 1, "space": 2, "cooking": 3}
@@ -475,3 +479,84 @@ def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> 
     # A level-1 cluster, or one without an embedder, is offered none.
     bare = LevelRequest(2, request.clusters, request.corpus)
     assert not [t for t in evidence_titles(bare, bare.clusters[0], []) if t.note == FIELD_NOTE]
+
+
+# ------------------------------------------------------------------------ a parent's area
+@pytest.mark.parametrize(
+    ("area", "title", "note"),
+    [
+        # the area the model names for the sub-groups covers both: it wins, and says so
+        ("Hockey and Baseball", "Hockey and Baseball", "area the model names for the sub-groups"),
+        # an area that covers neither loses to the covering conjunction
+        ("Cooking", "NHL and Baseball", CONJUNCTION_NOTE),
+    ],
+)
+def test_a_parent_s_area_is_a_candidate_that_must_cover(area: str, title: str, note: str) -> None:
+    request = _parent_request(_two_subject_members())
+    evidence = [
+        Evidence(
+            "block", 1, [], (Summary("NHL and Baseball", "Sub-groups.", note=CONJUNCTION_NOTE),)
+        )
+    ]
+    narrow = {0: Summary("Hockey", "Ice hockey and baseball games.", candidates=("Hockey",))}
+    out = name_level(request, evidence, narrow, {0: area})
+    assert (out[0].title, out[0].note) == (title, note)
+    assert area in out[0].candidates
+    if note != CONJUNCTION_NOTE:  # the parent's own answer describes it
+        assert out[0].description == "Ice hockey and baseball games."
+
+
+@pytest.mark.parametrize(
+    ("answer", "area"),
+    [
+        ('{"area": "Sports"}', "Sports"),
+        ('{"area": "politics, religion and health."}', "Politics, religion and health"),
+        ('Sure: ```json\n{"area": "Computers"}\n```', "Computers"),
+        ('{"area": "Posts"}', None),  # names the container only
+        ('{"field": "Sports"}', None),
+        ("no json", None),
+    ],
+)
+def test_parse_area_by_hand(answer: str, area: str | None) -> None:
+    from hercules.summarize.schema import AnswerError, parse_area
+
+    if area is None:
+        with pytest.raises(AnswerError):
+            parse_area(answer)
+    else:
+        assert parse_area(answer) == area
+
+
+def test_areas_are_asked_for_parents_of_texts_only() -> None:
+    from hercules.summarize.llm import LLMSummarizer
+    from tests.llm_fakes import ScriptedLLM, is_area_prompt
+
+    request = _parent_request(_two_subject_members())
+    llm = ScriptedLLM()
+    LLMSummarizer(llm).summarize_level(request)
+    assert [is_area_prompt(p) for p in llm.prompts] == [True, False]
+    level1 = LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], request.corpus)
+    llm = ScriptedLLM()
+    LLMSummarizer(llm).summarize_level(level1)
+    assert not any(is_area_prompt(p) for p in llm.prompts)
+    numeric = Corpus(
+        "numeric", list(range(10)), numeric=pd.DataFrame({"x": np.arange(10.0), "y": 1.0})
+    )
+    llm = ScriptedLLM()
+    LLMSummarizer(llm).summarize_level(replace(request, corpus=numeric))
+    assert not any(is_area_prompt(p) for p in llm.prompts)
+
+
+def test_a_failed_area_question_leaves_the_parent_its_other_candidates() -> None:
+    from hercules.summarize.llm import LLMSummarizer
+    from tests.llm_fakes import ScriptedLLM
+
+    class NoArea(ScriptedLLM):
+        def answer_area(self, prompt: str) -> str:
+            return "I cannot say."
+
+    request = _parent_request(_two_subject_members())
+    out = LLMSummarizer(NoArea(), retry=FAST_RETRY).summarize_level(request)
+    assert not out[0].failed
+    assert out[0].title
+    assert "area the model names for the sub-groups" not in out[0].note

@@ -8,7 +8,8 @@ Each step is one function with its contract in its docstring:
    without a model (a single child, a cluster with little content).
 2. **ask** (:class:`hercules.summarize.llm.LLMSummarizer`, through
    :class:`hercules.summarize.asking.Asker`): a few candidate titles and one description per
-   cluster, schema-constrained, batched, cached.
+   cluster, schema-constrained, batched, cached; for a parent also the area its sub-groups
+   belong to, asked on its own (:func:`hercules.summarize.prompt.area_prompt`).
 3. **clean** (:func:`clean`): quotes, container words and meta prefixes stripped.
 4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
 5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the
@@ -46,6 +47,8 @@ from hercules.title_quality import (
 )
 
 MODEL = "model"
+AREA = "area the model names for the sub-groups"  # a model title, asked on its own
+FROM_MODEL = (MODEL, AREA)
 UNSUPPORTED_PENALTY = 0.5  # a title with a part that names under 10% of the members
 # A model title covers "as well" as an evidence title when its score is at most this much
 # lower: coverage is a share of at most 64 sampled members, whose standard error reaches 0.06,
@@ -216,7 +219,7 @@ def _preference(cands: list[Candidate]) -> list[int]:
 
     def key(i: int) -> tuple[float, int]:
         c = cands[i]
-        bonus = TOLERANCE if c.source == MODEL and math.isfinite(c.score) else 0.0
+        bonus = TOLERANCE if c.source in FROM_MODEL and math.isfinite(c.score) else 0.0
         return (-(c.score + bonus), i)
 
     return sorted(passing, key=key)
@@ -225,19 +228,24 @@ def _preference(cands: list[Candidate]) -> list[int]:
 def fallback(cands: list[Candidate]) -> Candidate:
     """The title of a cluster whose every candidate was rejected: the best evidence title
     (rejected only for being taken elsewhere, if need be), else the best model candidate."""
-    evidence = [c for c in cands if c.source != MODEL]
+    evidence = [c for c in cands if c.source not in FROM_MODEL]
     pool = evidence or cands
     return max(pool, key=lambda c: (c.score, -pool.index(c)))
 
 
 def name_level(
-    request: LevelRequest, evidence: list[Evidence], answers: dict[int, Summary]
+    request: LevelRequest,
+    evidence: list[Evidence],
+    answers: dict[int, Summary],
+    areas: dict[int, str] | None = None,
 ) -> list[Summary]:
     """Steps 3-6 for one level: one :class:`Summary` per cluster, in order.
 
     ``answers`` holds the model's answer per cluster index (a failed one has ``failed`` set);
-    clusters with ``evidence[i].settled`` are not in it and keep that name.
+    clusters with ``evidence[i].settled`` are not in it and keep that name. ``areas`` holds
+    the area the model named for a parent's sub-groups, a model candidate of its own.
     """
+    areas = areas or {}
     settled = {i: e.settled for i, e in enumerate(evidence) if e.settled is not None}
     open_ = [i for i in range(len(evidence)) if i not in settled]
     taken = request.taken_titles | {normalize_title(s.title) for s in settled.values()}
@@ -246,6 +254,9 @@ def name_level(
         answer = answers.get(i)
         from_model = clean(answer) if answer is not None and not answer.failed else []
         cands = [Candidate(t, d, MODEL) for t, d in from_model]
+        if i in areas:
+            said = from_model[0][1] if from_model else ""
+            cands.append(Candidate(areas[i], said or f"Sub-groups in {areas[i]}.", AREA))
         cands += [Candidate(s.title, s.description, s.note) for s in evidence[i].titles]
         cands = _unique(cands)
         pools.append(check(request.clusters[i], cands, taken))

@@ -129,6 +129,25 @@ def cluster_block(
     return "\n".join(lines)
 
 
+def area_prompt(brief: ClusterBrief, modality: str, options: PromptOptions) -> str:
+    """A short question for a parent: the broad area its sub-groups belong to, asked from
+    their titles and shares alone. Asked on its own, a small model names the shared field
+    ("Sports" over hockey and baseball sub-groups) that it rarely offers when asked for titles
+    beside the evidence, where it repeats the sub-groups' titles."""
+    kind = _KIND.get(modality, "items")
+    kids = sorted(brief.children, key=lambda c: -c.num_items)[: options.max_children]
+    total = max(sum(c.num_items for c in kids), 1)
+    listing = "\n".join(f"- {c.title} ({100 * c.num_items / total:.0f}%)" for c in kids)
+    return (
+        f"These are the sub-groups of one group of {kind}, with their shares of its members:\n"
+        f"{listing}\n"
+        "What broad subject area do they belong to? Answer with the area's common name in 1-3 "
+        "words (like a section of a library or a newspaper), or, if they belong to different "
+        "areas, the two or three areas that cover most of the members joined with 'and'. "
+        'Answer JSON {"area": "..."}.'
+    )
+
+
 def pick_samples(brief: ClusterBrief, options: PromptOptions, count: int) -> list[int]:
     if count <= 0:
         return []

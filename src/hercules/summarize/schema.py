@@ -130,6 +130,34 @@ def batch_schema(ids: list[int], words: tuple[int, int] | None = None) -> dict[s
     }
 
 
+AREA_WORDS = (1, 6)  # "Sports"; "Politics, Religion and Health"
+
+
+def area_schema(words: bool = True) -> dict[str, Any]:
+    """JSON schema for a parent's area (:func:`hercules.summarize.prompt.area_prompt`)."""
+    area: dict[str, Any] = {"type": "string", "minLength": 2, "maxLength": CANDIDATE_MAX}
+    if words:
+        area["pattern"] = title_pattern(*AREA_WORDS)
+    return {
+        "type": "object",
+        "properties": {"area": area},
+        "required": ["area"],
+        "additionalProperties": False,
+    }
+
+
+def parse_area(text: str) -> str:
+    """The area named in an answer, cleaned; AnswerError when it names none."""
+    data = extract_json(text)
+    area = data.get("area") if isinstance(data, dict) else None
+    if not isinstance(area, str):
+        raise AnswerError(f"no area in the answer: {text[:200]!r}")
+    cleaned = clean_title(area)
+    if len(cleaned) < 2 or is_meta_title(cleaned):
+        raise AnswerError(f"no topic in the area: {area!r}")
+    return cleaned
+
+
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
