@@ -168,17 +168,22 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['level']:>5}  {r['titles']:<22}" + "".join(f" {c:>10}" for c in cells))
 
 
-def build_demo(out: Path, n: int, levels: str, extra: list[str]) -> dict[str, Any]:
-    """Run ``hercules demo`` into ``out``; its wall time and the LLM's tokens from the run's log."""
+def build_demo(
+    out: Path, n: int, levels: str, extra: list[str], cache: Path | None = None
+) -> dict[str, Any]:
+    """Run ``hercules demo`` into ``out``; its wall time and the LLM's tokens from the run's log.
+
+    Without ``cache`` the run starts from an empty cache, as in a new clone: every post
+    embedded, every title asked. With it, runs that share it ask a level-1 cluster once."""
     from bench.llm_common import log_totals
     from hercules.store import read_log
 
     command = [sys.executable, "-m", "hercules.cli", "demo", "--out", str(out)]
     command += ["--n", str(n), "--levels", levels, *extra]
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bench-coverage-cache-") as cache:
-        # A fresh cache, as in a new clone: every post embedded, every title asked.
-        subprocess.run(command, check=True, env=dict(os.environ, HERCULES_CACHE_DIR=cache))
+    with tempfile.TemporaryDirectory(prefix="bench-coverage-cache-") as fresh:
+        where = str(cache) if cache is not None else fresh
+        subprocess.run(command, check=True, env=dict(os.environ, HERCULES_CACHE_DIR=where))
     seconds = round(time.perf_counter() - start, 1)
     return {"seconds": seconds, "llm": log_totals(read_log(out))}
 

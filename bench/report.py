@@ -397,6 +397,21 @@ def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
+def structures_table(data: dict[str, Any]) -> str:
+    """Coverage pooled over several hierarchies: level 1 once, the parents of every run."""
+    runs = ", ".join(f"[{run['levels']}]" for run in data["runs"])
+    lines = [
+        f"| clusters (runs {runs}) | titles | n | coverage | precision | coverage x precision |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in data["table"]:
+        lines.append(
+            f"| {row['clusters']} | {row['titles']} | {row['n']} | {_fmt(row['coverage'], 3)} | "
+            f"{_fmt(row['precision'], 3)} | {_fmt(row['coverage_x_precision'], 3)} |"
+        )
+    return "\n".join(lines)
+
+
 def calibration_table(data: dict[str, Any]) -> str:
     """Agreement of the library's coverage with the taxonomy's, per rival scope and margin."""
     lines = [
@@ -467,6 +482,7 @@ TABLES: dict[str, Table] = {
     "auto-k": _one("auto_k.json", auto_k_table),
     "table1": _one("table1.json", table1_table),
     "coverage": _one("coverage_demo.json", lambda data: coverage_table([("demo", data)])),
+    "coverage-structures": _one("coverage_structures.json", structures_table),
     "coverage-calibration": _one("coverage_calibration.json", calibration_table),
     "demo": _several({"demo": "demo.json", "20NG": "20ng_cold.json"}, demo_table),
     "llm-slots": _one("llm_slots.json", slots_table),

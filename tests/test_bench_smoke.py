@@ -448,3 +448,43 @@ def test_coverage_calibration_smoke(tmp_path, monkeypatch):
     for row in rows:
         assert 0.0 <= row["picked"] <= row["oracle"] <= 1.0
         assert set(row["picked_per_level"]) == {"1", "2"}
+
+
+def test_coverage_structures_smoke(tmp_path, monkeypatch):
+    from bench import bench_coverage_structures
+
+    monkeypatch.setenv("HERCULES_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "structures.json"
+    data = bench_coverage_structures.main(["--smoke", "--out", str(out)])
+    assert json.loads(out.read_text())["table"] == data["table"]
+    rows = {(r["clusters"], r["titles"]): r for r in data["table"]}
+    assert rows[("level 1", "ours")]["n"] == 6  # level 1 once: the same in every run
+    assert rows[("parents", "ours")]["n"] == 2 * 2  # the parents of both runs
+    assert rows[("parents", "oracle")]["precision"] == 1.0
+    for row in data["table"]:
+        assert 0.0 <= row["coverage_x_precision"] <= row["coverage"] <= 1.0
+
+
+def test_coverage_structures_pool_by_hand():
+    from bench.bench_coverage_structures import pooled
+
+    def run(level1: list[tuple[float, int]], parents: list[tuple[float, int]]):
+        def clusters(cells):
+            return [{"coverage": c, "precision": p, "oracle": {"coverage": 1.0}} for c, p in cells]
+
+        scores = {"1": {"clusters": clusters(level1)}, "2": {"clusters": clusters(parents)}}
+        return {"scores": {"ours": scores, "keywords": scores}}
+
+    rows = pooled([run([(0.5, 1)], [(1.0, 1)]), run([(0.9, 0)], [(0.5, 0), (0.0, 1)])])
+    ours = {r["clusters"]: r for r in rows if r["titles"] == "ours"}
+    assert ours["level 1"] == {
+        "clusters": "level 1",
+        "titles": "ours",
+        "n": 1,
+        "coverage": 0.5,
+        "precision": 1.0,
+        "coverage_x_precision": 0.5,
+    }
+    assert (ours["parents"]["n"], ours["parents"]["coverage"]) == (3, 0.5)
+    assert ours["parents"]["precision"] == pytest.approx(0.667, abs=1e-3)
+    assert ours["parents"]["coverage_x_precision"] == pytest.approx(0.333, abs=1e-3)

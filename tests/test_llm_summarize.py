@@ -109,6 +109,7 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     area = llm.prompts[0]
     assert "- Other child 0 (53%)\n- Child title 0 (47%)\n" in area
     assert "What broad subject area do they belong to?" in area
+    assert "Focus on this aspect: equipment used." in area
     assert llm.schemas[0]["required"] == ["area"]
     prompt, schema = llm.prompts[2], llm.schemas[2]
     assert "Title each parent group" in prompt
