@@ -155,7 +155,7 @@ class LLMSummarizer:
         def ask(batch: list[int]) -> Ask[dict[int, str]]:
             brief = request.clusters[batch[0]]
             return Ask(
-                area_prompt(brief, modality, self.options),
+                area_prompt(brief, modality, self.options, request.topic_seed),
                 area_schema(patterns),
                 AREA_TOKENS,
                 lambda text: {batch[0]: parse_area(text)},

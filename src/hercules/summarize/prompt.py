@@ -129,7 +129,9 @@ def cluster_block(
     return "\n".join(lines)
 
 
-def area_prompt(brief: ClusterBrief, modality: str, options: PromptOptions) -> str:
+def area_prompt(
+    brief: ClusterBrief, modality: str, options: PromptOptions, topic_seed: str | None = None
+) -> str:
     """A short question for a parent: the broad area its sub-groups belong to, asked from
     their titles and shares alone. Asked on its own, a small model names the shared field
     ("Sports" over hockey and baseball sub-groups) that it rarely offers when asked for titles
@@ -144,7 +146,8 @@ def area_prompt(brief: ClusterBrief, modality: str, options: PromptOptions) -> s
         "What broad subject area do they belong to? Answer with the area's common name in 1-3 "
         "words (like a section of a library or a newspaper), or, if they belong to different "
         "areas, the two or three areas that cover most of the members joined with 'and'. "
-        'Answer JSON {"area": "..."}.'
+        + (f"Focus on this aspect: {topic_seed}. " if topic_seed else "")
+        + 'Answer JSON {"area": "..."}.'
     )
 
 
