@@ -399,7 +399,12 @@ def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
 
 def structures_table(data: dict[str, Any]) -> str:
     """Coverage pooled over several hierarchies: level 1 once, the parents of every run."""
-    runs = ", ".join(f"[{run['levels']}]" for run in data["runs"])
+    runs = ", ".join(
+        "[" + ", ".join(str(k) for k in run["levels"]) + "]"
+        if isinstance(run["levels"], list)
+        else str(run["levels"])
+        for run in data["runs"]
+    )
     lines = [
         f"| clusters (runs {runs}) | titles | n | coverage | precision | coverage x precision |",
         "| --- | --- | --- | --- | --- | --- |",
