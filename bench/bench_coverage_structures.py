@@ -14,8 +14,6 @@ a level-1 cluster is asked once; every parent is asked in its own run.
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,14 +22,8 @@ from typing import Any
 import numpy as np
 
 from bench import taxonomy as tx
-from bench.bench_coverage import (
-    build_demo,
-    git_revision,
-    newsgroups_of,
-    score_run,
-    smoke_run,
-)
-from bench.common import RESULTS_DIR, machine, save_json
+from bench.bench_coverage import build_demo, newsgroups_of, score_run, smoke_run
+from bench.common import RESULTS_DIR, save_json
 from hercules import Hercules
 
 STRUCTURES = ("40,10,4", "40,14,5", "40,7,3", "40,20,6")
@@ -107,15 +99,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 print(f"{levels}: {build}")
     rows = pooled(runs)
     print_table(rows)
-    payload = {
+    payload = {  # save_json adds the command, revision and machine
         "what": "title coverage against the 20NG taxonomy, pooled over several hierarchies",
-        "command": "python -m bench.bench_coverage_structures "
-        + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
-        "git_revision": git_revision(),
         "corpus": "smoke" if args.smoke else f"20NG demo sample of {args.n}",
         "table": rows,
         "runs": runs,
-        "machine": machine(),
     }
     save_json(args.out, payload)
     return payload

@@ -72,7 +72,9 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
-        if schema is not None and "area" in schema["properties"]:  # a parent's area
+        if (schema is not None and "area" in schema["properties"]) or prompt.startswith(
+            "These are the sub-groups of one group"
+        ):  # a parent's area
             return json.dumps({"area": _candidates(prompt)["titles"][0].replace(" themes", "")})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))
         if schema is not None and "clusters" not in schema["properties"]:  # one cluster, bare
