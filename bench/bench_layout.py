@@ -2,7 +2,7 @@
 
 For each size (its own process, so peak RSS is per size): the 2-D layout of n 384-d vectors
 (hercules.map_layout: UMAP fitted on at most 20,000 of them, the rest placed with ``transform``),
-then the HTML map (hercules.datamap.map_page) of a three-level tree over them, its size, and the
+then the HTML map (hercules.map_page.map_page) of a three-level tree over them, its size, and the
 time headless Chromium takes from navigation to the drawn map (Plotly.newPlot resolved, the
 page's ``data-ready``), with the performance API's first contentful paint.
 
@@ -165,8 +165,8 @@ def first_paint(path: Path) -> dict[str, Any] | None:
 
 
 def one_size(n: int, method: str, fit_sample: int, paint: bool, max_points: int) -> dict[str, Any]:
-    from hercules.datamap import map_page
     from hercules.map_layout import compute_layout
+    from hercules.map_page import map_page
 
     X, comp, texts, source = vectors_for(n)
     before = rss_mb()

@@ -15,8 +15,9 @@ from app_helpers import XSS_TITLE, build_run
 from hercules import Hercules
 from hercules.cli import app as cli_app
 from hercules.colours import PALETTE, node_colours, shade
-from hercules.datamap import hierarchy_figure, map_data, map_figure, map_page, script_json
+from hercules.datamap import hierarchy_figure, map_data, map_figure
 from hercules.map_layout import MapLayout
+from hercules.map_page import map_page, script_json
 
 pytest.importorskip("plotly")
 

@@ -14,8 +14,8 @@ import pytest
 
 from app_helpers import browser_skip_reason, build_run, make_driver
 from hercules import Hercules
-from hercules.datamap import map_page
 from hercules.map_layout import compute_layout
+from hercules.map_page import map_page
 
 _reason = browser_skip_reason()
 pytestmark = pytest.mark.skipif(_reason is not None, reason=str(_reason))

@@ -128,9 +128,10 @@ def map_command(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hercules.datamap import MAP_EXTRA, write_map
+    from hercules.datamap import MAP_EXTRA
     from hercules.errors import require
     from hercules.estimator import Hercules
+    from hercules.map_page import write_map
 
     require("plotly", "hercules map", MAP_EXTRA)
     model = Hercules.load_model(run_dir)

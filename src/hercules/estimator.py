@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from hercules import datamap
+from hercules import datamap, map_page
 from hercules.builder import BuildSettings, ProgressFn, build_tree
 from hercules.data.inputs import fit_input
 from hercules.edits import set_title as set_cluster_title
@@ -329,7 +329,7 @@ class Hercules(Readouts):
     ) -> Path:
         """Write the data map as one self-contained HTML file (no network); returns its path."""
         self._check_fitted()
-        return datamap.write_map(self, path, title=title, max_points=max_points)
+        return map_page.write_map(self, path, title=title, max_points=max_points)
 
     @cached_property
     def _level0(self) -> Level0:
