@@ -21,6 +21,7 @@ them in a venv of their own (bench/COVERAGE_SECTION.md gives the commands), then
 from __future__ import annotations
 
 import argparse
+import asyncio
 import faulthandler
 import json
 import logging
@@ -104,6 +105,25 @@ class CallCounter:
             "calls_with_usage": self.usage_seen,
             "first_errors": list(self.error_messages),
         }
+
+
+def loop_safe(namer: Any, limit: int) -> Any:
+    """``namer`` with a semaphore per event loop. Toponymy names each layer in an
+    ``asyncio.run`` of its own, a new loop each time, and its async namer makes one semaphore at
+    construction, which fails every call of the second layer ("bound to a different event
+    loop")."""
+    per_loop: dict[int, asyncio.Semaphore] = {}
+
+    def semaphore(_self: Any) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        return per_loop.setdefault(id(loop), asyncio.Semaphore(limit))
+
+    namer.__class__ = type(
+        "LoopSafe" + type(namer).__name__,
+        (type(namer),),
+        {"semaphore": property(semaphore, lambda _self, _value: None)},
+    )
+    return namer
 
 
 def layer_members(labels: np.ndarray, n_topics: int) -> list[np.ndarray]:
@@ -206,12 +226,15 @@ def run_toponymy(
         n_components=2, metric="cosine", random_state=seed, verbose=verbose
     ).fit_transform(vectors)
     seconds["umap"] = round(time.perf_counter() - start, 1)
-    namer = AsyncOpenAINamer(
-        model="openai/local",
-        api_key="none",
-        api_base=address + "/v1",
-        max_concurrent_requests=parallel,
-        callback=counter.debug,
+    namer = loop_safe(
+        AsyncOpenAINamer(
+            model="openai/local",
+            api_key="none",
+            api_base=address + "/v1",
+            max_concurrent_requests=parallel,
+            callback=counter.debug,
+        ),
+        parallel,
     )
     clusterer = ToponymyClusterer(
         min_clusters=min_clusters, base_n_clusters=base_n_clusters, verbose=verbose
@@ -311,6 +334,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--context", type=int, default=8192, help="tokens per slot (Toponymy's prompts are long)"
     )
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=500,
+        help="each post cut to this many characters for Toponymy (0: whole posts); its "
+        "exemplars are whole posts, 8 to a prompt",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--taxonomy", type=Path, default=None, help="20ng_taxonomy.json")
     parser.add_argument("--verbose", action="store_true", help="Toponymy's progress, stacks")
@@ -357,7 +387,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if args.raw is not None and args.raw.is_file():
             result = load_raw(args.raw)
         else:
-            result = fit_served(args, texts, vectors, encoder, counter, levels)
+            given = [t[: args.max_chars] for t in texts] if args.max_chars else texts
+            result = fit_served(args, given, vectors, encoder, counter, levels)
             result["seconds"]["embed_posts"] = embed_seconds
             result["llm"] = counter.totals()
             if args.raw is not None:
@@ -380,6 +411,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "context": args.context,
             "threads": args.threads,
             "seed": args.seed,
+            "max_chars": args.max_chars,
         },
         "versions": result["versions"],
         "layers": [len(layer) for layer in result["names"]],
