@@ -535,9 +535,13 @@ def test_areas_are_asked_for_parents_of_texts_only() -> None:
     llm = ScriptedLLM()
     LLMSummarizer(llm).summarize_level(request)
     assert [is_area_prompt(p) for p in llm.prompts] == [True, False]
-    level1 = LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], request.corpus)
+    # A cluster of items (texts with content, so it is asked for titles) gets no area call.
+    texts = ["hockey puck goalie skate rink playoff"] * 6 + ["baseball pitcher inning bat"] * 4
+    corpus = Corpus("text", list(range(10)), texts=texts)
+    level1 = LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], corpus)
     llm = ScriptedLLM()
     LLMSummarizer(llm).summarize_level(level1)
+    assert llm.prompts
     assert not any(is_area_prompt(p) for p in llm.prompts)
     numeric = Corpus(
         "numeric", list(range(10)), numeric=pd.DataFrame({"x": np.arange(10.0), "y": 1.0})
