@@ -38,24 +38,6 @@ SOURCES = ("ours", "keywords")
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def git_revision() -> str:
-    """The checkout's commit, with "+dirty" when tracked files differ from it."""
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return rev + ("+dirty" if dirty else "")
-
-
 def tree_titles(model: Hercules) -> tuple[dict[int, list[str]], dict[int, list[np.ndarray]]]:
     """Every level's titles and each cluster's level-0 members."""
     tree = model.tree_
@@ -252,9 +234,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print_table(rows)
     payload = {
         "what": "title coverage, precision and breadth against the 20NG taxonomy, per level",
-        "command": "python -m bench.bench_coverage "
-        + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
-        "git_revision": git_revision(),
         "run": str(args.run) if not args.smoke else "smoke",
         "corpus": "smoke"
         if args.smoke

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import shlex
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,8 +30,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from bench import taxonomy as tx
-from bench.bench_coverage import git_revision, keyword_titles, newsgroups_of, smoke_run
-from bench.common import RESULTS_DIR, machine, save_json
+from bench.bench_coverage import keyword_titles, newsgroups_of, smoke_run
+from bench.common import RESULTS_DIR, save_json
 from hercules import Hercules
 from hercules.title_quality import (
     FAITHFULNESS_SAMPLE,
@@ -203,10 +201,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     save_json(
         args.out,
         {
-            "command": "python -m bench.bench_coverage_calibration "
-            + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
-            "revision": git_revision(),
-            "machine": machine(),
             "run": str(args.run),
             "summary": result["summary"],
         },

@@ -276,24 +276,8 @@ def compile_probe() -> dict[str, Any]:
     return {"first_layout_seconds": round(first, 2), "second_layout_seconds": round(second, 2)}
 
 
-def git_revision() -> str:
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=ROOT
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        ).stdout.strip()
-        return proc.stdout.strip() + ("+uncommitted" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
-    from bench.common import RESULTS_DIR, machine, save_json
+    from bench.common import RESULTS_DIR, save_json
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="2000,18846,100000")
@@ -315,11 +299,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
         row = one_size(args.one, args.method, args.fit_sample, not args.no_paint, args.max_points)
         print(json.dumps(row))
         return None
-    command = "python -m bench.bench_layout " + " ".join(argv if argv is not None else sys.argv[1:])
     if args.smoke:  # in this process: no numba compile per child, no million
         rows = [one_size(n, "umap", 200, True, 250) for n in (150, 400)]
-        payload = {"command": command, "git_revision": git_revision(), "machine": machine()}
-        payload |= {"results": rows, "numba_compile": None, "smoke": True}
+        payload = {"results": rows, "numba_compile": None, "smoke": True}
         save_json(args.out, payload)
         return payload
     plan = [(int(s), "umap") for s in args.sizes.split(",")]
@@ -343,9 +325,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any] | None:
     compile_cost = numba_compile(args.fit_sample)
     print(f"numba: {compile_cost}")
     payload = {
-        "command": command,
-        "git_revision": git_revision(),
-        "machine": machine(),
         "targets": {
             "layout_seconds_20ng": 90,
             "layout_seconds_100k": 300,

@@ -415,9 +415,10 @@ def test_layout_smoke(tmp_path):
 
     out = tmp_path / "layout.json"
     data = bench_layout.main(["--smoke", "--out", str(out)])
-    assert json.loads(out.read_text())["results"] == data["results"]
-    assert data["git_revision"]
-    assert data["command"].startswith("python -m bench.bench_layout")
+    saved = json.loads(out.read_text())
+    assert saved["results"] == data["results"]
+    for key in ("revision", "command", "machine"):  # written by save_json
+        assert saved[key], key
     small, large = data["results"]
     assert (small["n_fit"], small["n_transformed"]) == (150, 0)
     assert (large["n_fit"], large["n_transformed"]) == (200, 200)  # the sample + transform path
