@@ -12,7 +12,7 @@ posts its clusterer put in each topic; posts it leaves unclustered (label -1) be
 and are reported as ``unclustered``. Writes bench/results/toponymy_demo.json.
 
 Toponymy's dependencies (LiteLLM, transformers, datasets, numba) are not the project's: install
-them in a venv of their own (bench/COVERAGE_SECTION.md gives the commands), then::
+them in a venv of their own (bench/README.md gives the commands), then::
 
     flock /tmp/hercules-heavy.lock .venv-toponymy/bin/python -m bench.bench_toponymy
     python -m bench.bench_toponymy --smoke     # stand-in layers and names: no Toponymy needed
@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 
 from bench import taxonomy as tx
-from bench.bench_coverage import git_revision, print_table
-from bench.common import RESULTS_DIR, machine, save_json
+from bench.bench_coverage import print_table
+from bench.common import RESULTS_DIR, save_json
 from hercules.errors import InputError
 
 PIP_SPEC = "toponymy umap-learn"
@@ -398,9 +398,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print_table(rows)
     payload = {
         "what": "Toponymy's layer names on the demo corpus, scored against the 20NG taxonomy",
-        "command": "python -m bench.bench_toponymy "
-        + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
-        "git_revision": git_revision(),
         "corpus": "smoke" if args.smoke else f"20NG demo sample of {args.n}",
         "items": len(texts),
         "model": "smoke stand-in" if args.smoke else args.model,
@@ -420,7 +417,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "embedded_texts": encoder.texts,
         "table": rows,
         "scores": scores,
-        "machine": machine(),
     }
     save_json(args.out, payload)
     return payload

@@ -397,6 +397,40 @@ def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
+def toponymy_table(named: list[tuple[str, dict[str, Any]]]) -> str:
+    """Toponymy's layers beside our levels on the same corpus: the taxonomy scores, and the
+    share of the posts that lie in a named cluster (Toponymy leaves some out of every topic;
+    ours name every post)."""
+    (_, ours), (_, topo) = named
+    lines = [
+        "| level | titles | clusters | posts in a named cluster | coverage | precision "
+        "| coverage x precision | too broad |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    levels = sorted(
+        {row["level"] for row in ours["table"]} | {row["level"] for row in topo["table"]}
+    )
+    for level in levels:
+        rows = [
+            (row, ours["levels"][level - 1], "100%")
+            for row in ours["table"]
+            if row["level"] == level and row["titles"] in ("ours", "keywords")
+        ]
+        rows += [
+            (row, row["clusters"], f"{100 * (1 - row['unclustered']):.0f}%")
+            for row in topo["table"]
+            if row["level"] == level and row["titles"] == "toponymy"
+        ]
+        for row, clusters, posts in rows:
+            name = "Toponymy" if row["titles"] == "toponymy" else row["titles"]
+            lines.append(
+                f"| L{level} | {name} | {clusters} | {posts} | {_fmt(row['coverage'], 2)} | "
+                f"{_fmt(row['precision'], 2)} | {_fmt(row['coverage_x_precision'], 2)} | "
+                f"{_fmt(row['too_broad'], 2)} |"
+            )
+    return "\n".join(lines)
+
+
 def structures_table(data: dict[str, Any]) -> str:
     """Coverage pooled over several hierarchies: level 1 once, the parents of every run."""
     runs = ", ".join(
@@ -486,7 +520,12 @@ TABLES: dict[str, Table] = {
     "foundation": _one("20ng_foundation.json", foundation_table),
     "auto-k": _one("auto_k.json", auto_k_table),
     "table1": _one("table1.json", table1_table),
-    "coverage": _one("coverage_demo.json", lambda data: coverage_table([("demo", data)])),
+    "coverage": _several(
+        {"demo": "coverage_demo.json", "20NG": "coverage_20ng.json"}, coverage_table
+    ),
+    "coverage-toponymy": _several(
+        {"ours": "coverage_demo.json", "Toponymy": "toponymy_demo.json"}, toponymy_table
+    ),
     "coverage-structures": _one("coverage_structures.json", structures_table),
     "coverage-calibration": _one("coverage_calibration.json", calibration_table),
     "demo": _several({"demo": "demo.json", "20NG": "20ng_cold.json"}, demo_table),
