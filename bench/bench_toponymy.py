@@ -9,7 +9,9 @@ Toponymy as an object with ``encode``. Same model: the default local model serve
 does: ``ToponymyClusterer`` over a 2-D UMAP map of the MiniLM vectors, here with
 ``base_n_clusters`` = our level-1 k and ``min_clusters`` = our top k. A layer's members are the
 posts its clusterer put in each topic; posts it leaves unclustered (label -1) belong to no topic
-and are reported as ``unclustered``. Writes bench/results/toponymy_demo.json.
+and are reported as ``unclustered``. Each post is cut to ``--max-chars`` characters for
+Toponymy, whose prompts hold eight exemplar posts each. Writes
+bench/results/toponymy_demo.json.
 
 Toponymy's dependencies (LiteLLM, transformers, datasets, numba) are not the project's: install
 them in a venv of their own (bench/README.md gives the commands), then::
