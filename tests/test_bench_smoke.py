@@ -489,3 +489,28 @@ def test_coverage_structures_pool_by_hand():
     assert (ours["parents"]["n"], ours["parents"]["coverage"]) == (3, 0.5)
     assert ours["parents"]["precision"] == pytest.approx(0.667, abs=1e-3)
     assert ours["parents"]["coverage_x_precision"] == pytest.approx(0.333, abs=1e-3)
+
+
+def test_loop_safe_namer_runs_in_a_second_event_loop():
+    import asyncio
+
+    from bench.bench_toponymy import loop_safe
+
+    class Namer:  # as Toponymy's async namer: one semaphore made at construction
+        def __init__(self) -> None:
+            self.semaphore = asyncio.Semaphore(1)
+
+        async def one(self) -> None:
+            async with self.semaphore:
+                await asyncio.sleep(0)
+
+        async def layer(self) -> None:
+            await asyncio.gather(self.one(), self.one())
+
+    shipped = Namer()
+    asyncio.run(shipped.layer())
+    with pytest.raises(RuntimeError, match="different event loop"):
+        asyncio.run(shipped.layer())  # the second layer's loop
+    fixed = loop_safe(Namer(), 1)
+    asyncio.run(fixed.layer())
+    asyncio.run(fixed.layer())
