@@ -40,10 +40,6 @@ MAP_EXTRA = "hercules-cluster[map]"
 # Above this many items the map shows a seeded random sample of them, and says so on the map.
 MAX_POINTS = 200_000
 LABEL_CHARS = 48
-# Image runs of at most this many drawn items carry a small JPEG per item for the hover tooltip
-# (about 2 kB each, inline as data: URIs); larger ones hover the file name and caption only.
-MAX_THUMBNAILS = 3_000
-THUMBNAIL_PX = 72
 ITEMS_TRACE = 0  # the points; trace 1 rings a found item
 
 # One label layer visible at a time: the top level at the initial zoom, one level finer per
@@ -200,35 +196,6 @@ def item_snippets(corpus: Corpus, rows: np.ndarray, limit: int) -> list[str]:
         columns = [(f"{col}=" + frame[col].map(_value)).tolist() for col in frame.columns]
         return [_short(", ".join(parts), limit) for parts in zip(*columns, strict=True)]
     return [_short(corpus.item_text(int(i)), limit) for i in rows]
-
-
-def thumbnails(corpus: Corpus, rows: np.ndarray) -> list[str] | None:
-    """``data:image/jpeg;base64,...`` previews of an image run's items (None: not an image
-    run, too many items, or Pillow missing); an unreadable image gets ``""``."""
-    import importlib.util
-
-    paths = corpus.image_paths
-    if paths is None or len(rows) > MAX_THUMBNAILS or importlib.util.find_spec("PIL") is None:
-        return None
-    import base64
-    import io
-
-    from PIL import Image, ImageOps
-
-    out = []
-    for i in rows:
-        try:
-            with Image.open(paths[int(i)]) as opened:
-                opened.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))
-                image = ImageOps.exif_transpose(opened).convert("RGB")
-                image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-                buffer = io.BytesIO()
-                image.save(buffer, format="JPEG", quality=70)
-            out.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
-        except (OSError, ValueError) as exc:
-            logger.info("No thumbnail for %s: %s", paths[int(i)], exc)
-            out.append("")
-    return out
 
 
 def _value(value: Any) -> str:

@@ -27,7 +27,6 @@ from hercules.datamap import (
     map_data,
     map_figure,
     model_layout,
-    thumbnails,
 )
 from hercules.errors import require
 from hercules.map_layout import LayoutProgress, MapLayout
@@ -35,11 +34,45 @@ from hercules.tree import ClusterTree
 
 logger = logging.getLogger(__name__)
 
+# Image runs of at most this many drawn items carry a small JPEG per item for the hover tooltip
+# (about 2 kB each, inline as data: URIs); larger ones hover the file name and caption only.
+MAX_THUMBNAILS = 3_000
+THUMBNAIL_PX = 72
+
 # No network at all: everything the page needs is inline.
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'unsafe-inline'; img-src data: blob:; font-src data:"
 )
+
+
+def thumbnails(corpus: Corpus, rows: np.ndarray) -> list[str] | None:
+    """``data:image/jpeg;base64,...`` previews of an image run's items (None: not an image
+    run, too many items, or Pillow missing); an unreadable image gets ``""``."""
+    import importlib.util
+
+    paths = corpus.image_paths
+    if paths is None or len(rows) > MAX_THUMBNAILS or importlib.util.find_spec("PIL") is None:
+        return None
+    import base64
+    import io
+
+    from PIL import Image, ImageOps
+
+    out = []
+    for i in rows:
+        try:
+            with Image.open(paths[int(i)]) as opened:
+                opened.draft("RGB", (THUMBNAIL_PX, THUMBNAIL_PX))
+                image = ImageOps.exif_transpose(opened).convert("RGB")
+                image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+                buffer = io.BytesIO()
+                image.save(buffer, format="JPEG", quality=70)
+            out.append("data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode())
+        except (OSError, ValueError) as exc:
+            logger.info("No thumbnail for %s: %s", paths[int(i)], exc)
+            out.append("")
+    return out
 
 
 def script_json(obj: Any) -> str:
