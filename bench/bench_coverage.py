@@ -2,9 +2,9 @@
 
 Scores a saved run (by default the demo's: ``hercules demo`` saves to runs/demo) with the
 measures of :mod:`bench.taxonomy`. Each item's newsgroup comes from drawing the demo's sample
-again (``hercules.cli.demo_sample``, same seed) and checking that its texts are the run's,
-item for item. Keyword titles are those the keyword labeller gives the same tree (the run is
-loaded a second time and relabelled with ``labeller="keywords"``). Writes
+again (``hercules.data.newsgroups.sample_posts``, same seed) and checking that its texts are
+the run's, item for item. Keyword titles are those the keyword labeller gives the same tree
+(the run is loaded a second time and relabelled with ``labeller="keywords"``). Writes
 bench/results/coverage_demo.json.
 
     python -m bench.bench_coverage --run runs/demo                 # rescore a saved demo run
@@ -59,11 +59,10 @@ def newsgroups_of(texts: Sequence[str], n: int) -> list[str]:
     Raises InputError when the run's texts are not that sample's (another ``--n``, another
     corpus), naming the fix.
     """
-    from hercules.cli import demo_sample
-    from hercules.data.newsgroups import load_newsgroups
+    from hercules.data.newsgroups import load_newsgroups, sample_posts
 
     corpus = load_newsgroups()
-    sample, groups, _ = demo_sample(corpus, min(n, len(corpus.texts)))
+    sample, groups, _ = sample_posts(corpus, min(n, len(corpus.texts)))
     if len(sample) != len(texts) or any(a != b for a, b in zip(sample, texts, strict=True)):
         raise InputError(
             f"The run's {len(texts)} items are not the demo's sample of {n} posts "

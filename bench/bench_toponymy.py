@@ -1,16 +1,16 @@
 """Toponymy (the closest peer: LLM names for layered clusters) on the demo's corpus, scored with
 the taxonomy measures of :mod:`bench.taxonomy`, side by side with our titles.
 
-Same corpus: the 2,000 posts of ``hercules demo`` (``hercules.cli.demo_sample``; the empty ones
-left out as there). Same embedder: our MiniLM (``hercules.embed.MiniLMEmbedder``), given to
-Toponymy as an object with ``encode``. Same model: the default local model served by
-``python -m hercules.llm.serve`` (OpenAI-compatible), reached through Toponymy's own
-``OpenAINamer`` (LiteLLM) pointed at localhost. Toponymy builds its own layers, as its README
-does: ``ToponymyClusterer`` over a 2-D UMAP map of the MiniLM vectors, here with
-``base_n_clusters`` = our level-1 k and ``min_clusters`` = our top k. A layer's members are the
-posts its clusterer put in each topic; posts it leaves unclustered (label -1) belong to no topic
-and are reported as ``unclustered``. Each post is cut to ``--max-chars`` characters for
-Toponymy, whose prompts hold eight exemplar posts each. Writes
+Same corpus: the 2,000 posts of ``hercules demo`` (``hercules.data.newsgroups.sample_posts``;
+the empty ones left out as there). Same embedder: our MiniLM
+(``hercules.embed.MiniLMEmbedder``), given to Toponymy as an object with ``encode``. Same model:
+the default local model served by ``python -m hercules.llm.serve`` (OpenAI-compatible), reached
+through Toponymy's own ``AsyncOpenAINamer`` (LiteLLM) pointed at localhost. Toponymy builds its own
+layers, as its README does: ``ToponymyClusterer`` over a 2-D UMAP map of the MiniLM vectors,
+here with ``base_n_clusters`` = our level-1 k and ``min_clusters`` = our top k. A layer's
+members are the posts its clusterer put in each topic; posts it leaves unclustered (label -1)
+belong to no topic and are reported as ``unclustered``. Each post is cut to ``--max-chars``
+characters for Toponymy, whose prompts hold eight exemplar posts each. Writes
 bench/results/toponymy_demo.json.
 
 Toponymy's dependencies (LiteLLM, transformers, datasets, numba) are not the project's: install
@@ -375,12 +375,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         encoder = Encoder(embed)
         result = smoke_layers(encoder.encode(texts), groups)
     else:
-        from hercules.cli import demo_sample
-        from hercules.data.newsgroups import load_newsgroups
+        from hercules.data.newsgroups import load_newsgroups, sample_posts
         from hercules.embed import MiniLMEmbedder
 
         taxonomy = tx.load_taxonomy(args.taxonomy)
-        texts, groups, _ = demo_sample(load_newsgroups(), args.n, seed=0)
+        texts, groups, _ = sample_posts(load_newsgroups(), args.n, seed=0)
         embed = MiniLMEmbedder().embed
         encoder = Encoder(embed)
         start = time.perf_counter()

@@ -374,6 +374,12 @@ def ray_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _coverage_cells(row: dict[str, Any]) -> str:
+    """A taxonomy row's coverage, precision, their product and too broad, as table cells."""
+    keys = ("coverage", "precision", "coverage_x_precision", "too_broad")
+    return " | ".join(_fmt(row[k], 2) for k in keys) + " |"
+
+
 def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     """Per run and level: coverage, precision, their product and too broad, per title source."""
     lines = [
@@ -389,11 +395,7 @@ def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
             clusters = sizes[level - 1] if level - 1 < len(sizes) else "?"
             head = f"{label} | L{level} ({clusters})" if (label, level) != shown else " | "
             shown = (label, level)
-            lines.append(
-                f"| {head} | {row['titles']} | {_fmt(row['coverage'], 2)} | "
-                f"{_fmt(row['precision'], 2)} | {_fmt(row['coverage_x_precision'], 2)} | "
-                f"{_fmt(row['too_broad'], 2)} |"
-            )
+            lines.append(f"| {head} | {row['titles']} | {_coverage_cells(row)}")
     return "\n".join(lines)
 
 
@@ -423,11 +425,7 @@ def toponymy_table(named: list[tuple[str, dict[str, Any]]]) -> str:
         ]
         for row, clusters, posts in rows:
             name = "Toponymy" if row["titles"] == "toponymy" else row["titles"]
-            lines.append(
-                f"| L{level} | {name} | {clusters} | {posts} | {_fmt(row['coverage'], 2)} | "
-                f"{_fmt(row['precision'], 2)} | {_fmt(row['coverage_x_precision'], 2)} | "
-                f"{_fmt(row['too_broad'], 2)} |"
-            )
+            lines.append(f"| L{level} | {name} | {clusters} | {posts} | {_coverage_cells(row)}")
     return "\n".join(lines)
 
 

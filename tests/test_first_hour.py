@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 import hercules.data.newsgroups
-from hercules.cli import demo_sample
-from hercules.data.newsgroups import Newsgroups
+from hercules.data.newsgroups import Newsgroups, sample_posts
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = {
@@ -75,16 +74,16 @@ def test_demo_sample_leaves_out_empty_posts_and_counts_them():
         categories=["x", "y", "x", "y", "z"],
         ids=list("abcde"),
     )
-    texts, truth, empty = demo_sample(news, 5)
+    texts, truth, empty = sample_posts(news, 5)
     assert texts == ["a post", "another", "third\n"]
     assert truth == ["x", "x", "z"]
     assert empty == 2
-    texts, truth, empty = demo_sample(news, 99)  # more than there are: all of them
+    texts, truth, empty = sample_posts(news, 99)  # more than there are: all of them
     assert len(texts) + empty == 5
 
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_demo_sample_is_reproducible(n):
     news = small_newsgroups(per_topic=5)
-    assert demo_sample(news, n) == demo_sample(news, n)
-    assert len(demo_sample(news, n)[0]) == n
+    assert sample_posts(news, n) == sample_posts(news, n)
+    assert len(sample_posts(news, n)[0]) == n

@@ -407,7 +407,7 @@ def demo(
     """
     counts = parse_levels(levels)
     llm_options = _llm_options(llm_threads)
-    from hercules.data.newsgroups import load_newsgroups
+    from hercules.data.newsgroups import load_newsgroups, sample_posts
     from hercules.store import check_writable
 
     check_writable(out)
@@ -418,7 +418,7 @@ def demo(
         raise InputError(
             f"{exc} The demo needs that file (it ships with the project's shared data)."
         ) from None
-    texts, truth, empty = demo_sample(corpus, n)
+    texts, truth, empty = sample_posts(corpus, n)
     console.print(
         f"20 Newsgroups: {len(texts) + empty} of {len(corpus.texts)} posts sampled; {empty} are "
         f"empty once headers, quotes and signatures are stripped: left out, {len(texts)} remain"
@@ -434,19 +434,6 @@ def demo(
             f"level {lvl}: {m['n_clusters']} clusters, ARI {m['ari']:.3f}, NMI {m['nmi']:.3f}"
         )
     console.print(f"[green]Saved[/green] to {out}; explore with `hercules show {out}`")
-
-
-def demo_sample(corpus: Any, n: int, seed: int = 0) -> tuple[list[str], list[str], int]:
-    """``n`` posts drawn at random: the non-empty texts, their newsgroups, how many were empty.
-
-    Stripped as scikit-learn does, some posts are empty (replies that only quote, or whose text
-    all sits after the last blank line, its footer rule): there is nothing to cluster in them.
-    """
-    rng = np.random.default_rng(seed)
-    keep = np.sort(rng.choice(len(corpus.texts), size=min(n, len(corpus.texts)), replace=False))
-    kept = [int(i) for i in keep if corpus.texts[i].strip()]
-    texts = [corpus.texts[i] for i in kept]
-    return texts, [corpus.categories[i] for i in kept], len(keep) - len(kept)
 
 
 def _llm_options(threads: int | None) -> dict[str, Any] | None:

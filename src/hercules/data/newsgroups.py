@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from hercules.errors import InputError
 
 FILE_NAME = "20newsgroups-bydate.jsonl.gz"
@@ -93,3 +95,17 @@ def load_newsgroups(
             categories.append(record["category"])
             ids.append(record["id"])
     return Newsgroups(texts=texts, labels=labels, categories=categories, ids=ids)
+
+
+def sample_posts(corpus: Newsgroups, n: int, seed: int = 0) -> tuple[list[str], list[str], int]:
+    """``n`` posts drawn at random, as ``hercules demo`` draws them: the non-empty texts, their
+    newsgroups, how many were empty.
+
+    Stripped as scikit-learn does, some posts are empty (replies that only quote, or whose text
+    all sits after the last blank line, its footer rule): there is nothing to cluster in them.
+    """
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(corpus.texts), size=min(n, len(corpus.texts)), replace=False))
+    kept = [int(i) for i in keep if corpus.texts[i].strip()]
+    texts = [corpus.texts[i] for i in kept]
+    return texts, [corpus.categories[i] for i in kept], len(keep) - len(kept)
