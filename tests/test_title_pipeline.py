@@ -14,6 +14,7 @@ from hercules.llm.retry import RetryPolicy
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Rival, Summary
 from hercules.summarize.evidence import (
     CONJUNCTION_NOTE,
+    FIELD_NOTE,
     KEYWORD_NOTE,
     STATISTICS_NOTE,
     Evidence,
@@ -350,6 +351,24 @@ def test_name_level_prefers_the_covering_conjunction_to_a_narrow_model_title() -
     assert out[0].description == "Hockey and baseball games."
 
 
+def test_a_taxonomy_field_that_wins_keeps_the_model_description() -> None:
+    def embed(texts: list[str]) -> np.ndarray:  # "sports" lies between hockey and baseball
+        out = EMBED(texts)
+        out[:, :2] += np.asarray([["sports" in normalize_title(t).split()] for t in texts])
+        return out
+
+    request = replace(_parent_request(_two_subject_members()), embed=embed)
+    field = Summary("Sports", "10 items in the field of Sports.", note=FIELD_NOTE)
+    evidence = [Evidence("block", 1, [], (field,))]
+    answer = {0: Summary("x", "Hockey and baseball games.", candidates=("Hockey",))}
+    out = name_level(request, evidence, answer)
+    assert (out[0].title, out[0].note) == ("Sports", FIELD_NOTE)
+    assert out[0].description == "Hockey and baseball games."
+    # Without a model answer the field says what it is.
+    out = name_level(request, evidence, {0: Summary("", "", failed=True, error="timeout")})
+    assert out[0].description == "10 items in the field of Sports."
+
+
 def test_a_failed_answer_keeps_its_error_and_gets_an_evidence_title() -> None:
     request = _parent_request(_two_subject_members())
     evidence = [Evidence("b", 1, [], (Summary("NHL and Baseball", "d", note=CONJUNCTION_NOTE),))]
@@ -458,7 +477,7 @@ def test_topic_fields_are_the_iab_taxonomy_names() -> None:
 
 
 def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> None:
-    from hercules.summarize.evidence import FIELD_NOTE, evidence_titles
+    from hercules.summarize.evidence import evidence_titles
 
     def embed(texts: list[str]) -> np.ndarray:  # "sports" lies between hockey and baseball
         out = np.full((len(texts), 4), 0.01, dtype=np.float32)

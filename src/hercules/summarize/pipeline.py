@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
-from hercules.summarize.evidence import Evidence, child_centroids, sample_of
+from hercules.summarize.evidence import FIELD_NOTE, Evidence, child_centroids, sample_of
 from hercules.summarize.rules import RuleContext, reject_reason
 from hercules.summarize.schema import clean_description, clean_title, is_meta_title
 from hercules.summarize.stats import numeric_profile
@@ -254,10 +254,14 @@ def name_level(
         answer = answers.get(i)
         from_model = clean(answer) if answer is not None and not answer.failed else []
         cands = [Candidate(t, d, MODEL) for t, d in from_model]
+        # A name the model or the taxonomy gives keeps the model's sentence on the members.
+        said = from_model[0][1] if from_model else ""
         if i in areas:
-            said = from_model[0][1] if from_model else ""
             cands.append(Candidate(areas[i], said or f"Sub-groups in {areas[i]}.", AREA))
-        cands += [Candidate(s.title, s.description, s.note) for s in evidence[i].titles]
+        cands += [
+            Candidate(s.title, (s.note == FIELD_NOTE and said) or s.description, s.note)
+            for s in evidence[i].titles
+        ]
         cands = _unique(cands)
         pools.append(check(request.clusters[i], cands, taken))
     firsts = list(dict.fromkeys(e.titles[0].title for e in evidence if e.titles))
