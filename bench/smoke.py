@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hercules.data.newsgroups import Newsgroups
+from hercules.summarize.prompt import AREA_QUESTION
 
 TOPICS = {
     "sci.space": "orbit rocket launch nasa shuttle satellite moon astronaut probe",
@@ -73,7 +74,7 @@ class FakeLLM:
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
         if (schema is not None and "area" in schema["properties"]) or prompt.startswith(
-            "These are the sub-groups of one group"
+            AREA_QUESTION.split("{")[0]
         ):  # a parent's area
             return json.dumps({"area": _candidates(prompt)["titles"][0].replace(" themes", "")})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))

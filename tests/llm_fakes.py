@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from hercules.summarize.prompt import AREA_QUESTION
+
 _GROUP = re.compile(r"^Group (\d+) \(", re.MULTILINE)
 _WORD = re.compile(r"[a-z]{4,}")
 _STOP = {"that", "this", "with", "from", "have", "what", "about", "there", "their", "would"}
@@ -22,7 +24,7 @@ _SUBGROUP = re.compile(r"^- (.*) \(\d+%\)$", re.MULTILINE)
 
 
 def is_area_prompt(prompt: str) -> bool:
-    return prompt.startswith("These are the sub-groups of one group")
+    return prompt.startswith(AREA_QUESTION.split("{")[0])
 
 
 def area_subgroups(prompt: str) -> list[str]:
