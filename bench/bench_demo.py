@@ -2,16 +2,23 @@
 the first tree (keyword titles, before the LLM) is on screen.
 
 Runs the command in a child process with an empty cache (so the 2,000 posts are embedded, as on
-a fresh machine; the model file is assembled already) and timestamps every output line. Writes
-bench/results/demo.json.
+a fresh machine; the model file is assembled already) and timestamps every output line, and
+reads the run's LLM log for its calls and tokens. Writes bench/results/demo.json.
+
+``--against REV`` first runs the demo of git revision REV (checked out in a temporary worktree,
+run with this venv), then the current code's, each with an empty cache: this machine's speed
+drifts from day to day, and two figures taken back to back compare where two taken on
+different days do not.
 
     flock /tmp/hercules-heavy.lock python -m bench.bench_demo [--args "--llm-threads 2"]
+    flock /tmp/hercules-heavy.lock python -m bench.bench_demo --against REV
     python -m bench.bench_demo --smoke     # 200 posts, keyword titles
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shlex
@@ -24,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS_DIR, machine, save_json
+from hercules.data.newsgroups import default_path
 
 _TREE_LINE = re.compile(r"L\d+ #\d+")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -73,19 +81,67 @@ def timed_run(command: list[str], env: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def llm_use(run: Path) -> dict[str, int]:
+    """Calls and tokens of a saved run's LLM log (none for a run without one)."""
+    log = run / "llm_log.jsonl"
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return {
+        "llm_calls": len(rows),
+        "prompt_tokens": sum(int(r.get("prompt_tokens") or 0) for r in rows),
+        "generated_tokens": sum(int(r.get("completion_tokens") or 0) for r in rows),
+    }
+
+
+def demo_once(extra: list[str], src: Path | None = None) -> dict[str, Any]:
+    """One ``hercules demo`` with an empty cache: of this checkout, or of the code in ``src``."""
+    with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
+        env = dict(os.environ, HERCULES_CACHE_DIR=str(Path(tmp) / "cache"))
+        if src is not None:  # another checkout: it finds no corpus beside itself
+            env["PYTHONPATH"] = str(src)
+            found = default_path()
+            if found is not None:
+                env.setdefault("HERCULES_20NG", str(found))
+        run = Path(tmp) / "run"
+        command = [sys.executable, "-m", "hercules.cli", "demo", "--out", str(run)]
+        result = timed_run(command + extra, env)
+        return {**result, **llm_use(run)}
+
+
+def against(revision: str, extra: list[str]) -> dict[str, Any]:
+    """The demo at git ``revision`` and at the current code, run back to back."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="bench-demo-rev-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(
+            ["git", "-C", str(root), "worktree", "add", "--detach", str(tree), revision],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            full = subprocess.run(
+                ["git", "-C", str(tree), "rev-parse", "HEAD"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            base = demo_once(extra, tree / "src")
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)])
+    current = demo_once(extra)
+    return {**current, "against": {"revision": full, **base}}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--args", default="", help="extra arguments for hercules demo")
+    parser.add_argument("--against", metavar="REV", help="also time the demo at git REV")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "demo.json")
     args = parser.parse_args(argv)
     extra = shlex.split(args.args)
     if args.smoke:
         extra += ["--n", "200", "--levels", "8,3", "--labeller", "keywords"]
-    with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
-        env = dict(os.environ, HERCULES_CACHE_DIR=str(Path(tmp) / "cache"))
-        command = [sys.executable, "-m", "hercules.cli", "demo", "--out", str(Path(tmp) / "run")]
-        result = timed_run(command + extra, env)
+    result = against(args.against, extra) if args.against else demo_once(extra)
     payload = {
         "what": "hercules demo end to end, cold embedding cache",
         "measured_command": "hercules demo " + " ".join(extra),
@@ -93,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "machine": machine(),
     }
     print(f"demo: {result['seconds']} s, first tree at {result['first_tree_seconds']} s")
+    if args.against:
+        base = result["against"]
+        print(f"at {args.against}: {base['seconds']} s, tree at {base['first_tree_seconds']} s")
     save_json(args.out, payload)
     return payload
 

@@ -192,14 +192,27 @@ def table1_table(data: dict[str, Any]) -> str:
 
 def demo_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     lines = [
-        "| command | first tree on screen (s) | end to end (s) |",
-        "| --- | --- | --- |",
+        "| command | code | first tree on screen (s) | end to end (s) | LLM calls | "
+        "prompt / generated tokens |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for _, data in named:
-        lines.append(
-            f"| `{data['measured_command'].strip()}` | {data['first_tree_seconds']:.1f} | "
-            f"{data['seconds']:.1f} |"
+
+    def row(command: str, code: str, run: dict[str, Any]) -> str:
+        calls = run.get("llm_calls")
+        tokens = (
+            f"{run['prompt_tokens']:,} / {run['generated_tokens']:,}" if calls is not None else "-"
         )
+        return (
+            f"| `{command}` | {code} | {run['first_tree_seconds']:.1f} | {run['seconds']:.1f} | "
+            f"{calls if calls is not None else '-'} | {tokens} |"
+        )
+
+    for _, data in named:
+        command = data["measured_command"].strip()
+        lines.append(row(command, str(data.get("revision", "?"))[:10], data))
+        if "against" in data:  # the same demo at an earlier revision, run just before
+            base = data["against"]
+            lines.append(row(command, f"{base['revision'][:10]} (run just before)", base))
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 from pathlib import Path
 
@@ -289,10 +290,14 @@ def test_demo_smoke(tmp_path):
     from bench import bench_demo
 
     out = tmp_path / "demo.json"
-    data = bench_demo.main(["--smoke", "--out", str(out)])
+    data = bench_demo.main(["--smoke", "--against", "HEAD", "--out", str(out)])
     assert json.loads(out.read_text())["seconds"] == data["seconds"]
-    assert 0 < data["first_tree_seconds"] <= data["seconds"]
-    assert any("L2 #" in line for line in data["output"])
+    base = data["against"]
+    for run in (data, base):
+        assert 0 < run["first_tree_seconds"] <= run["seconds"]
+        assert any("L2 #" in line for line in run["output"])
+        assert run["llm_calls"] == 0  # keyword titles
+    assert re.fullmatch(r"[0-9a-f]{40}", base["revision"])
 
 
 def test_embed_batches_smoke(tmp_path):
