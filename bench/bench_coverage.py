@@ -159,6 +159,11 @@ def build_demo(
     from bench.llm_common import log_totals
     from hercules.store import read_log
 
+    if (out / "manifest.json").exists():  # the demo would resume it, not build anew
+        raise SystemExit(
+            f"{out} holds a saved run, which `hercules demo` would resume instead of building "
+            "a new one; remove it or build into another folder."
+        )
     command = [sys.executable, "-m", "hercules.cli", "demo", "--out", str(out)]
     command += ["--n", str(n), "--levels", levels, *extra]
     start = time.perf_counter()

@@ -89,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 runs.append({"levels": label, **score_run(run, groups, taxonomy, **load)})
     else:
         taxonomy = tx.load_taxonomy()
+        for levels in args.structures:  # before the first build, not after it
+            out = args.runs / levels.replace(",", "-")
+            if (out / "manifest.json").exists():
+                parser.error(f"{out} holds a saved run; remove it or pass another --runs")
         with tempfile.TemporaryDirectory(prefix="bench-structures-cache-") as cache:
             for levels in args.structures:
                 out = args.runs / levels.replace(",", "-")

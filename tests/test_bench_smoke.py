@@ -334,6 +334,14 @@ def test_llm_runtime_smoke(tmp_path):
     assert "AVX" in data["cpu_features"]
 
 
+def test_coverage_build_refuses_a_folder_holding_a_run(tmp_path):
+    from bench import bench_coverage
+
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(SystemExit, match="would resume instead"):
+        bench_coverage.build_demo(tmp_path, 100, "4,2", [])
+
+
 def test_coverage_smoke(tmp_path, monkeypatch):
     from bench import bench_coverage
 
