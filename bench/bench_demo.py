@@ -112,11 +112,13 @@ def against(revision: str, extra: list[str]) -> dict[str, Any]:
     root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="bench-demo-rev-") as tmp:
         tree = Path(tmp) / "tree"
-        subprocess.run(
+        added = subprocess.run(
             ["git", "-C", str(root), "worktree", "add", "--detach", str(tree), revision],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if added.returncode != 0:
+            raise SystemExit(f"--against {revision!r}: git cannot check it out: {added.stderr}")
         try:
             full = subprocess.run(
                 ["git", "-C", str(tree), "rev-parse", "HEAD"],

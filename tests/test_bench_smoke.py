@@ -298,6 +298,8 @@ def test_demo_smoke(tmp_path):
         assert any("L2 #" in line for line in run["output"])
         assert run["llm_calls"] == 0  # keyword titles
     assert re.fullmatch(r"[0-9a-f]{40}", base["revision"])
+    with pytest.raises(SystemExit, match="no-such-revision"):
+        bench_demo.main(["--smoke", "--against", "no-such-revision", "--out", str(out)])
 
 
 def test_embed_batches_smoke(tmp_path):
