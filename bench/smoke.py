@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hercules.data.newsgroups import Newsgroups
-from hercules.summarize.prompt import AREA_QUESTION
+from hercules.summarize.prompt import AREA_OPENING
 
 TOPICS = {
     "sci.space": "orbit rocket launch nasa shuttle satellite moon astronaut probe",
@@ -74,7 +74,7 @@ class FakeLLM:
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
         if (schema is not None and "area" in schema["properties"]) or prompt.startswith(
-            AREA_QUESTION.split("{")[0]
+            AREA_OPENING.split("{")[0]
         ):  # a parent's area
             return json.dumps({"area": _candidates(prompt)["titles"][0].replace(" themes", "")})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))

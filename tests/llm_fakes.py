@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from hercules.summarize.prompt import AREA_QUESTION
+from hercules.summarize.prompt import AREA_OPENING
 
 _GROUP = re.compile(r"^Group (\d+) \(", re.MULTILINE)
 _WORD = re.compile(r"[a-z]{4,}")
@@ -24,7 +24,7 @@ _SUBGROUP = re.compile(r"^- (.*) \(\d+%\)$", re.MULTILINE)
 
 
 def is_area_prompt(prompt: str) -> bool:
-    return prompt.startswith(AREA_QUESTION.split("{")[0])
+    return prompt.startswith(AREA_OPENING.split("{")[0])
 
 
 def area_subgroups(prompt: str) -> list[str]:

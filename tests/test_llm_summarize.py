@@ -107,8 +107,9 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     # First each parent's area question, from its sub-groups' titles and shares alone.
     assert [is_area_prompt(p) for p in llm.prompts] == [True, True, False]
     area = llm.prompts[0]
-    assert area.endswith(":\n- Other child 0 (53%)\n- Child title 0 (47%)")
-    assert area.startswith("What broad subject area do the sub-groups of one group of texts")
+    assert "members:\n- Other child 0 (53%)\n- Child title 0 (47%)\n" in area
+    assert area.startswith("These are the sub-groups of one group of texts")
+    assert "What broad subject area do they belong to?" in area
     assert "Focus on this aspect: equipment used." in area
     assert llm.schemas[0]["required"] == ["area"]
     prompt, schema = llm.prompts[2], llm.schemas[2]

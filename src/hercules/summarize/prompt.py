@@ -129,12 +129,7 @@ def cluster_block(
     return "\n".join(lines)
 
 
-AREA_QUESTION = (
-    "What broad subject area do the sub-groups of one group of {kind} below belong to? Answer "
-    "with the area's common name in 1-3 words (like a section of a library or a newspaper), "
-    "or, if they belong to different areas, the two or three areas that cover most of the "
-    "members joined with 'and'."
-)
+AREA_OPENING = "These are the sub-groups of one group of {kind}"
 
 
 def area_prompt(
@@ -148,13 +143,16 @@ def area_prompt(
     kids = sorted(brief.children, key=lambda c: -c.num_items)[: options.max_children]
     total = max(sum(c.num_items for c in kids), 1)
     listing = "\n".join(f"- {c.title} ({100 * c.num_items / total:.0f}%)" for c in kids)
-    # The question comes first: every parent's prompt then opens with the same words, which
-    # the local server reads once and reuses (its prompt cache), and only the listing is new.
+    # The question follows the listing: asked first, before the sub-groups, the model named
+    # narrower or vaguer areas, though the shared opening would let the server reuse more.
     return (
-        f"{AREA_QUESTION.format(kind=kind)} "
+        f"{AREA_OPENING.format(kind=kind)}, with their shares of its members:\n"
+        f"{listing}\n"
+        "What broad subject area do they belong to? Answer with the area's common name in 1-3 "
+        "words (like a section of a library or a newspaper), or, if they belong to different "
+        "areas, the two or three areas that cover most of the members joined with 'and'. "
         + (f"Focus on this aspect: {topic_seed}. " if topic_seed else "")
-        + 'Answer JSON {"area": "..."}.\nThe sub-groups, with their shares of its members:\n'
-        + listing
+        + 'Answer JSON {"area": "..."}.'
     )
 
 
