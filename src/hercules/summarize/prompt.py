@@ -143,8 +143,8 @@ def area_prompt(
     kids = sorted(brief.children, key=lambda c: -c.num_items)[: options.max_children]
     total = max(sum(c.num_items for c in kids), 1)
     listing = "\n".join(f"- {c.title} ({100 * c.num_items / total:.0f}%)" for c in kids)
-    # The question follows the listing: asked first, before the sub-groups, the model named
-    # narrower or vaguer areas, though the shared opening would let the server reuse more.
+    # The question follows the listing. Asked before it, the model names narrower or vaguer
+    # areas, though a shared opening would let the local server reuse more of each prompt.
     return (
         f"{AREA_OPENING.format(kind=kind)}, with their shares of its members:\n"
         f"{listing}\n"
