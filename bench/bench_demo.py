@@ -18,7 +18,6 @@ different days do not.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shlex
@@ -83,12 +82,14 @@ def timed_run(command: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 def llm_use(run: Path) -> dict[str, int]:
     """Calls and tokens of a saved run's LLM log (none for a run without one)."""
-    log = run / "llm_log.jsonl"
-    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    from bench.llm_common import log_totals
+    from hercules.store import read_log
+
+    totals = log_totals(read_log(run))
     return {
-        "llm_calls": len(rows),
-        "prompt_tokens": sum(int(r.get("prompt_tokens") or 0) for r in rows),
-        "generated_tokens": sum(int(r.get("completion_tokens") or 0) for r in rows),
+        "llm_calls": totals["calls"],
+        "prompt_tokens": totals["prompt_tokens"],
+        "generated_tokens": totals["generated_tokens"],
     }
 
 
