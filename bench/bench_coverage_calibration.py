@@ -1,7 +1,8 @@
 """How well the library's coverage agrees with coverage against the 20NG taxonomy.
 
-:func:`hercules.title_quality.coverage_of` needs no labels: a member is covered when a part of
-the title is, for it, about as close as any other title of the tree (within ``margin``). Before
+:func:`hercules.title_quality.coverage_of` needs no labels: the share of the members for which
+a part of the title is about as close as any other title of the tree (within ``margin``),
+times the share whose topics the title's topic holds (:mod:`hercules.topics`). Before
 it chooses titles it is checked here against the labelled hierarchy. For every cluster of a
 saved demo run, the candidate titles are the taxonomy's own names (each node holding >= 10% of
 the cluster, alone and in pairs and triples, as the oracle enumerates them) and the run's and
@@ -45,6 +46,7 @@ from hercules.title_quality import (
     tree_rivals,
     unit_rows,
 )
+from hercules.topics import topic_tree
 
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25)
 
@@ -74,6 +76,7 @@ def calibrate(
     matcher = tx.NodeMatcher(taxonomy, embed)
     titles = [t for lvl in tree.levels[1:] for t in lvl.titles]
     title_vectors = unit_rows(np.asarray(embed(titles), dtype=np.float32))
+    topics = topic_tree(embed)
     cache: dict[str, np.ndarray] = {}
 
     def parts_of(title: str) -> np.ndarray:
@@ -107,7 +110,9 @@ def calibrate(
                     "truth_coverage": truth["coverage"],
                 }
                 for scope, margin in itertools.product(scopes, margins):
-                    cov, shares = coverage_of(parts_of(text), vectors, rivals[scope], margin=margin)
+                    cov, shares = coverage_of(
+                        parts_of(text), vectors, rivals[scope], topics=topics, margin=margin
+                    )
                     row[f"cov@{scope}@{margin}"] = cov
                     row[f"ok@{scope}@{margin}"] = supported(shares, SUPPORT_SHARE)
                 rows.append(row)

@@ -22,6 +22,7 @@ from hercules.llm.retry import RetryPolicy
 from hercules.summarize import speed
 from hercules.summarize.evidence import (
     CONJUNCTION_NOTE,
+    FIELD_NOTE,
     KEYWORD_NOTE,
     SHARED_NOTE,
     STATISTICS_NOTE,
@@ -74,7 +75,14 @@ def test_progress_advances_once_per_cluster(concurrency: int) -> None:
     assert all(total == 6 for s, _, total in progress.events if s == "Summarizing level 1")
 
 
-EVIDENCE_NOTES = {CONJUNCTION_NOTE, KEYWORD_NOTE, SHARED_NOTE, STATISTICS_NOTE, "single child"}
+EVIDENCE_NOTES = {
+    CONJUNCTION_NOTE,
+    FIELD_NOTE,
+    KEYWORD_NOTE,
+    SHARED_NOTE,
+    STATISTICS_NOTE,
+    "single child",
+}
 
 
 def test_keyword_titles_are_saved_and_shown_before_the_first_llm_answer(tmp_path: Path) -> None:

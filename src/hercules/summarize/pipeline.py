@@ -14,7 +14,8 @@ Each step is one function with its contract in its docstring:
 4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
 5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the
    members best (:func:`hercules.title_quality.coverage_of`: every part of the title against
-   the titles outside the cluster's subtree; a parent's candidate also by its
+   the titles outside the cluster's subtree, and within the breadth of its topic in a public
+   taxonomy, :mod:`hercules.topics`; a parent's candidate also by its
    :func:`balance` over its children). The evidence titles are candidates too, and a model
    title replaces them only where it covers as well, within :data:`TOLERANCE`: the model
    makes a correct title readable; it is not trusted to guess a new one.
@@ -45,6 +46,7 @@ from hercules.title_quality import (
     title_words,
     unit_rows,
 )
+from hercules.topics import topic_tree
 
 MODEL = "model"
 AREA = "area the model names for the sub-groups"  # a model title, asked on its own
@@ -116,7 +118,8 @@ def measure(
     Texts (and images with captions): a sample of each cluster's member vectors against the
     candidate's parts; the rivals are the titles below this level in scope
     (:func:`rivals_of`) and ``level_titles`` (the other clusters' first evidence titles), the
-    same for every candidate of a cluster. Numbers: the share of the statistics title's features
+    same for every candidate of a cluster; the breadth is the topic taxonomy's
+    (:mod:`hercules.topics`). Numbers: the share of the statistics title's features
     (weighted by their z-scores) that the candidate names. Without an embedder or member
     vectors nothing is measured.
     """
@@ -137,6 +140,8 @@ def measure(
     if embedded.ndim != 2 or embedded.shape[1] != vectors.shape[1]:
         return candidates
     embedded = unit_rows(embedded)
+    embed = request.embed
+    topics = request.corpus.cached("topic_tree", lambda: topic_tree(embed))
     row = {text: i for i, text in enumerate(flat)}
     out = []
     for brief, cands, lower in zip(request.clusters, candidates, below, strict=True):
@@ -151,7 +156,7 @@ def measure(
         fits = balance(vectors_of, kids) if kids is not None else None
         scored = []
         for i, c in enumerate(cands):
-            cov, shares = coverage_of(vectors_of[i], members, against)
+            cov, shares = coverage_of(vectors_of[i], members, against, topics=topics)
             fit = 1.0 if fits is None else fits[i]
             scored.append(replace(c, coverage=cov, supported=supported(shares), balance=fit))
         out.append(scored)

