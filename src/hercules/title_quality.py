@@ -180,7 +180,7 @@ def member_space(
 # of the other labels it could be given: the titles of the tree's nodes outside the cluster's
 # subtree (RIVAL_SCOPE; the scope and the margin were chosen against a labelled hierarchy,
 # docs/titles.md). A part that names a neighbour's subject loses those members to it.
-COVERAGE_MARGIN = 0.05  # cosine a part may fall short of the member's best other label
+COVERAGE_MARGIN = 0.15  # cosine a part may fall short of the member's best other label
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
 # A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
 # one subject, as a reader reads it; split into words it would get four tries at each member.
