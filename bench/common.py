@@ -95,7 +95,8 @@ def command_line() -> str:
 
 
 def revision() -> str:
-    """The checked-out commit, with ``-dirty`` when src/ or bench/ hold uncommitted changes."""
+    """The checked-out commit, with ``-dirty`` when src/ or bench/ hold uncommitted changes
+    (results files aside: a bench that saves several never marks the next one dirty)."""
     import subprocess
 
     def git(*args: str) -> str:
@@ -107,7 +108,7 @@ def revision() -> str:
     commit = git("rev-parse", "HEAD")
     if not commit:
         return "unknown"
-    dirty = git("status", "--porcelain", "--", "../src", ".")
+    dirty = git("status", "--porcelain", "--", "../src", ".", ":!results")
     return commit + ("-dirty" if dirty else "")
 
 
