@@ -149,6 +149,15 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print(f"{r['level']:>5}  {r['titles']:<22}" + "".join(f" {c:>10}" for c in cells))
 
 
+def refuse_saved_run(out: Path) -> None:
+    """Exit when ``out`` holds a saved run: `hercules demo` would resume it, not build anew."""
+    if (out / "manifest.json").exists():
+        raise SystemExit(
+            f"{out} holds a saved run, which `hercules demo` would resume instead of building "
+            "a new one; remove it or build into another folder."
+        )
+
+
 def build_demo(
     out: Path, n: int, levels: str, extra: list[str], cache: Path | None = None
 ) -> dict[str, Any]:
@@ -159,11 +168,7 @@ def build_demo(
     from bench.llm_common import log_totals
     from hercules.store import read_log
 
-    if (out / "manifest.json").exists():  # the demo would resume it, not build anew
-        raise SystemExit(
-            f"{out} holds a saved run, which `hercules demo` would resume instead of building "
-            "a new one; remove it or build into another folder."
-        )
+    refuse_saved_run(out)
     command = [sys.executable, "-m", "hercules.cli", "demo", "--out", str(out)]
     command += ["--n", str(n), "--levels", levels, *extra]
     start = time.perf_counter()

@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 
 from bench import taxonomy as tx
-from bench.bench_coverage import build_demo, newsgroups_of, score_run, smoke_run
+from bench.bench_coverage import (
+    build_demo,
+    newsgroups_of,
+    refuse_saved_run,
+    score_run,
+    smoke_run,
+)
 from bench.common import RESULTS_DIR, save_json
 from hercules import Hercules
 
@@ -90,9 +96,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     else:
         taxonomy = tx.load_taxonomy()
         for levels in args.structures:  # before the first build, not after it
-            out = args.runs / levels.replace(",", "-")
-            if (out / "manifest.json").exists():
-                parser.error(f"{out} holds a saved run; remove it or pass another --runs")
+            refuse_saved_run(args.runs / levels.replace(",", "-"))
         with tempfile.TemporaryDirectory(prefix="bench-structures-cache-") as cache:
             for levels in args.structures:
                 out = args.runs / levels.replace(",", "-")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from hercules.store import check_writable, checkpointing, load_fitted, save_fitt
 from hercules.summarize.base import Summarizer
 from hercules.summarize.choose import resolve_summarizer
 from hercules.title_quality import annotate_tree, tree_quality
+from hercules.topics import corpus_topic_tree
 from hercules.tree import Cluster, ClusterTree
 from hercules.vectors import resolve_unit_norm
 
@@ -169,7 +170,10 @@ class Hercules(Readouts):
             start=resume.start,
             start_labelled=resume.labelled,
         )
-        annotate_tree(tree, tree_quality(tree, describe, seed=self.random_state))
+        # The namer's topic tree, where it embedded one: the same embedder, so not again.
+        topics = partial(corpus_topic_tree, corpus, describe) if describe is not None else None
+        quality = tree_quality(tree, describe, seed=self.random_state, topics=topics)
+        annotate_tree(tree, quality)
         self.projections_ = add_reductions(tree, seed=self.random_state)
         self.layout_ = None  # the 2-D map: drawn the first time a map is asked for (datamap)
         self.tree_ = tree

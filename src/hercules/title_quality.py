@@ -407,15 +407,20 @@ def tree_quality(
     *,
     sample: int = FAITHFULNESS_SAMPLE,
     seed: int = 0,
+    topics: Callable[[], TopicTree] | None = None,
 ) -> dict[str, Any]:
-    """:func:`level_quality` for every level plus duplicate titles across the whole tree."""
+    """:func:`level_quality` for every level plus duplicate titles across the whole tree;
+    ``topics`` gives the topic tree of :func:`tree_coverage`, called only where coverage is
+    measured (by default that function embeds its own)."""
     vectors = member_space(tree, embed)
     levels = [
         level_quality(tree, lvl, vectors, sample=sample, seed=seed)
         for lvl in range(1, tree.top_level + 1)
     ]
     measured = (
-        tree_coverage(tree, embed, vectors, sample=sample, seed=seed)
+        tree_coverage(
+            tree, embed, vectors, sample=sample, seed=seed, topics=topics() if topics else None
+        )
         if embed is not None and vectors is not None
         else {}
     )

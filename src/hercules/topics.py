@@ -15,9 +15,12 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from hercules.data.dataset import Corpus
 
 NEAREST = 3  # topics per member: a short post's single nearest topic is often a near miss
 
@@ -69,3 +72,8 @@ def topic_tree(
     vectors = np.asarray(embed(list(labels)), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return TopicTree(labels, vectors, contains, nearest)
+
+
+def corpus_topic_tree(corpus: Corpus, embed: Callable[[list[str]], np.ndarray]) -> TopicTree:
+    """:func:`topic_tree` with ``embed``, embedded once per corpus (the run's text embedder)."""
+    return corpus.cached("topic_tree", lambda: topic_tree(embed))

@@ -43,7 +43,7 @@ from hercules.title_quality import (
     unit_rows,
     without_and_more,
 )
-from hercules.topics import taxonomy_nodes, topic_tree
+from hercules.topics import corpus_topic_tree, taxonomy_nodes
 
 COVER_SHARE = 0.80  # the members a parent's conjunction must hold
 MOST_SUBJECTS = 3  # subjects in a conjunction
@@ -237,8 +237,7 @@ def taxonomy_fields(request: LevelRequest, brief: ClusterBrief) -> list[str]:
     children = child_centroids(brief, vectors)
     if children is None:
         return []
-    embed = request.embed
-    topics = request.corpus.cached("topic_tree", lambda: topic_tree(embed))
+    topics = corpus_topic_tree(request.corpus, request.embed)
     fields = _field_nodes()
     embedded = topics.vectors[fields]
     if embedded.shape[1] != children.shape[1]:

@@ -46,7 +46,7 @@ from hercules.title_quality import (
     title_words,
     unit_rows,
 )
-from hercules.topics import topic_tree
+from hercules.topics import corpus_topic_tree
 
 MODEL = "model"
 AREA = "area the model names for the sub-groups"  # a model title, asked on its own
@@ -140,8 +140,7 @@ def measure(
     if embedded.ndim != 2 or embedded.shape[1] != vectors.shape[1]:
         return candidates
     embedded = unit_rows(embedded)
-    embed = request.embed
-    topics = request.corpus.cached("topic_tree", lambda: topic_tree(embed))
+    topics = corpus_topic_tree(request.corpus, request.embed)
     row = {text: i for i, text in enumerate(flat)}
     out = []
     for brief, cands, lower in zip(request.clusters, candidates, below, strict=True):
