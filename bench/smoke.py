@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hercules.data.newsgroups import Newsgroups
-from hercules.summarize.prompt import AREA_OPENING
+from hercules.summarize.prompt import is_area_prompt
 
 TOPICS = {
     "sci.space": "orbit rocket launch nasa shuttle satellite moon astronaut probe",
@@ -73,8 +73,8 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
-        if (schema is not None and "area" in schema["properties"]) or prompt.startswith(
-            AREA_OPENING.split("{")[0]
+        if (schema is not None and "area" in schema["properties"]) or is_area_prompt(
+            prompt
         ):  # a parent's area
             return json.dumps({"area": _candidates(prompt)["titles"][0].replace(" themes", "")})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))

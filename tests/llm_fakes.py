@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from hercules.summarize.prompt import AREA_OPENING
+from hercules.summarize.prompt import is_area_prompt
 
 _GROUP = re.compile(r"^Group (\d+) \(", re.MULTILINE)
 _WORD = re.compile(r"[a-z]{4,}")
@@ -21,10 +21,6 @@ def group_ids(prompt: str) -> list[int]:
 
 
 _SUBGROUP = re.compile(r"^- (.*) \(\d+%\)$", re.MULTILINE)
-
-
-def is_area_prompt(prompt: str) -> bool:
-    return prompt.startswith(AREA_OPENING.split("{")[0])
 
 
 def area_subgroups(prompt: str) -> list[str]:

@@ -637,7 +637,8 @@ def test_parse_area_by_hand(answer: str, area: str | None) -> None:
 
 def test_areas_are_asked_for_parents_of_texts_only() -> None:
     from hercules.summarize.llm import LLMSummarizer
-    from tests.llm_fakes import ScriptedLLM, is_area_prompt
+    from hercules.summarize.prompt import is_area_prompt
+    from tests.llm_fakes import ScriptedLLM
 
     request = _parent_request(_two_subject_members())
     llm = ScriptedLLM()

@@ -132,6 +132,11 @@ def cluster_block(
 AREA_OPENING = "These are the sub-groups of one group of {kind}"
 
 
+def is_area_prompt(prompt: str) -> bool:
+    """True when ``prompt`` is an :func:`area_prompt` question (for any modality)."""
+    return prompt.startswith(AREA_OPENING.split("{", 1)[0])
+
+
 def area_prompt(
     brief: ClusterBrief, modality: str, options: PromptOptions, topic_seed: str | None = None
 ) -> str:
