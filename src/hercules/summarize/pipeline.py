@@ -17,8 +17,9 @@ Each step is one function with its contract in its docstring:
    the titles outside the cluster's subtree, and within the breadth of its topic in a public
    taxonomy, :mod:`hercules.topics`; a parent's candidate also by its
    :func:`balance` over its children). The evidence titles are candidates too, and a model
-   title replaces them only where it covers as well, within :data:`TOLERANCE`: the model
-   makes a correct title readable; it is not trusted to guess a new one.
+   title replaces them only where it covers as well, within the measure's noise
+   (:func:`tolerance`): the model makes a correct title readable; it is not trusted to guess
+   a new one.
 6. **fallback** (:func:`fallback`): where nothing passes, the best evidence title, and the
    note says why.
 
@@ -52,10 +53,10 @@ MODEL = "model"
 AREA = "area the model names for the sub-groups"  # a model title, asked on its own
 FROM_MODEL = (MODEL, AREA)
 UNSUPPORTED_PENALTY = 0.5  # a title with a part that names under 10% of the members
-# A model title covers "as well" as an evidence title when its score is at most this much
-# lower: coverage is a share of at most 64 sampled members, whose standard error reaches 0.06,
-# so smaller differences are sampling noise, and the model's title reads better.
-TOLERANCE = 0.10
+# A model title covers "as well" as an evidence title when its score is lower by at most this
+# many standard errors of the evidence title's score, a share of the sampled members (see
+# :func:`tolerance`): a smaller difference is sampling noise, and the model's title reads better.
+NOISE_Z = 2.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Candidate:
     coverage: float = math.nan
     supported: bool = True
     balance: float = 1.0
+    sampled: int = 0  # members the coverage was measured on (0: not a sampled share)
 
     @property
     def score(self) -> float:
@@ -157,7 +159,15 @@ def measure(
         for i, c in enumerate(cands):
             cov, shares = coverage_of(vectors_of[i], members, against, topics=topics)
             fit = 1.0 if fits is None else fits[i]
-            scored.append(replace(c, coverage=cov, supported=supported(shares), balance=fit))
+            scored.append(
+                replace(
+                    c,
+                    coverage=cov,
+                    supported=supported(shares),
+                    balance=fit,
+                    sampled=len(members),
+                )
+            )
         out.append(scored)
     return out
 
@@ -196,7 +206,7 @@ def choose(candidates: list[list[Candidate]]) -> list[int | None]:
     """Index of each cluster's chosen candidate, or None when every one was rejected.
 
     The best-scoring candidate that passed; a model candidate wins where it scores as well as
-    the best evidence title, within :data:`TOLERANCE` (so it is never worse than its evidence
+    the best evidence title, within :func:`tolerance` (so it is never worse than its evidence
     beyond the measure's noise). Clusters pick
     in order of their best score, so a title two clusters want goes to the one it covers
     better; the other takes its next candidate.
@@ -216,14 +226,29 @@ def choose(candidates: list[list[Candidate]]) -> list[int | None]:
     return chosen
 
 
+def tolerance(score: float, sampled: int) -> float:
+    """:data:`NOISE_Z` standard errors of a share ``score`` of ``sampled`` members: 0.125 at a
+    share of 0.5 of 64 members, 0.05 at 0.05, and 0 for a score that is no sampled share
+    (``sampled`` 0: the numeric coverage, which is exact)."""
+    if sampled <= 0 or not math.isfinite(score):
+        return 0.0
+    share = min(max(score, 0.0), 1.0)
+    return NOISE_Z * math.sqrt(share * (1.0 - share) / sampled)
+
+
 def _preference(cands: list[Candidate]) -> list[int]:
     """Passing candidates, best first: a model title ahead of every evidence title it scores
-    within :data:`TOLERANCE` of, then by score, then in the order offered."""
+    within :func:`tolerance` of the best evidence title's score, then by score, then in the
+    order offered. Where the evidence covers almost nothing, so does the noise: a model title
+    that covers nothing either does not replace it."""
     passing = [i for i, c in enumerate(cands) if not c.reason]
+    evidence = [cands[i] for i in passing if cands[i].source not in FROM_MODEL]
+    best = max(evidence, key=lambda c: c.score, default=None)
+    margin = tolerance(best.score, best.sampled) if best is not None else 0.0
 
     def key(i: int) -> tuple[float, int]:
         c = cands[i]
-        bonus = TOLERANCE if c.source in FROM_MODEL and math.isfinite(c.score) else 0.0
+        bonus = margin if c.source in FROM_MODEL and math.isfinite(c.score) else 0.0
         return (-(c.score + bonus), i)
 
     return sorted(passing, key=key)
