@@ -378,6 +378,8 @@ def test_check_names_the_first_rule_against_each_candidate() -> None:
         (0.55, 0.8, 64, 1),
         (0.75, 0.8, 0, 1),  # an exact score (numbers): no noise
         (0.0, 0.1, 64, 1),  # the noise at 0.1 is 0.075: a title covering nothing stays out
+        (0.0, 0.07, 64, 1),  # 0.064 < 0.07: out
+        (0.0, 0.05, 64, 0),  # 0.054 >= 0.05: under 1/17 of the members is within the noise
         (0.04, 0.1, 64, 0),
     ],
 )

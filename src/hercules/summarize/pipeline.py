@@ -239,8 +239,8 @@ def tolerance(score: float, sampled: int) -> float:
 def _preference(cands: list[Candidate]) -> list[int]:
     """Passing candidates, best first: a model title ahead of every evidence title it scores
     within :func:`tolerance` of the best evidence title's score, then by score, then in the
-    order offered. Where the evidence covers almost nothing, so does the noise: a model title
-    that covers nothing either does not replace it."""
+    order offered. The noise shrinks with the evidence title's share: a model title that
+    covers none of 64 members replaces one that covers under 1/17 of them, and no more."""
     passing = [i for i, c in enumerate(cands) if not c.reason]
     evidence = [cands[i] for i in passing if cands[i].source not in FROM_MODEL]
     best = max(evidence, key=lambda c: c.score, default=None)
