@@ -61,15 +61,13 @@ class TopicTree:
         """The ``nearest`` topics of each row of ``vectors`` (unit rows), nearest first; with
         ``above`` False, none that is above the row's nearest topic."""
         order = np.argsort(-(vectors @ self.vectors.T), axis=1, kind="stable")
-        if above:
+        if above or not len(order):
             return order[:, : self.nearest]
-        out = np.empty((len(order), self.nearest), dtype=order.dtype)
-        for i, row in enumerate(order):
-            first = row[0]
-            kept = [t for t in row[: 8 * self.nearest] if t == first or not self.contains[t, first]]
-            kept += [first] * self.nearest
-            out[i] = kept[: self.nearest]
-        return out
+        first = order[:, 0]
+        over = self.contains[:, first].T  # (rows, topics): at or above the row's nearest
+        over[np.arange(len(order)), first] = False
+        kept = [row[~skip[row]][: self.nearest] for row, skip in zip(order, over, strict=True)]
+        return np.stack([np.pad(k, (0, self.nearest - len(k)), mode="edge") for k in kept])
 
 
 def topic_tree(

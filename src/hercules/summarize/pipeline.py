@@ -228,7 +228,7 @@ def choose(candidates: list[list[Candidate]]) -> list[int | None]:
 
 def tolerance(score: float, sampled: int) -> float:
     """:data:`NOISE_Z` standard errors of a share ``score`` of ``sampled`` members: 0.125 at a
-    share of 0.5 of 64 members, 0.05 at 0.05, and 0 for a score that is no sampled share
+    share of 0.5 of 64 members, 0.054 at 0.05, and 0 for a score that is no sampled share
     (``sampled`` 0: the numeric coverage, which is exact)."""
     if sampled <= 0 or not math.isfinite(score):
         return 0.0
