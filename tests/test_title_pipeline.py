@@ -41,7 +41,7 @@ from hercules.title_quality import (
     title_parts,
     tree_coverage,
 )
-from hercules.topics import taxonomy_nodes, topic_tree
+from hercules.topics import TopicTree, taxonomy_nodes, topic_tree
 from hercules.tree import ClusterTree, Level
 
 
@@ -261,7 +261,7 @@ NEAR_NODES = [
 NEAR_VECTORS = {"Sports": [1.0, 1.0], "Baseball": [1.0, 0.0], "Softball": [0.6, 0.8]}
 
 
-def _near_tree(nearest: int):
+def _near_tree(nearest: int) -> TopicTree:
     return topic_tree(
         lambda labels: np.array([NEAR_VECTORS[x] for x in labels]), NEAR_NODES, nearest=nearest
     )
@@ -270,9 +270,9 @@ def _near_tree(nearest: int):
 def test_a_title_s_nearest_topics_are_never_above_its_nearest() -> None:
     tree = _near_tree(2)
     baseball = np.array([[1.0, 0.0]])
-    labels = lambda rows: [tree.labels[i] for i in rows[0]]  # noqa: E731
-    assert labels(tree.near(baseball)) == ["Baseball", "Sports"]  # a member's: any
-    assert labels(tree.near(baseball, above=False)) == ["Baseball", "Softball"]
+    as_member, as_title = tree.near(baseball)[0], tree.near(baseball, above=False)[0]
+    assert [tree.labels[i] for i in as_member] == ["Baseball", "Sports"]
+    assert [tree.labels[i] for i in as_title] == ["Baseball", "Softball"]
 
 
 @pytest.mark.parametrize(("nearest", "held"), [(1, False), (2, True)])
