@@ -57,6 +57,9 @@ SHARED_NOTE = "words every sub-group shares"
 FIELD_NOTE = "topic taxonomy field"
 FIELDS = 2  # taxonomy fields offered per parent
 FIELD_DEPTH = 1  # taxonomy levels read: the 37 top fields ("Sports", "Politics", ...)
+# Top fields that group content by something other than its subject, never offered as titles
+# (they still give breadth to the coverage measure): advertisers' brand safety, and media form.
+NOT_SUBJECTS = frozenset({"Sensitive Topics", "Genres"})
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z'\-]{1,}[.,;:!?)]*$")
 
 
@@ -224,7 +227,11 @@ def topic_fields() -> list[str]:
 
 
 def _field_nodes() -> list[int]:
-    return [i for i, n in enumerate(taxonomy_nodes()) if 1 <= len(n["path"]) <= FIELD_DEPTH]
+    return [
+        i
+        for i, n in enumerate(taxonomy_nodes())
+        if 1 <= len(n["path"]) <= FIELD_DEPTH and n["label"] not in NOT_SUBJECTS
+    ]
 
 
 def taxonomy_fields(request: LevelRequest, brief: ClusterBrief) -> list[str]:
@@ -268,8 +275,7 @@ def first_subject(title: str) -> str:
     parts = title_parts(title)
     if not parts:
         return ""
-    subject = parts[0].split(" / ")[0].strip()
-    return subject[:1].upper() + subject[1:]
+    return parts[0][:1].upper() + parts[0][1:]
 
 
 def children_conjunction(children: list[ChildSummary]) -> str:
