@@ -182,20 +182,19 @@ def member_space(
 # docs/titles.md). A part that names a neighbour's subject loses those members to it.
 COVERAGE_MARGIN = 0.15  # cosine a part may fall short of the member's best other label
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
-# A conjunction's separators. A slash between spaces separates ("orbit / launch / nasa", a
-# keyword title, names three subjects, as the bench's reader splits it); one inside a word
-# does not ("OS/2", "TCP/IP" are names).
-_PART_SPLIT = re.compile(
-    r"\s*(?:,|;|&|\+|(?<=\s)/(?=\s)|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I
-)
+# A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
+# one subject, as a reader reads it. Split into its words it would get four tries at each
+# member and at each child (see ``balance``), and a list of stray words could outscore a
+# parent's field.
+_PART_SPLIT = re.compile(r"\s*(?:,|;|&|\+|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I)
 
 
 def title_parts(title: str) -> list[str]:
     """The subjects a title names: a conjunction's parts.
 
     ``"Hockey, Baseball and more"`` -> ``["Hockey", "Baseball"]``; a keyword title
-    ``"space / venus / solar"`` -> its three words; ``"OS/2 Drivers"`` is one part. Parts
-    without a letter and duplicates are dropped; a title that does not split is one part.
+    ``"space / venus / solar"`` is one subject. Parts without a letter and duplicates are
+    dropped; a title that does not split is one part.
     """
     core = without_and_more(title)
     parts: list[str] = []

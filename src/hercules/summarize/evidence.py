@@ -275,7 +275,8 @@ def first_subject(title: str) -> str:
     parts = title_parts(title)
     if not parts:
         return ""
-    return parts[0][:1].upper() + parts[0][1:]
+    subject = parts[0].split(" / ")[0].strip()
+    return subject[:1].upper() + subject[1:]
 
 
 def children_conjunction(children: list[ChildSummary]) -> str:
