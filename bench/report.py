@@ -11,10 +11,12 @@ Each table sits in bench/README.md between a line ``<!-- report: NAME -->`` and 
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from statistics import stdev
 from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -387,17 +389,28 @@ def ray_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _coverage_cells(row: dict[str, Any]) -> str:
-    """A taxonomy row's coverage, precision, their product and too broad, as table cells."""
-    keys = ("coverage", "precision", "coverage_x_precision", "too_broad")
-    return " | ".join(_fmt(row[k], 2) for k in keys) + " |"
+def _coverage_cells(row: dict[str, Any], products: Sequence[float] = ()) -> str:
+    """A taxonomy row's coverage, precision, their product and too broad, as table cells; the
+    product with its standard error over the clusters when their ``products`` are given."""
+    product = _fmt(row["coverage_x_precision"], 2)
+    if len(products) > 1:
+        product += f" ± {stdev(products) / math.sqrt(len(products)):.2f}"
+    cells = (_fmt(row["coverage"], 2), _fmt(row["precision"], 2), product)
+    return " | ".join((*cells, _fmt(row["too_broad"], 2))) + " |"
+
+
+def _products(data: dict[str, Any], titles: str, level: int) -> list[float]:
+    """Coverage x precision of each cluster of a level, for one title source (none for a
+    source without per-cluster scores, such as the oracle)."""
+    clusters = data.get("scores", {}).get(titles, {}).get(str(level), {}).get("clusters", [])
+    return [c["coverage"] * c["precision"] for c in clusters]
 
 
 def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
     """Per run and level: coverage, precision, their product and too broad, per title source."""
     lines = [
-        "| run | level (clusters) | titles | coverage | precision | coverage x precision "
-        "| too broad |",
+        "| run | level (clusters) | titles | coverage | precision "
+        "| coverage x precision (± s.e.) | too broad |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, data in named:
@@ -408,7 +421,8 @@ def coverage_table(named: list[tuple[str, dict[str, Any]]]) -> str:
             clusters = sizes[level - 1] if level - 1 < len(sizes) else "?"
             head = f"{label} | L{level} ({clusters})" if (label, level) != shown else " | "
             shown = (label, level)
-            lines.append(f"| {head} | {row['titles']} | {_coverage_cells(row)}")
+            cells = _coverage_cells(row, _products(data, row["titles"], level))
+            lines.append(f"| {head} | {row['titles']} | {cells}")
     return "\n".join(lines)
 
 
@@ -451,13 +465,22 @@ def structures_table(data: dict[str, Any]) -> str:
         for run in data["runs"]
     )
     lines = [
-        f"| clusters (runs {runs}) | titles | n | coverage | precision | coverage x precision |",
+        f"| clusters (runs {runs}) | titles | n | coverage | precision "
+        "| coverage x precision (± s.e.) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
+    from bench.bench_coverage_structures import pooled  # the pooling the bench reports
+
+    errors = {
+        (r["clusters"], r["titles"]): r["coverage_x_precision_se"] for r in pooled(data["runs"])
+    }
     for row in data["table"]:
+        product = _fmt(row["coverage_x_precision"], 3)
+        if errors.get((row["clusters"], row["titles"])):
+            product += f" ± {errors[row['clusters'], row['titles']]:.3f}"
         lines.append(
             f"| {row['clusters']} | {row['titles']} | {row['n']} | {_fmt(row['coverage'], 3)} | "
-            f"{_fmt(row['precision'], 3)} | {_fmt(row['coverage_x_precision'], 3)} |"
+            f"{_fmt(row['precision'], 3)} | {product} |"
         )
     return "\n".join(lines)
 

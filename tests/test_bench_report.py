@@ -69,3 +69,37 @@ def test_update_readme_rewrites_only_the_tables(tmp_path: Path) -> None:
     assert text.endswith("<!-- /report -->\n\n- a finding\n")
     assert "stale" not in text
     assert report.readme_tables(text)["ray"] == report.render("ray")
+
+
+@pytest.mark.parametrize(
+    ("products", "cell"),
+    [
+        ((), "0.50"),  # no per-cluster scores (the oracle): the mean alone
+        ((0.5,), "0.50"),  # one cluster: no spread to read
+        ((0.0, 1.0), "0.50 ± 0.50"),  # stdev 0.707 over sqrt(2)
+        ((0.4, 0.5, 0.6, 0.5), "0.50 ± 0.04"),  # stdev 0.0816 over 2
+    ],
+)
+def test_coverage_cells_give_the_standard_error_over_clusters(
+    products: tuple[float, ...], cell: str
+) -> None:
+    row = {"coverage": 0.5, "precision": 1.0, "coverage_x_precision": 0.5, "too_broad": 0.0}
+    assert report._coverage_cells(row, products) == f"0.50 | 1.00 | {cell} | 0.00 |"
+
+
+def test_pooled_structures_carry_the_standard_error() -> None:
+    from bench.bench_coverage_structures import pooled
+
+    def run(products: list[float]) -> dict[str, object]:
+        clusters = [
+            {"coverage": p, "precision": 1.0, "oracle": {"coverage": 1.0}} for p in products
+        ]
+        level = {"clusters": clusters}
+        return {"scores": {"ours": {"1": level, "2": level}, "keywords": {"1": level, "2": level}}}
+
+    rows = pooled([run([0.0, 1.0]), run([0.0, 1.0])])
+    by = {(r["clusters"], r["titles"]): r for r in rows}
+    assert by["level 1", "ours"]["coverage_x_precision_se"] == 0.5  # the first run's only
+    # The parents of both runs pooled: [0, 1, 0, 1], stdev 0.577 over sqrt(4).
+    assert by["parents", "ours"]["coverage_x_precision_se"] == pytest.approx(0.289, abs=1e-3)
+    assert by["parents", "oracle"]["coverage_x_precision_se"] == 0.0

@@ -183,9 +183,8 @@ def member_space(
 COVERAGE_MARGIN = 0.15  # cosine a part may fall short of the member's best other label
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
 # A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
-# one subject, as a reader reads it. Split into its words it would get four tries at each
-# member and at each child (see ``balance``), and a list of stray words could outscore a
-# parent's field.
+# one subject, as a reader reads it; split into its words it would get four tries at each
+# member and at each child (see ``balance``).
 _PART_SPLIT = re.compile(r"\s*(?:,|;|&|\+|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I)
 
 
