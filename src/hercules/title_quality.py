@@ -184,7 +184,7 @@ COVERAGE_MARGIN = 0.15  # cosine a part may fall short of the member's best othe
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
 # A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
 # one subject, as a reader reads it; split into its words it would get four tries at each
-# member and at each child (see ``balance``).
+# member and at each child (the choose step's balance, ``summarize.pipeline.balance``).
 _PART_SPLIT = re.compile(r"\s*(?:,|;|&|\+|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I)
 
 

@@ -56,7 +56,7 @@ CONJUNCTION_NOTE = "sub-groups covering 80%"
 SHARED_NOTE = "words every sub-group shares"
 FIELD_NOTE = "topic taxonomy field"
 FIELDS = 2  # taxonomy fields offered per parent
-FIELD_DEPTH = 1  # taxonomy levels read: the 37 top fields ("Sports", "Politics", ...)
+FIELD_DEPTH = 1  # taxonomy levels read: the top fields ("Sports", "Politics", ...)
 # Top fields that group content by something other than its subject, never offered as titles
 # (they still give breadth to the coverage measure): advertisers' brand safety, and media form.
 NOT_SUBJECTS = frozenset({"Sensitive Topics", "Genres"})
