@@ -500,10 +500,13 @@ def test_coverage_structures_pool_by_hand():
         "coverage": 0.5,
         "precision": 1.0,
         "coverage_x_precision": 0.5,
+        "coverage_x_precision_se": 0.0,  # one cluster: no spread
     }
     assert (ours["parents"]["n"], ours["parents"]["coverage"]) == (3, 0.5)
     assert ours["parents"]["precision"] == pytest.approx(0.667, abs=1e-3)
     assert ours["parents"]["coverage_x_precision"] == pytest.approx(0.333, abs=1e-3)
+    # Products 1, 0, 0: standard deviation 0.577 over sqrt(3).
+    assert ours["parents"]["coverage_x_precision_se"] == pytest.approx(0.333, abs=1e-3)
 
 
 def test_loop_safe_namer_runs_in_a_second_event_loop():
