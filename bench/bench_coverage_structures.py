@@ -62,17 +62,12 @@ def pooled(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "coverage": round(float(values[:, 0].mean()), 3),
                     "precision": round(float(values[:, 1].mean()), 3),
                     "coverage_x_precision": round(float((values[:, 0] * values[:, 1]).mean()), 3),
-                    "coverage_x_precision_se": _standard_error(values[:, 0] * values[:, 1]),
+                    "coverage_x_precision_se": round(
+                        float(tx.mean_se(values[:, 0] * values[:, 1])[1]), 3
+                    ),
                 }
             )
     return rows
-
-
-def _standard_error(values: np.ndarray) -> float:
-    """The standard error of the mean of ``values`` (0 for fewer than two)."""
-    if len(values) < 2:
-        return 0.0
-    return round(float(values.std(ddof=1) / np.sqrt(len(values))), 3)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

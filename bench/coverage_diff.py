@@ -15,13 +15,13 @@ committed file through ``git show``.
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.taxonomy import mean_se
 from hercules.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,16 +74,6 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]
                 }
             )
     return out
-
-
-def mean_se(values: Sequence[float]) -> tuple[float, float]:
-    """The mean of ``values`` and its standard error (0 for fewer than two)."""
-    n = len(values)
-    mean = sum(values) / n if n else 0.0
-    if n < 2:
-        return mean, 0.0
-    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
-    return mean, math.sqrt(variance / n)
 
 
 def pools(rows: list[dict[str, Any]]) -> dict[str, list[float]]:

@@ -11,13 +11,13 @@ Each table sits in bench/README.md between a line ``<!-- report: NAME -->`` and 
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from statistics import stdev
 from typing import Any
+
+from bench.taxonomy import mean_se
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent / "README.md"
@@ -394,7 +394,7 @@ def _coverage_cells(row: dict[str, Any], products: Sequence[float] = ()) -> str:
     product with its standard error over the clusters when their ``products`` are given."""
     product = _fmt(row["coverage_x_precision"], 2)
     if len(products) > 1:
-        product += f" ± {stdev(products) / math.sqrt(len(products)):.2f}"
+        product += f" ± {mean_se(products)[1]:.2f}"
     cells = (_fmt(row["coverage"], 2), _fmt(row["precision"], 2), product)
     return " | ".join((*cells, _fmt(row["too_broad"], 2))) + " |"
 
@@ -469,15 +469,12 @@ def structures_table(data: dict[str, Any]) -> str:
         "| coverage x precision (± s.e.) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    from bench.bench_coverage_structures import pooled  # the pooling the bench reports
+    from bench.bench_coverage_structures import pooled  # the table, with standard errors
 
-    errors = {
-        (r["clusters"], r["titles"]): r["coverage_x_precision_se"] for r in pooled(data["runs"])
-    }
-    for row in data["table"]:
+    for row in pooled(data["runs"]):
         product = _fmt(row["coverage_x_precision"], 3)
-        if errors.get((row["clusters"], row["titles"])):
-            product += f" ± {errors[row['clusters'], row['titles']]:.3f}"
+        if row["coverage_x_precision_se"]:
+            product += f" ± {row['coverage_x_precision_se']:.3f}"
         lines.append(
             f"| {row['clusters']} | {row['titles']} | {row['n']} | {_fmt(row['coverage'], 3)} | "
             f"{_fmt(row['precision'], 3)} | {product} |"

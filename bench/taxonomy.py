@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -294,6 +295,16 @@ def score_levels(
             rows.append(row)
         out[str(level)] = {"means": level_means(rows), "clusters": rows}
     return out
+
+
+def mean_se(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of ``values`` and its standard error (0 for fewer than two)."""
+    n = len(values)
+    mean = sum(values) / n if n else 0.0
+    if n < 2:
+        return mean, 0.0
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, math.sqrt(variance / n)
 
 
 def level_means(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
