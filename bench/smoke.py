@@ -56,7 +56,7 @@ def hashing_vectors(items: Sequence[str], dim: int = 64) -> np.ndarray:
 
 class FakeLLM:
     """Answers any summary prompt with valid JSON titles for the cluster ids its schema names,
-    and an area question with the most frequent topic word of each cluster it shows."""
+    and a parent's area question with its most frequent topic word."""
 
     supports_schema = True
     model_id = "smoke-fake-llm"
@@ -73,13 +73,6 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
-        keyed = re.findall(r"^(\d+): (.*)$", prompt, re.M)
-        if is_area_prompt(prompt) and keyed:  # level-1 clusters' areas, from their key words
-            areas = [
-                {"id": int(i), "area": _candidates(words)["titles"][0].replace(" themes", "")}
-                for i, words in keyed
-            ]
-            return json.dumps({"areas": areas})
         if (schema is not None and "area" in schema["properties"]) or is_area_prompt(
             prompt
         ):  # a parent's area

@@ -28,16 +28,6 @@ def area_subgroups(prompt: str) -> list[str]:
     return _SUBGROUP.findall(prompt)
 
 
-_KEY_WORDS = re.compile(r"^(\d+): (.*)$", re.MULTILINE)
-
-
-def area_key_words(prompt: str) -> dict[int, list[str]]:
-    """The key words a level-1 area question shows, per cluster id (empty for a parent's)."""
-    if not prompt.startswith("These are the key words"):
-        return {}
-    return {int(cid): words.split(", ") for cid, words in _KEY_WORDS.findall(prompt)}
-
-
 def topic_word(prompt: str, cluster_id: int) -> str:
     """The most frequent word of a cluster's block: a stand-in for understanding it."""
     return topic_words(prompt, cluster_id, 1)[0]
@@ -84,13 +74,9 @@ class ScriptedLLM:
         return json.dumps({"clusters": labels})
 
     def answer_area(self, prompt: str) -> str:
-        """An area question. A parent's: the first sub-group's title, which the pipeline
-        rejects as a copy (so a parent is named as without the question; tests of the area
-        itself script their own answer). Level-1 clusters': each one's first key word."""
-        keyed = area_key_words(prompt)
-        if keyed:
-            areas = [{"id": cid, "area": words[0].capitalize()} for cid, words in keyed.items()]
-            return json.dumps({"areas": areas})
+        """A parent's area question: the first sub-group's title, which the pipeline rejects
+        as a copy (so a parent is named as without the question; tests of the area itself
+        script their own answer)."""
         return json.dumps({"area": area_subgroups(prompt)[0]})
 
     def complete(

@@ -180,8 +180,7 @@ def test_llm_batch_smoke(tmp_path, monkeypatch):
     bench_llm_batch.main(["--smoke", "--out", str(out)])
     runs = json.loads(out.read_text())["runs"]
     assert [r["batch_size"] for r in runs] == [1, 4]
-    # 6 clusters, one or four per call, and one call for their areas
-    assert [r["calls"] for r in runs] == [7, 3]
+    assert [r["calls"] for r in runs] == [6, 2]  # 6 clusters, one or four per call
     assert all(r["failed_clusters"] == 0 for r in runs)
 
 
@@ -205,9 +204,8 @@ def test_estimate_smoke(tmp_path):
     # The fake reports exactly 100 prompt and 25 generated tokens/s: both calibrations see it.
     assert data["measured_speed"] == {"prompt_per_s": 100.0, "generated_per_s": 25.0}
     assert abs(data["from_this_log"]["over_real"] - 1.0) < 0.01
-    # a call per cluster, an area call per parent and one for the level-1 clusters' areas
-    assert data["estimate"]["calls"] == 6 + 2 + 2 + 1
-    assert data["real"]["calls"] >= 6 + 2 + 2 + 1  # plus a re-ask where every candidate failed
+    assert data["estimate"]["calls"] == 6 + 2 + 2  # and an area call per parent
+    assert data["real"]["calls"] >= 6 + 2 + 2  # plus a re-ask where every candidate failed
     assert 0 < data["real"]["draft_tree_after_seconds"] <= data["real"]["fit_seconds"]
 
 
@@ -233,12 +231,10 @@ def test_llm_contrast_smoke(tmp_path):
         assert run["failed_calls"] == 0
         assert _score(run["quality"]["L1"]["retrieval"])
         assert 0.0 <= run["quality"]["L2"]["copied_child"] <= 1.0
-    # Only the prompts differ between the arms: same clusters, one call per cluster of [6, 2]
-    # and one area call per parent; level-1 areas are asked from key words, which only the
-    # contrast arm has (one call for the six).
+    # Only the prompts differ between the arms: same clusters, same number of calls.
     baseline, contrast = data["runs"]
-    assert baseline["calls"] == 6 + 2 * 2
-    assert contrast["calls"] == baseline["calls"] + 1
+    # levels [6, 2], one cluster per call, and one area call per parent
+    assert contrast["calls"] == baseline["calls"] == 6 + 2 * 2
     assert contrast["settings"]["contrast_neighbours"] == 3
     assert baseline["settings"]["contrast_neighbours"] == 0
 

@@ -28,8 +28,7 @@ def _texts_file(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("labeller", "calls"),
-    # a call per cluster, an area per parent, and one for the level-1 clusters' areas
-    [("keywords", 0), ("smollm2-135m", 3 + 2 + 2 + 1)],
+    [("keywords", 0), ("smollm2-135m", 3 + 2 + 2)],  # a call per cluster, an area per parent
     ids=["keywords", "llm"],
 )
 def test_dry_run_prints_calls_and_starts_nothing(tmp_path: Path, labeller: str, calls: int) -> None:

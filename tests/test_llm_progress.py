@@ -28,7 +28,6 @@ from hercules.summarize.evidence import (
     STATISTICS_NOTE,
 )
 from hercules.summarize.llm import LLMSummarizer
-from hercules.summarize.pipeline import AREA
 from hercules.summarize.speed import estimate_cost
 from tests.fakes import HashingEmbedder, topic_texts
 from tests.llm_fakes import ScriptedLLM
@@ -104,12 +103,12 @@ def test_keyword_titles_are_saved_and_shown_before_the_first_llm_answer(tmp_path
     assert [len(level) for level in drafts[0]] == [6, 3, 2]  # every level, before the LLM
     assert all(title.strip() for level in drafts[0] for title in level)
     assert llm.seen_saved == drafts[0]  # the saved run held the same readable draft
-    # Each final title is the model's (a title, or the area it names), or an evidence title
-    # that covered its members better (the choose step), and says so in its note.
+    # Each final title is the model's, or an evidence title that covered its members better
+    # (the choose step), and says so in its note.
     tree = model.tree_
     for level in tree.levels[1:]:
         for title, note in zip(level.titles, level.title_notes or [], strict=True):
-            assert title.startswith("Llm ") or note in (*EVIDENCE_NOTES, AREA), (title, note)
+            assert title.startswith("Llm ") or note in EVIDENCE_NOTES, (title, note)
     assert llm.calls > 0
     info = json.loads(next(out.glob("data-*/run.json")).read_text())
     assert info["checkpoint"]["labelled"] == 3
@@ -218,7 +217,6 @@ def test_estimate_from_a_recorded_call_log_is_within_25_percent() -> None:
         prompt_per_s=calibration.prompt_per_s,
         generated_per_s=calibration.generated_per_s,
         area_prompt_tokens=0,  # measured per cluster: the log holds what each cluster cost
-        key_words_area_tokens=0,
         area_generated_tokens=0,
     )
     real = sum(r["seconds"] for r in records)

@@ -97,9 +97,7 @@ def test_one_summary_per_cluster_in_order(batch_size: int) -> None:
     assert {words[0], words[1]} <= space
     assert {words[2], words[3]} <= hockey
     assert {words[4], words[5]} <= cooking
-    asked = [is_area_prompt(p) for p in llm.prompts]
-    assert asked.count(False) == -(-6 // batch_size)
-    assert asked.count(True) == 1  # the six clusters' areas, from their key words, in one call
+    assert llm.calls == -(-6 // batch_size)
 
 
 def test_prompt_holds_level_samples_children_and_seed() -> None:
@@ -195,8 +193,7 @@ def test_meta_titles_from_the_model_are_cleaned() -> None:
     assert all(not s.title.lower().startswith("posts") for s in out)
 
 
-# One call per cluster (three tries when nothing constrains the answer), one for the areas.
-@pytest.mark.parametrize(("schema", "calls"), [(True, 4), (False, 10)], ids=["schema", "free"])
+@pytest.mark.parametrize(("schema", "calls"), [(True, 3), (False, 9)], ids=["schema", "free"])
 def test_titles_without_a_topic_fail_to_keyword_titles(schema: bool, calls: int) -> None:
     llm = CountTitleLLM(supports_schema=schema)
     out = LLMSummarizer(llm, retry=FAST).summarize_level(_request(n_clusters=3))
@@ -210,8 +207,7 @@ def test_fenced_prose_answers_are_repaired() -> None:
     llm = FencedLLM()
     out = LLMSummarizer(llm, batch_size=3, retry=FAST).summarize_level(_request())
     assert not any(s.failed for s in out)
-    # No schema sent to a backend that cannot honour it: two title calls and the areas'.
-    assert llm.schemas == [None, None, None]
+    assert llm.schemas == [None, None]  # no schema sent to a backend that cannot honour it
 
 
 @pytest.mark.parametrize(
@@ -268,8 +264,7 @@ def test_timeouts_fail_only_the_slow_clusters() -> None:
     summarizer = LLMSummarizer(llm, retry=RetryPolicy(attempts=1), timeout=0.05)
     out = summarizer.summarize_level(_request(n_clusters=2))
     assert all(s.failed and "TimeoutError" in (s.error or "") for s in out)
-    # the two clusters' calls, and their areas' (asked together, then each alone)
-    assert [r["error"] is not None for r in summarizer.call_log] == [True] * 5
+    assert [r["error"] is not None for r in summarizer.call_log] == [True, True]
 
 
 def test_cache_makes_a_rerun_free(tmp_path) -> None:
@@ -294,7 +289,7 @@ def test_call_log_records_tokens_and_time() -> None:
 
     summarizer = LLMSummarizer(CountingLLM(), batch_size=3, retry=FAST)
     summarizer.summarize_level(_request())
-    assert len(summarizer.call_log) == 3  # two calls of three clusters, one for their areas
+    assert len(summarizer.call_log) == 2
     for record in summarizer.call_log:
         assert record["prompt_tokens"] == len(record["prompt"].split())
         assert record["completion_tokens"] == len(record["response"].split())
@@ -323,20 +318,17 @@ def test_estimator_uses_llm_client_callable(tmp_path) -> None:
     retries = sum("Not allowed" in json.loads(line)["prompt"] for line in log)
     parents = np.bincount(model.tree_.levels[1].parent, minlength=2)
     asked = int((parents > 1).sum())  # a single-child parent inherits its child's title
-    # one call per cluster, one for the level-1 areas, one per parent for its area, re-asks
-    assert llm.calls == 3 + 1 + 2 * asked + retries
+    # one call per cluster, one per parent for its area, plus re-asks
+    assert llm.calls == 3 + 2 * asked + retries
 
 
-# one call per cluster (batched), one area call per parent and one per eight level-1 clusters
+# one call per cluster (batched), and one area call per parent
 @pytest.mark.parametrize(
-    ("sizes", "batch", "calls"),
-    [([100, 20, 5], 1, 125 + 25 + 13), ([10], 4, 3 + 2), ([8, 4], 4, 3 + 4 + 1)],
+    ("sizes", "batch", "calls"), [([100, 20, 5], 1, 125 + 25), ([10], 4, 3), ([8, 4], 4, 3 + 4)]
 )
 def test_estimate_cost_counts_calls(sizes: list[int], batch: int, calls: int) -> None:
     cost = estimate_cost(sizes, batch_size=batch)
     assert cost["calls"] == calls
-    no_areas = estimate_cost(sizes, batch_size=batch, areas=False)["calls"]
-    assert no_areas == sum(-(-k // batch) for k in sizes)
     assert cost["prompt_tokens"] > 0
     assert cost["seconds"] > 0
 
@@ -346,8 +338,7 @@ def test_concurrent_calls_keep_cluster_order() -> None:
         def complete(self, prompt: str, **kwargs):  # type: ignore[no-untyped-def]
             import time
 
-            first = (group_ids(prompt) or [0])[0]  # an area question names no group
-            time.sleep(0.05 * (first % 3))  # later batches may finish first
+            time.sleep(0.05 * (group_ids(prompt)[0] % 3))  # later batches may finish first
             return super().complete(prompt, **kwargs)
 
     request = _request(n_clusters=6)
@@ -421,9 +412,7 @@ def test_a_cluster_of_empty_texts_is_named_so_without_a_call(distinctive_terms: 
     llm = ScriptedLLM()
     summarizer = LLMSummarizer(llm, retry=FAST, distinctive_terms=distinctive_terms)
     out = summarizer.summarize_level(LevelRequest(1, briefs, corpus))
-    asked = [is_area_prompt(p) for p in llm.prompts]
-    assert asked.count(False) == 2
-    assert asked.count(True) == (1 if distinctive_terms else 0)  # areas need key words
+    assert llm.calls == 2
     assert out[2].title.startswith("Short or empty texts")
     assert out[2].note == LOW_CONTENT_NOTE
     assert out[2].description.startswith("5 items of a few words or none")
@@ -454,10 +443,8 @@ def test_contrast_hints_reach_the_prompt_only_when_asked() -> None:
         _request(n_clusters=3)
     )
     assert not any("Key words:" in p or "Unlike:" in p for p in plain.prompts)
-    titled = [p for p in hinted.prompts if not is_area_prompt(p)]
-    assert titled
-    assert all("Key words:" in p for p in titled)
-    assert all(p.count("Unlike: (") == 1 for p in titled)
+    assert all("Key words:" in p for p in hinted.prompts)
+    assert all(p.count("Unlike: (") == 1 for p in hinted.prompts)
 
 
 @pytest.mark.parametrize("name", ["distinctive_terms", "contrast_neighbours"])
@@ -502,12 +489,8 @@ def test_word_bounds_reach_only_backends_that_honour_patterns(patterns: bool, se
     llm = ScriptedLLM()
     llm.supports_patterns = patterns  # type: ignore[attr-defined]
     LLMSummarizer(llm, batch_size=1, retry=FAST).summarize_level(_request(n_clusters=2))
-    items = [s["properties"]["titles"]["items"] for s in llm.schemas if "titles" in s["properties"]]
-    assert len(items) == 2
-    areas = [s for s in llm.schemas if "areas" in s["properties"]]
-    assert len(areas) == 1
-    area = areas[0]["properties"]["areas"]["items"]["properties"]["area"]
-    assert ("pattern" in area) is sent
+    items = [schema["properties"]["titles"]["items"] for schema in llm.schemas]
+    assert items
     assert all(("pattern" in item) is sent for item in items)
     if sent:
         assert items[0]["pattern"] == title_pattern(*title_words(1))

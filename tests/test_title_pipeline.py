@@ -24,7 +24,6 @@ from hercules.summarize.evidence import (
     shared_subject,
 )
 from hercules.summarize.pipeline import (
-    AREA,
     MODEL,
     Candidate,
     check,
@@ -648,7 +647,7 @@ def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> 
     ("area", "title", "note"),
     [
         # the area the model names for the sub-groups covers both: it wins, and says so
-        ("Hockey and Baseball", "Hockey and Baseball", AREA),
+        ("Hockey and Baseball", "Hockey and Baseball", "area the model names for the sub-groups"),
         # an area that covers neither loses to the covering conjunction
         ("Cooking", "NHL and Baseball", CONJUNCTION_NOTE),
     ],
@@ -689,89 +688,29 @@ def test_parse_area_by_hand(answer: str, area: str | None) -> None:
         assert parse_area(answer) == area
 
 
-@pytest.mark.parametrize(
-    ("answer", "areas"),
-    [
-        (
-            '{"areas": [{"id": 3, "area": "Sports"}, {"id": 7, "area": "religion."}]}',
-            {3: "Sports", 7: "Religion"},
-        ),
-        # an entry naming only the container is left out; its cluster gets no area
-        ('{"areas": [{"id": 7, "area": "Posts"}, {"id": 3, "area": "Sports"}]}', {3: "Sports"}),
-        # ids not asked are ignored
-        (
-            '{"areas": [{"id": 3, "area": "Sports"}, {"id": 7, "area": "Law"}, '
-            '{"id": 9, "area": "X y"}]}',
-            {3: "Sports", 7: "Law"},
-        ),
-        ('{"areas": [{"id": 3, "area": "Sports"}]}', None),  # id 7 missing
-        ('{"area": "Sports"}', None),
-        ("no json", None),
-    ],
-)
-def test_parse_areas_by_hand(answer: str, areas: dict[int, str] | None) -> None:
-    from hercules.summarize.schema import AnswerError, parse_areas
-
-    if areas is None:
-        with pytest.raises(AnswerError):
-            parse_areas(answer, [3, 7])
-    else:
-        assert parse_areas(answer, [3, 7]) == areas
-
-
-def test_key_words_area_prompt_and_schema_by_hand() -> None:
-    from hercules.summarize.prompt import is_area_prompt, key_words_area_prompt
-    from hercules.summarize.schema import areas_schema, title_pattern
-
-    prompt = key_words_area_prompt([(3, ["nhl", "playoffs"]), (7, ["god", "bible"])], "text", "x")
-    assert prompt.splitlines()[:3] == [
-        "These are the key words of 2 groups of texts, one group per line:",
-        "3: nhl, playoffs",
-        "7: god, bible",
-    ]
-    assert is_area_prompt(prompt)
-    assert "Focus on this aspect: x." in prompt
-    assert prompt.endswith("with one entry for each id in [3, 7].")
-    schema = areas_schema([3, 7])
-    entries = schema["properties"]["areas"]
-    assert (entries["minItems"], entries["maxItems"]) == (2, 2)
-    assert entries["items"]["properties"]["id"]["enum"] == [3, 7]
-    assert entries["items"]["properties"]["area"]["pattern"] == title_pattern(1, 6)
-    assert (
-        "pattern"
-        not in areas_schema([3], words=False)["properties"]["areas"]["items"]["properties"]["area"]
-    )
-
-
-def test_areas_are_asked_for_texts_only_level_1_from_key_words() -> None:
+def test_areas_are_asked_for_parents_of_texts_only() -> None:
     from hercules.summarize.llm import LLMSummarizer
     from hercules.summarize.prompt import is_area_prompt
-    from tests.llm_fakes import ScriptedLLM, area_key_words
+    from tests.llm_fakes import ScriptedLLM
 
     request = _parent_request(_two_subject_members())
     llm = ScriptedLLM()
     LLMSummarizer(llm).summarize_level(request)
     assert [is_area_prompt(p) for p in llm.prompts] == [True, False]
-    # Level-1 clusters are asked their area from their key words, together: it is a candidate.
+    # A cluster of items (texts with content, so it is asked for titles) gets no area call.
     texts = ["hockey puck goalie skate rink playoff"] * 6 + ["baseball pitcher inning bat"] * 4
     corpus = Corpus("text", list(range(10)), texts=texts)
     level1 = LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], corpus)
     llm = ScriptedLLM()
-    out = LLMSummarizer(llm).summarize_level(level1)
-    assert [is_area_prompt(p) for p in llm.prompts] == [True, False]
-    keyed = area_key_words(llm.prompts[0])
-    assert list(keyed) == [int(level1.clusters[0].cluster_id)]
-    assert "hockey" in keyed[int(level1.clusters[0].cluster_id)]
-    assert keyed[int(level1.clusters[0].cluster_id)][0].capitalize() in out[0].candidates
-    # Numbers are named by their statistics: no area question at any level.
+    LLMSummarizer(llm).summarize_level(level1)
+    assert llm.prompts
+    assert not any(is_area_prompt(p) for p in llm.prompts)
     numeric = Corpus(
         "numeric", list(range(10)), numeric=pd.DataFrame({"x": np.arange(10.0), "y": 1.0})
     )
-    for req in (replace(request, corpus=numeric), replace(level1, corpus=numeric)):
-        llm = ScriptedLLM()
-        LLMSummarizer(llm).summarize_level(req)
-        assert llm.prompts
-        assert not any(is_area_prompt(p) for p in llm.prompts)
+    llm = ScriptedLLM()
+    LLMSummarizer(llm).summarize_level(replace(request, corpus=numeric))
+    assert not any(is_area_prompt(p) for p in llm.prompts)
 
 
 def test_a_failed_area_question_leaves_the_parent_its_other_candidates() -> None:
@@ -786,4 +725,4 @@ def test_a_failed_area_question_leaves_the_parent_its_other_candidates() -> None
     out = LLMSummarizer(NoArea(), retry=FAST_RETRY).summarize_level(request)
     assert not out[0].failed
     assert out[0].title
-    assert AREA not in out[0].note
+    assert "area the model names for the sub-groups" not in out[0].note

@@ -22,7 +22,7 @@ from hercules.data.dataset import Corpus
 from hercules.errors import InputError, ParameterError
 from hercules.llm.retry import RetryPolicy
 from hercules.summarize.asking import Ask, Asker
-from hercules.summarize.schema import DESCRIPTION_MAX, AnswerError, entries_schema, extract_json
+from hercules.summarize.schema import DESCRIPTION_MAX, AnswerError, extract_json
 from hercules.summarize.snippets import shorten
 
 logger = logging.getLogger(__name__)
@@ -44,8 +44,23 @@ class ItemBatch(BaseModel):
 
 
 def item_schema(ids: list[int]) -> dict[str, Any]:
-    description = {"type": "string", "minLength": 2, "maxLength": 300}
-    return entries_schema("items", "description", description, ids)
+    entry = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "enum": list(ids)},
+            "description": {"type": "string", "minLength": 2, "maxLength": 300},
+        },
+        "required": ["id", "description"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": entry, "minItems": len(ids), "maxItems": len(ids)}
+        },
+        "required": ["items"],
+        "additionalProperties": False,
+    }
 
 
 def parse_items(text: str, ids: list[int]) -> dict[int, str]:

@@ -27,27 +27,19 @@ from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.evidence import Evidence, gather
 from hercules.summarize.pipeline import clean, name_level
-from hercules.summarize.prompt import (
-    AREA_BATCH,
-    PromptOptions,
-    area_prompt,
-    header,
-    key_words_area_prompt,
-)
+from hercules.summarize.prompt import PromptOptions, area_prompt, header
 from hercules.summarize.schema import (
     AnswerError,
     area_schema,
-    areas_schema,
     batch_schema,
     parse_area,
-    parse_areas,
     parse_labels,
     title_words,
 )
 from hercules.summarize.speed import CHARS_PER_TOKEN
 
 logger = logging.getLogger(__name__)
-AREA_TOKENS = 24  # generated tokens for one area: {"area": "..."} of up to six words
+AREA_TOKENS = 24  # generated tokens for a parent's area: {"area": "..."} of up to six words
 
 
 class LLMSummarizer:
@@ -147,54 +139,31 @@ class LLMSummarizer:
         return name_level(request, evidence, answers, areas)
 
     def _ask_areas(self, request: LevelRequest, evidence: list[Evidence]) -> dict[int, str]:
-        """The broad area of each cluster (texts and images; numbers are named by their
-        statistics), asked on its own: a parent's from its sub-groups' titles, one call each
-        (two sub-groups or more); level-1 clusters' from their key words, :data:`AREA_BATCH`
-        a call. A failed call gives no area: the cluster keeps its other candidates."""
-        if request.corpus.numeric is not None:
+        """The area each parent's sub-groups belong to, one short call per parent with two
+        or more sub-groups (texts and images; numbers are named by their statistics). A failed
+        call gives no area: the parent keeps its other candidates."""
+        if request.level < 2 or request.corpus.numeric is not None:
             return {}
-        open_ = [i for i, e in enumerate(evidence) if e.settled is None]
+        parents = [
+            i
+            for i, e in enumerate(evidence)
+            if e.settled is None and len(request.clusters[i].children) >= 2
+        ]
         modality = request.corpus.modality
         patterns = supports_patterns(self.llm)
-        seed = request.topic_seed
 
         def ask(batch: list[int]) -> Ask[dict[int, str]]:
             brief = request.clusters[batch[0]]
-            if request.level >= 2:
-                return Ask(
-                    area_prompt(brief, modality, self.options, seed),
-                    area_schema(patterns),
-                    AREA_TOKENS,
-                    lambda text: {batch[0]: parse_area(text)},
-                    what=f"LLM call for the area of cluster {brief.cluster_id} at level "
-                    f"{brief.level}",
-                    tags={
-                        "level": brief.level,
-                        "cluster_ids": [int(brief.cluster_id)],
-                        "ask": "area",
-                    },
-                )
-            ids = [int(request.clusters[i].cluster_id) for i in batch]
-            index = dict(zip(ids, batch, strict=True))
             return Ask(
-                key_words_area_prompt(
-                    [(cid, evidence[i].terms) for cid, i in zip(ids, batch, strict=True)],
-                    modality,
-                    seed,
-                ),
-                areas_schema(ids, patterns),
-                AREA_TOKENS * len(batch) + 20,
-                lambda text: {index[cid]: area for cid, area in parse_areas(text, ids).items()},
-                what=f"LLM call for the areas of clusters {ids} at level 1",
-                tags={"level": 1, "cluster_ids": ids, "ask": "area"},
+                area_prompt(brief, modality, self.options, request.topic_seed),
+                area_schema(patterns),
+                AREA_TOKENS,
+                lambda text: {batch[0]: parse_area(text)},
+                what=f"LLM call for the area of cluster {brief.cluster_id} at level {brief.level}",
+                tags={"level": brief.level, "cluster_ids": [int(brief.cluster_id)], "ask": "area"},
             )
 
-        if request.level >= 2:
-            batches = [[i] for i in open_ if len(request.clusters[i].children) >= 2]
-        else:
-            keyed = [i for i in open_ if evidence[i].terms]
-            batches = [keyed[j : j + AREA_BATCH] for j in range(0, len(keyed), AREA_BATCH)]
-        found = self._asker().map(batches, ask, lambda _i, _error: "")
+        found = self._asker().map([[i] for i in parents], ask, lambda _i, _error: "")
         return {i: area for i, area in found.items() if area}
 
     def _run_batches(

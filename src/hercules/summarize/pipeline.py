@@ -8,9 +8,8 @@ Each step is one function with its contract in its docstring:
    without a model (a single child, a cluster with little content).
 2. **ask** (:class:`hercules.summarize.llm.LLMSummarizer`, through
    :class:`hercules.summarize.asking.Asker`): a few candidate titles and one description per
-   cluster, schema-constrained, batched, cached; and the broad area it belongs to, asked on
-   its own from a parent's sub-groups (:func:`hercules.summarize.prompt.area_prompt`) or a
-   level-1 cluster's key words (:func:`hercules.summarize.prompt.key_words_area_prompt`).
+   cluster, schema-constrained, batched, cached; for a parent also the area its sub-groups
+   belong to, asked on its own (:func:`hercules.summarize.prompt.area_prompt`).
 3. **clean** (:func:`clean`): quotes, container words and meta prefixes stripped.
 4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
 5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the
@@ -51,7 +50,7 @@ from hercules.title_quality import (
 from hercules.topics import corpus_topic_tree
 
 MODEL = "model"
-AREA = "area the model names, asked on its own"  # a model title (prompt.area_prompt)
+AREA = "area the model names for the sub-groups"  # a model title, asked on its own
 FROM_MODEL = (MODEL, AREA)
 UNSUPPORTED_PENALTY = 0.5  # a title with a part that names under 10% of the members
 # A model title covers "as well" as an evidence title when its score is lower by at most this
@@ -273,7 +272,7 @@ def name_level(
 
     ``answers`` holds the model's answer per cluster index (a failed one has ``failed`` set);
     clusters with ``evidence[i].settled`` are not in it and keep that name. ``areas`` holds
-    the area the model named for a cluster, a model candidate of its own.
+    the area the model named for a parent's sub-groups, a model candidate of its own.
     """
     areas = areas or {}
     settled = {i: e.settled for i, e in enumerate(evidence) if e.settled is not None}
@@ -287,7 +286,7 @@ def name_level(
         # A name the model or the taxonomy gives keeps the model's sentence on the members.
         said = from_model[0][1] if from_model else ""
         if i in areas:
-            cands.append(Candidate(areas[i], said or f"Members in {areas[i]}.", AREA))
+            cands.append(Candidate(areas[i], said or f"Sub-groups in {areas[i]}.", AREA))
         cands += [
             Candidate(s.title, (s.note == FIELD_NOTE and said) or s.description, s.note)
             for s in evidence[i].titles

@@ -12,7 +12,6 @@ from hercules.summarize.speed import (
     AREA_PROMPT_TOKENS,
     CHARS_PER_TOKEN,
     GENERATED_TOKENS_PER_S,
-    KEY_WORDS_AREA_TOKENS,
     PROMPT_TOKENS_PER_S,
     Calibration,
     estimate_cost,
@@ -70,7 +69,6 @@ def plan_run(
     wall_factor = 1.0
     source = "built-in defaults"
     area_prompt: float = AREA_PROMPT_TOKENS
-    key_words_area: float = KEY_WORDS_AREA_TOKENS
     area_generated: float = AREA_GENERATED_TOKENS
     if calibration is not None:
         prompt_rate, generated_rate = calibration.prompt_per_s, calibration.generated_per_s
@@ -79,7 +77,7 @@ def plan_run(
         # Measured on this prompt format: a cluster's calls (its area's included) per cluster.
         if calibration.prompt_per_cluster is not None:
             prompt_per_cluster, header_tokens = calibration.prompt_per_cluster, 0.0
-            area_prompt = key_words_area = 0.0
+            area_prompt = 0.0
         if calibration.generated_per_cluster is not None:
             generated_per_cluster = calibration.generated_per_cluster
             area_generated = 0.0
@@ -93,9 +91,7 @@ def plan_run(
         generated_per_s=generated_rate,
         wall_factor=wall_factor,
         area_prompt_tokens=area_prompt,
-        key_words_area_tokens=key_words_area,
         area_generated_tokens=area_generated,
-        areas=corpus.numeric is None,
     )
     return {
         "levels": sizes,

@@ -129,22 +129,12 @@ def cluster_block(
     return "\n".join(lines)
 
 
-AREA_OPENING = "These are the {what} of {whose} {kind}"
-AREA_NAME = (
-    "Answer with the area's common name in 1-3 words (like a section of a library or a "
-    "newspaper), or, if "
-)
-AREA_BATCH = 8  # level-1 clusters per area question: one line of key words each
+AREA_OPENING = "These are the sub-groups of one group of {kind}"
 
 
 def is_area_prompt(prompt: str) -> bool:
-    """True when ``prompt`` is an area question (:func:`area_prompt`,
-    :func:`key_words_area_prompt`), for any modality."""
+    """True when ``prompt`` is an :func:`area_prompt` question (for any modality)."""
     return prompt.startswith(AREA_OPENING.split("{", 1)[0])
-
-
-def _focus(topic_seed: str | None) -> str:
-    return f"Focus on this aspect: {topic_seed}. " if topic_seed else ""
 
 
 def area_prompt(
@@ -161,39 +151,14 @@ def area_prompt(
     # The question follows the listing. Asked before it, the model names narrower or vaguer
     # areas, though a shared opening would let the local server reuse more of each prompt.
     return (
-        f"{AREA_OPENING.format(what='sub-groups', whose='one group of', kind=kind)}, with "
-        f"their shares of its members:\n{listing}\n"
-        "What broad subject area do they belong to? "
-        + AREA_NAME
-        + "they belong to different areas, the two or three areas that cover most of the "
-        "members joined with 'and'. " + _focus(topic_seed) + 'Answer JSON {"area": "..."}.'
+        f"{AREA_OPENING.format(kind=kind)}, with their shares of its members:\n"
+        f"{listing}\n"
+        "What broad subject area do they belong to? Answer with the area's common name in 1-3 "
+        "words (like a section of a library or a newspaper), or, if they belong to different "
+        "areas, the two or three areas that cover most of the members joined with 'and'. "
+        + (f"Focus on this aspect: {topic_seed}. " if topic_seed else "")
+        + 'Answer JSON {"area": "..."}.'
     )
-
-
-def key_words_area_prompt(
-    clusters: list[tuple[int, list[str]]], modality: str, topic_seed: str | None = None
-) -> str:
-    """The same question for level-1 clusters, from each one's key words, several clusters
-    (``(id, key words)``) a call. Beside its examples a small model titles a cluster after
-    one prominent subject or story ("NHL Playoffs", "FBI and Police"); from the key words
-    alone it names the field ("Sports", "Government and Politics")."""
-    kind = _KIND.get(modality, "items")
-    ids = [cid for cid, _ in clusters]
-    lines = [
-        f"{AREA_OPENING.format(what='key words', whose=f'{len(ids)} groups of', kind=kind)}, "
-        "one group per line:"
-    ]
-    lines += [f"{cid}: {', '.join(terms)}" for cid, terms in clusters]
-    lines.append(
-        "For each group, what broad subject area does it belong to? "
-        + AREA_NAME
-        + "its members belong to different areas, the two or three areas that cover most of "
-        "them joined with 'and'. "
-        + _focus(topic_seed)
-        + f'Answer JSON {{"areas": [{{"id": <id>, "area": "..."}}]}} with one entry for each '
-        f"id in {ids}."
-    )
-    return "\n".join(lines)
 
 
 def pick_samples(brief: ClusterBrief, options: PromptOptions, count: int) -> list[int]:

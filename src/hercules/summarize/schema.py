@@ -133,86 +133,29 @@ def batch_schema(ids: list[int], words: tuple[int, int] | None = None) -> dict[s
 AREA_WORDS = (1, 6)  # "Sports"; "Politics, Religion and Health"
 
 
-def _area_string(words: bool) -> dict[str, Any]:
+def area_schema(words: bool = True) -> dict[str, Any]:
+    """JSON schema for a parent's area (:func:`hercules.summarize.prompt.area_prompt`)."""
     area: dict[str, Any] = {"type": "string", "minLength": 2, "maxLength": CANDIDATE_MAX}
     if words:
         area["pattern"] = title_pattern(*AREA_WORDS)
-    return area
-
-
-def area_schema(words: bool = True) -> dict[str, Any]:
-    """JSON schema for a parent's area (:func:`hercules.summarize.prompt.area_prompt`)."""
     return {
         "type": "object",
-        "properties": {"area": _area_string(words)},
+        "properties": {"area": area},
         "required": ["area"],
         "additionalProperties": False,
     }
 
 
-def entries_schema(key: str, field: str, value: dict[str, Any], ids: list[int]) -> dict[str, Any]:
-    """JSON schema for ``{key: [{"id": <id>, field: value}, ...]}``, one entry per id."""
-    entry = {
-        "type": "object",
-        "properties": {"id": {"type": "integer", "enum": list(ids)}, field: value},
-        "required": ["id", field],
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {
-            key: {"type": "array", "items": entry, "minItems": len(ids), "maxItems": len(ids)}
-        },
-        "required": [key],
-        "additionalProperties": False,
-    }
-
-
-def areas_schema(ids: list[int], words: bool = True) -> dict[str, Any]:
-    """JSON schema for the areas of the level-1 clusters ``ids``, one entry each
-    (:func:`hercules.summarize.prompt.key_words_area_prompt`)."""
-    return entries_schema("areas", "area", _area_string(words), ids)
-
-
-def _clean_area(area: Any) -> str:
+def parse_area(text: str) -> str:
+    """The area named in an answer, cleaned; AnswerError when it names none."""
+    data = extract_json(text)
+    area = data.get("area") if isinstance(data, dict) else None
     if not isinstance(area, str):
-        raise AnswerError(f"no area in the answer: {area!r}")
+        raise AnswerError(f"no area in the answer: {text[:200]!r}")
     cleaned = clean_title(area)
     if len(cleaned) < 2 or is_meta_title(cleaned):
         raise AnswerError(f"no topic in the area: {area!r}")
     return cleaned
-
-
-def parse_area(text: str) -> str:
-    """The area named in an answer, cleaned; AnswerError when it names none."""
-    data = extract_json(text)
-    if not isinstance(data, dict) or "area" not in data:
-        raise AnswerError(f"no area in the answer: {text[:200]!r}")
-    return _clean_area(data["area"])
-
-
-def parse_areas(text: str, ids: list[int]) -> dict[int, str]:
-    """The area named for each of ``ids``, cleaned. An entry that names no topic is left out
-    (that cluster gets no area); AnswerError when the answer is not a list of entries or
-    misses an id (the batch is then asked again in halves)."""
-    data = extract_json(text)
-    entries = data.get("areas") if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise AnswerError(f"no areas in the answer: {text[:200]!r}")
-    out: dict[int, str] = {}
-    seen: set[int] = set()
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), int):
-            continue
-        seen.add(entry["id"])
-        try:
-            out[entry["id"]] = _clean_area(entry.get("area"))
-        except AnswerError:
-            continue
-    missing = sorted(set(ids) - seen)
-    if missing:
-        raise AnswerError(f"no area for ids {missing}: {text[:200]!r}")
-    return {i: out[i] for i in ids if i in out}
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from hercules.llm.base import call
-from hercules.summarize.prompt import AREA_BATCH
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +153,7 @@ def overlap_factor(llm: Any, slots: int, alone: float, answer_tokens: int = 40) 
 
 
 AREA_PROMPT_TOKENS = 150.0  # a parent's area question: its sub-groups' titles and shares
-KEY_WORDS_AREA_TOKENS = 45.0  # a level-1 cluster's share of a key-words area question
-AREA_GENERATED_TOKENS = 10.0  # one area: {"area": "..."} or an entry of "areas"
+AREA_GENERATED_TOKENS = 10.0  # {"area": "..."}
 
 
 def estimate_cost(
@@ -169,29 +167,21 @@ def estimate_cost(
     generated_per_s: float = GENERATED_TOKENS_PER_S,
     wall_factor: float = 1.0,
     area_prompt_tokens: float = AREA_PROMPT_TOKENS,
-    key_words_area_tokens: float = KEY_WORDS_AREA_TOKENS,
     area_generated_tokens: float = AREA_GENERATED_TOKENS,
-    areas: bool = True,
-    area_batch: int = AREA_BATCH,
 ) -> dict[str, float]:
     """Calls/tokens/seconds for a run with these level sizes, level 1 first (for
-    ``--dry-run``). With ``areas`` (texts and images) every cluster is also asked its area:
-    a parent in a call of its own, level-1 clusters ``area_batch`` a call; those tokens are the
-    ``*area*`` ones (0 where the per-cluster tokens were measured from a call log, which holds
+    ``--dry-run``); every parent (level 2 and up) also gets one short area call, whose tokens
+    are ``area_*`` (0 where the per-cluster tokens were measured from a call log, which holds
     them already). The rates are best calibrated on the model itself (:func:`measure` or
     :func:`from_log`)."""
-    clusters = sum(level_sizes)
-    parents = sum(level_sizes[1:]) if areas else 0
-    level1 = level_sizes[0] if areas and level_sizes else 0
+    parents = sum(level_sizes[1:])
     titled = sum(math.ceil(k / batch_size) for k in level_sizes)
-    calls = titled + parents + math.ceil(level1 / area_batch)
+    calls = titled + parents
+    clusters = sum(level_sizes)
     prompt_tokens = round(
-        clusters * tokens_per_cluster
-        + titled * header_tokens
-        + parents * area_prompt_tokens
-        + level1 * key_words_area_tokens
+        clusters * tokens_per_cluster + titled * header_tokens + parents * area_prompt_tokens
     )
-    generated = round(clusters * generated_per_cluster + (parents + level1) * area_generated_tokens)
+    generated = round(clusters * generated_per_cluster + parents * area_generated_tokens)
     # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
     seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) * wall_factor
     return {
