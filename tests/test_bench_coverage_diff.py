@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bench import coverage_diff as cd
+from bench import taxonomy as tx
 from hercules.errors import InputError
 
 
@@ -49,7 +50,7 @@ def test_differences_are_per_cluster_new_minus_old() -> None:
     [([], 0.0, 0.0), ([0.3], 0.3, 0.0), ([0.0, 1.0], 0.5, 0.5), ([0.1, 0.2, 0.3], 0.2, 0.0577)],
 )
 def test_mean_se_by_hand(values: list[float], mean: float, se: float) -> None:
-    assert cd.mean_se(values) == (pytest.approx(mean), pytest.approx(se, abs=1e-4))
+    assert tx.mean_se(values) == (pytest.approx(mean), pytest.approx(se, abs=1e-4))
 
 
 def test_files_of_other_clusters_are_refused() -> None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summary
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import keyword_title, terms_description
+from hercules.summarize.keywords import KEYWORD_SEPARATOR, keyword_title, terms_description
 from hercules.summarize.prompt import PromptOptions, fit_block
 from hercules.summarize.stats import describe_profile, numeric_profile
 from hercules.title_quality import (
@@ -270,13 +270,11 @@ def shared_subject(titles: list[str]) -> str:
 
 
 def first_subject(title: str) -> str:
-    """The first subject a title names, capitalised: a conjunction's first part, a keyword
-    title's first word ("religion / schism / pope" -> "Religion")."""
+    """The first subject a title names, capitalised: a conjunction's first part."""
     parts = title_parts(title)
     if not parts:
         return ""
-    subject = parts[0].split(" / ")[0].strip()
-    return subject[:1].upper() + subject[1:]
+    return parts[0][:1].upper() + parts[0][1:]
 
 
 def children_conjunction(children: list[ChildSummary]) -> str:
@@ -298,7 +296,7 @@ def children_conjunction(children: list[ChildSummary]) -> str:
             break
         if is_low_content(child) or child.num_items < SUPPORT_SHARE * total:
             continue
-        if " / " in child.title:  # a keyword title: its words are no subject's name
+        if KEYWORD_SEPARATOR in child.title:  # a keyword title: its words name no subject
             held += child.num_items
             continue
         held += child.num_items

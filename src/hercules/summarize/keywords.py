@@ -45,11 +45,12 @@ MMR_POOL = 3  # candidates per kept term
 # encoded data (the LLM labeller adds the two terms that set it apart, when there are any).
 NO_TERMS_TITLE = "Short or empty texts"
 KEYWORD_TITLE_TERMS = 4  # terms joined into a keyword title: "space / venus / solar / earth"
+KEYWORD_SEPARATOR = " / "  # between a keyword title's terms
 
 
 def keyword_title(terms: list[str], n_terms: int = KEYWORD_TITLE_TERMS) -> str:
     """The first ``n_terms`` distinctive terms joined: "space / venus / solar / earth"."""
-    return " / ".join(terms[:n_terms]) if terms else NO_TERMS_TITLE
+    return KEYWORD_SEPARATOR.join(terms[:n_terms]) if terms else NO_TERMS_TITLE
 
 
 def terms_description(num_items: int, terms: list[str]) -> str:
