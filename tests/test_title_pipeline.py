@@ -34,6 +34,7 @@ from hercules.summarize.pipeline import (
     tolerance,
 )
 from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_reason
+from hercules.summarize.schema import parse_labels
 from hercules.title_quality import (
     coverage_of,
     normalize_title,
@@ -358,6 +359,26 @@ def test_clean_drops_container_titles_and_keeps_the_description() -> None:
         "x", "This group includes hockey games.", candidates=("Posts", '"Ice Hockey".')
     )
     assert clean(answer) == [("Ice Hockey", "Hockey games.")]
+
+
+def test_a_title_holding_the_answer_s_syntax_is_rejected() -> None:
+    # A small model ran its description into its list of titles: the third title holds the
+    # key of the next field, and the second the bracket that closes the list.
+    raw = (
+        '{"titles":["President\'s Letter","Press and FBI Debates on Waco],",'
+        "\"description':'The texts discuss the president's,\"],"
+        '"description":"The texts discuss the president\'s letter and the press."}'
+    )
+    label = parse_labels(raw, [9])[9]
+    answer = Summary(label.candidates[0], label.description, candidates=tuple(label.candidates))
+    brief = ClusterBrief(9, 1, 10, np.arange(10), [])
+    cands = [Candidate(t, d, MODEL) for t, d in clean(answer)]
+    checked = {c.title: c.reason for c in check(brief, cands, frozenset())}
+    assert checked == {
+        "President's Letter": "",
+        "Press and FBI Debates on Waco": "",
+        "Description':'The texts discuss the president's": "answer syntax",
+    }
 
 
 def test_check_names_the_first_rule_against_each_candidate() -> None:

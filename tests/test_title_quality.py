@@ -201,6 +201,9 @@ def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
             "Israel-Palestinian Conflict, Armenian Genocide,,",
             "Israel-Palestinian Conflict, Armenian Genocide",
         ),
+        ("Press and FBI Debates on Waco],", "Press and FBI Debates on Waco"),  # the list's end
+        ('["Ice Hockey', "Ice Hockey"),
+        ("{Space Shuttle}", "Space Shuttle"),
     ],
 )
 def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str) -> None:

@@ -9,6 +9,7 @@ the candidates that pass. ``tests/test_title_rules.py`` triggers every rule with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,16 @@ from hercules.title_quality import copies_a_child, is_generic_title, normalize_t
 _FRAGMENT_END = frozenset(
     "the an of for from to with by at as and or about into than vs versus".split()
 )
+
+
+# The answer's own JSON inside a title: a brace, a bracket, or a quoted key and its colon.
+_ANSWER_SYNTAX = re.compile(r"""[{}\[\]]|['"]\s*:\s*['"]""")
+
+
+def holds_answer_syntax(title: str) -> bool:
+    """True when ``title`` holds the syntax of the JSON answer around it: a brace, a bracket,
+    or a quote, a colon and a quote."""
+    return _ANSWER_SYNTAX.search(title) is not None
 
 
 def is_fragment(title: str) -> bool:
@@ -56,6 +67,13 @@ RULES: tuple[Rule, ...] = (
         "a reader needs the subject, and every cluster is a group of posts",
         "Posts about hockey",
         lambda title, _: len(title) < 2 or is_meta_title(title),
+    ),
+    Rule(
+        "answer syntax",
+        "a title holding the JSON answer's syntax (a brace, a bracket, a quoted key and colon)",
+        "the model ran one field of its answer into another: the text is no name",
+        "Title': 'Ice Hockey",
+        lambda title, _: holds_answer_syntax(title),
     ),
     Rule(
         "generic",

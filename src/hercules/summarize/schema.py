@@ -267,10 +267,11 @@ def is_meta_title(title: str) -> bool:
 
 def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
-    text = " ".join(title.split()).strip(" \"'`*#<>")  # ">" marks a quoted mail line
+    # ">" marks a quoted mail line; a bracket at an end is the answer's list around the title
+    text = " ".join(title.split()).strip(" \"'`*#<>[]{}")
     text = text.lstrip(":;,.|/ -\u2013\u2014")  # a title cut from a subject line (": Re ...")
     # "Israel-Palestinian Conflict, Armenian Genocide,,"; a quoted title with a period after
-    text = text.rstrip(".,;: ").strip(" \"'`*")
+    text = text.rstrip(".,;: ").strip(" \"'`*[]{}")
     prefix = _LEVEL_PREFIX.match(text)
     if prefix and prefix.end() < len(text):
         text = text[prefix.end() :]
