@@ -28,7 +28,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -294,6 +294,27 @@ def score_levels(
                 row["oracle"] = oracle(matcher.taxonomy, member_groups)
             rows.append(row)
         out[str(level)] = {"means": level_means(rows), "clusters": rows}
+    return out
+
+
+def best_titles(
+    matcher: NodeMatcher,
+    weighed: Mapping[int, Sequence[Sequence[str]]],
+    members: dict[int, list[np.ndarray]],
+    groups: Sequence[str],
+) -> dict[int, list[str]]:
+    """Per level, each cluster's title of highest coverage x precision among ``weighed[level][i]``
+    (the first of equals; "" where none was weighed): how well a perfect choice among the
+    titles the namer weighed would score."""
+    group_array = np.asarray(groups, dtype=object)
+    out: dict[int, list[str]] = {}
+    for level in sorted(weighed):
+        out[level] = []
+        for titles, items in zip(weighed[level], members[level], strict=True):
+            member_groups = group_array[np.asarray(items, dtype=np.int64)].tolist()
+            scores = [score_title(matcher, t, member_groups) for t in titles]
+            products = [s["coverage"] * s["precision"] for s in scores]
+            out[level].append(titles[int(np.argmax(products))] if titles else "")
     return out
 
 

@@ -50,6 +50,7 @@ def build_run(path: Path, *, xss: bool = False) -> Path:
         level = model.tree_.levels[1]
         level.titles = [XSS_TITLE + f" {i}" for i in range(len(level))]
         level.descriptions = [XSS_TITLE] * len(level)
+        level.title_candidates = [(title, XSS_TITLE + " also") for title in level.titles]
         top = model.tree_.levels[2]
         top.titles = [XSS_TITLE] * len(top)
     model.save_model(path)

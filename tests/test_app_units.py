@@ -252,6 +252,26 @@ def test_summary_renders_untrusted_text_as_plain_strings(xss_dir: Path) -> None:
         return [c] + [x for k in items if not isinstance(k, str) for x in walk(k)]
 
     assert not any(isinstance(c, dcc.Markdown) for c in walk(pane))
+    also = [t for t in texts if "also" in t and t.startswith(XSS_TITLE)]
+    assert also == [f"{XSS_TITLE} also (other titles the namer weighed, best first)"]
+
+
+def test_the_pane_and_the_report_show_the_other_titles_weighed(tmp_path: Path) -> None:
+    from hercules import Hercules
+
+    model = Hercules.load_model(build_run(tmp_path / "run"))
+    level = model.tree_.levels[1]
+    level.title_candidates = [()] * len(level)
+    level.title_candidates[0] = ("Rockets", level.titles[0], "Orbits", "Moons", "Nasa", "Shuttle")
+    model.save_model(tmp_path / "run")
+    view = RunView.open(tmp_path / "run")
+    texts = _texts(panes.node_summary(view, "L1:0"))
+    shown = "Rockets; Orbits; Moons; Nasa (other titles the namer weighed, best first)"
+    assert shown in texts  # the title it has and the fifth other are left out
+    assert not any("other titles the namer" in t for t in _texts(panes.node_summary(view, "L1:1")))
+    report = render_report(view, title="t")
+    assert report.count("Also considered: ") == 1
+    assert "Also considered: Rockets; Orbits; Moons; Nasa</div>" in report
 
 
 def test_overview_lists_metrics(view: RunView) -> None:

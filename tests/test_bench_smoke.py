@@ -355,7 +355,13 @@ def test_coverage_smoke(tmp_path, monkeypatch):
     assert {(r["level"], r["titles"]) for r in data["table"]} == {
         (lvl, name)
         for lvl in (1, 2)
-        for name in ("ours", "keywords", "oracle (<= 3 names)", "oracle, not too broad")
+        for name in (
+            "ours",
+            "best weighed",
+            "keywords",
+            "oracle (<= 3 names)",
+            "oracle, not too broad",
+        )
     }
     for row in data["table"]:
         for key in ("coverage", "precision", "coverage_x_precision"):

@@ -201,6 +201,21 @@ def test_score_levels_means(matcher):
         tx.score_levels(matcher, {1: ["Sports"]}, clusters, groups)
 
 
+def test_best_titles_by_hand(matcher):
+    groups = members(baseball=6, hockey=4, guns=10)
+    clusters = {1: [np.arange(10), np.arange(10, 20), np.arange(5)], 2: [np.arange(20)]}
+    weighed = {
+        # "Baseball" covers 0.6; "Baseball and Ice Hockey" 1.0; "Sports" 1.0 too, offered later
+        1: [["Baseball", "Baseball and Ice Hockey", "Sports"], ["Gun Control"], []],
+        # "Sports and Gun Control" covers all; "Sports and Pc Hardware" names a node not there
+        2: [["Sports and Pc Hardware", "Sports and Gun Control"]],
+    }
+    assert tx.best_titles(matcher, weighed, clusters, groups) == {
+        1: ["Baseball and Ice Hockey", "Gun Control", ""],
+        2: ["Sports and Gun Control"],
+    }
+
+
 def test_matcher_embeds_node_names_once(toy):
     calls: list[list[str]] = []
 

@@ -312,7 +312,14 @@ def test_estimator_uses_llm_client_callable(tmp_path) -> None:
             )
         ).split()
     )
+    # every title the namer weighed is kept, best first, the one given among them
+    weighed = model.tree_.levels[1].title_candidates
+    assert weighed is not None
+    for title, considered in zip(titles, weighed, strict=True):
+        assert title in considered
+        assert any(" / " in t for t in considered)  # the keyword title was weighed too
     model.save_model(tmp_path / "run")
+    assert Hercules.load_model(tmp_path / "run").tree_.levels[1].title_candidates == weighed
     log = (tmp_path / "run" / "llm_log.jsonl").read_text().splitlines()
     assert len(log) == llm.calls
     retries = sum("Not allowed" in json.loads(line)["prompt"] for line in log)

@@ -187,6 +187,28 @@ def test_faithfulness_and_notes_are_saved_and_shown(tmp_path) -> None:
     assert node.faithfulness == pytest.approx(float(level1.faithfulness[0]))
 
 
+def test_the_titles_weighed_are_saved_and_a_run_without_them_loads(tmp_path) -> None:
+    import pandas as pd
+
+    texts, _ = topic_texts(per_topic=10)
+    model = Hercules([3, 2], labeller="keywords", text_embedding_client=HashingEmbedder())
+    model.fit(texts)
+    level1 = model.tree_.levels[1]
+    assert level1.title_candidates == [()] * 3  # keyword titles: nothing weighed
+    odd = ('Guns, "Ammo" & the Law', "Ünïcode; [list] {braces}", "a\\b")
+    level1.title_candidates = [odd, (), ("x",)]
+    model.save_model(tmp_path / "run")
+    loaded = Hercules.load_model(tmp_path / "run")
+    assert loaded.tree_.levels[1].title_candidates == [odd, (), ("x",)]
+    assert loaded.tree_.node(1, 0).title_candidates == odd
+    # a run saved before the column existed: nothing weighed
+    (payload,) = (tmp_path / "run").glob("data-*")
+    nodes = pd.read_parquet(payload / "nodes.parquet").drop(columns="title_candidates")
+    nodes.to_parquet(payload / "nodes.parquet")
+    older = Hercules.load_model(tmp_path / "run")
+    assert older.tree_.node(1, 0).title_candidates == ()
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [

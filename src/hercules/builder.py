@@ -378,11 +378,14 @@ def summarize_clusters(
         data.summary_failed = np.zeros(len(data), dtype=bool)
     if data.title_notes is None or len(data.title_notes) != len(data):
         data.title_notes = [""] * len(data)
+    if data.title_candidates is None or len(data.title_candidates) != len(data):
+        data.title_candidates = [()] * len(data)
     for c, summary in zip(indices, summaries, strict=True):
         data.titles[c] = summary.title
         data.descriptions[c] = summary.description
         data.summary_failed[c] = summary.failed
         data.title_notes[c] = summary.note
+        data.title_candidates[c] = tuple(summary.candidates)
     if data.summary_stale is not None:
         data.summary_stale[indices] = False
     if reported[0] != len(briefs):  # a summarizer that does not report per cluster

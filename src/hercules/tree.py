@@ -34,6 +34,9 @@ class Level:
     # "single child" or "copied child title"; None until measured.
     faithfulness: np.ndarray | None = None
     title_notes: list[str] | None = None
+    # The titles the namer weighed for each node, best first by its choice (rejected ones left
+    # out); empty where nothing was weighed (keyword titles, a single child). None until named.
+    title_candidates: list[tuple[str, ...]] | None = None
     # Coverage of each title over its members, and whether every part of it names at least
     # 10% of them (hercules.title_quality.tree_coverage); None until measured.
     coverage: np.ndarray | None = None
@@ -168,6 +171,13 @@ class Cluster:
         """Why the title is what it is: "single child", "copied child title", ... or ""."""
         notes = self._data.title_notes
         return notes[self.index] if notes is not None else ""
+
+    @property
+    def title_candidates(self) -> tuple[str, ...]:
+        """The titles the namer weighed for this cluster, best first by its choice (the title
+        it gave among them unless that was taken by another node); () when none was weighed."""
+        values = self._data.title_candidates
+        return values[self.index] if values is not None else ()
 
     @property
     def description(self) -> str:

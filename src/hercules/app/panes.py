@@ -12,7 +12,15 @@ from typing import Any
 from dash import dcc, html
 
 from hercules import Cluster
-from hercules.app.runview import EDITED_HELP, EDITED_MARK, RunView, node_key, truncate
+from hercules.app.runview import (
+    ALSO_CONSIDERED_HELP,
+    EDITED_HELP,
+    EDITED_MARK,
+    RunView,
+    also_considered,
+    node_key,
+    truncate,
+)
 from hercules.app.thumbnails import PREVIEW, THUMB
 
 TREE_MAX_CHILDREN = 200
@@ -150,6 +158,9 @@ def node_summary(view: RunView, key: str, *, image_url: ImageUrl | None = None) 
         facts.append(("coverage", f"{node.coverage:.2f} {COVERAGE_HELP}"))
     if node.level >= 1 and node.title_note:
         facts.append(("title note", node.title_note))
+    others = also_considered(node) if node.level >= 1 else []
+    if others:
+        facts.append(("also considered", f"{'; '.join(others)} ({ALSO_CONSIDERED_HELP})"))
     if node.title_edited:
         facts.append(("title", EDITED_HELP))
     heading = html.H3(node.title or "(untitled)", id="summary-title", className="summary-title")

@@ -13,7 +13,14 @@ import logging
 import os
 from pathlib import Path
 
-from hercules.app.runview import EDITED_HELP, EDITED_MARK, RunView, truncate
+from hercules.app.runview import (
+    ALSO_CONSIDERED_HELP,
+    EDITED_HELP,
+    EDITED_MARK,
+    RunView,
+    also_considered,
+    truncate,
+)
 from hercules.errors import require
 
 logger = logging.getLogger(__name__)
@@ -147,6 +154,12 @@ def tree_html(view: RunView) -> str:
         )
         parts.append(f"<details{' open' if node.level == view.top_level else ''}>{head}")
         parts.append(f'<div class="desc">{esc(truncate(node.description, 600))}</div>')
+        others = also_considered(node)
+        if others:
+            parts.append(
+                f'<div class="desc" title="{ALSO_CONSIDERED_HELP}">Also considered: '
+                f"{esc('; '.join(others))}</div>"
+            )
         children = node.children
         if node.level == 1:
             for child in children[:ITEMS_PER_CLUSTER]:

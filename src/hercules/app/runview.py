@@ -38,6 +38,15 @@ EDITED_MARK = EDITED_SYMBOL
 EDITED_HELP = "title edited by hand"
 
 
+ALSO_CONSIDERED = 4  # other titles the namer weighed, shown beside a cluster's title
+ALSO_CONSIDERED_HELP = "other titles the namer weighed, best first"
+
+
+def also_considered(node: Cluster, limit: int = ALSO_CONSIDERED) -> list[str]:
+    """Up to ``limit`` titles the namer weighed for ``node`` besides the one it has."""
+    return [t for t in node.title_candidates if t != node.title][:limit]
+
+
 def node_key(node: Cluster) -> str:
     return f"L{node.level}:{node.index}"
 

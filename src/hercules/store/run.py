@@ -430,6 +430,11 @@ def _write_payload(
                     "summary_stale": lvl.summary_stale if lvl.summary_stale is not None else False,
                     "faithfulness": lvl.faithfulness if lvl.faithfulness is not None else np.nan,
                     "title_note": lvl.title_notes if lvl.title_notes is not None else "",
+                    "title_candidates": (
+                        [json.dumps(list(c)) for c in lvl.title_candidates]
+                        if lvl.title_candidates is not None
+                        else "[]"
+                    ),
                     "coverage": lvl.coverage if lvl.coverage is not None else np.nan,
                     "title_supported": (
                         lvl.title_supported if lvl.title_supported is not None else False
@@ -519,6 +524,11 @@ def _read_level(
             else None
         ),
         title_notes=rows["title_note"].tolist() if lvl > 0 and "title_note" in rows else None,
+        title_candidates=(
+            [tuple(str(t) for t in json.loads(c)) for c in rows["title_candidates"]]
+            if lvl > 0 and "title_candidates" in rows
+            else None
+        ),
         coverage=(
             rows["coverage"].to_numpy(dtype=np.float64, copy=True)
             if lvl > 0 and "coverage" in rows

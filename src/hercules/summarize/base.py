@@ -82,8 +82,9 @@ class Summary:
     description: str
     failed: bool = False
     error: str | None = None
-    # The candidate titles the model offered, best first as chosen (empty for keyword titles),
-    # and why the title is what it is ("single child", "no candidate passed", ...).
+    # The titles weighed for the cluster: as a model's answer, the titles it offered; as the
+    # namer's result, every title that passed its rules, best first by its choice (empty for
+    # keyword titles). And why the title is what it is ("single child", "no candidate passed").
     candidates: tuple[str, ...] = ()
     note: str = ""
 
