@@ -226,6 +226,8 @@ def test_the_titles_weighed_are_saved_and_a_run_without_them_loads(tmp_path) -> 
         ("Press and FBI Debates on Waco],", "Press and FBI Debates on Waco"),  # the list's end
         ('["Ice Hockey', "Ice Hockey"),
         ("{Space Shuttle}", "Space Shuttle"),
+        (": >Compiled from the last five seasons", "Compiled from the last five seasons"),
+        ("## Programming in C#", "Programming in C#"),
     ],
 )
 def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str) -> None:

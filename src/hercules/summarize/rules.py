@@ -4,7 +4,7 @@ The **check** step of the naming pipeline (:mod:`hercules.summarize.pipeline`) r
 rules on every cleaned candidate, in this order; the first that fires is the candidate's
 rejection reason. Everything else about a title (how well it covers the members, how narrow or
 broad it is) is measured, not ruled: :func:`hercules.title_quality.coverage_of` decides among
-the candidates that pass. ``tests/test_title_rules.py`` triggers every rule with its example.
+the candidates that pass. ``tests/test_title_pipeline.py`` triggers every rule with its example.
 """
 
 from __future__ import annotations

@@ -265,13 +265,19 @@ def is_meta_title(title: str) -> bool:
     return bool(_META.match(title)) or bool(_LEVEL_PREFIX.match(title))
 
 
+# Around a title: quotes, emphasis, and the brackets of the answer's list around it.
+_AROUND = " \"'`*<>[]{}"
+# Before it only: a subject line's colon (": Re ..."), a quoted mail line's ">", a heading's
+# "#", a list's dash; a "#" closing a title is part of a name ("C#").
+_OPENING = ":;,.|/ -\u2013\u2014#>"
+
+
 def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
-    # ">" marks a quoted mail line; a bracket at an end is the answer's list around the title
-    text = " ".join(title.split()).strip(" \"'`*#<>[]{}")
-    text = text.lstrip(":;,.|/ -\u2013\u2014")  # a title cut from a subject line (": Re ...")
+    text = " ".join(title.split()).strip(_AROUND)
+    text = text.lstrip(_OPENING)
     # "Israel-Palestinian Conflict, Armenian Genocide,,"; a quoted title with a period after
-    text = text.rstrip(".,;: ").strip(" \"'`*[]{}")
+    text = text.rstrip(".,;: ").strip(_AROUND)
     prefix = _LEVEL_PREFIX.match(text)
     if prefix and prefix.end() < len(text):
         text = text[prefix.end() :]
