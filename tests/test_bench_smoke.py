@@ -538,3 +538,48 @@ def test_loop_safe_namer_runs_in_a_second_event_loop():
     fixed = loop_safe(Namer(), 1)
     asyncio.run(fixed.layer())
     asyncio.run(fixed.layer())
+
+
+def test_replay_answers_from_the_log_and_asks_the_rest():
+    from bench.replay import ReplayLLM
+
+    built = []
+
+    class Inner:
+        def complete(self, prompt, *, schema=None, max_tokens=256):
+            return f"asked: {prompt}"
+
+    def inner():
+        built.append(1)
+        return Inner()
+
+    records = [
+        {"prompt": "a", "response": "first"},
+        {"prompt": "a", "response": "second"},  # the last answer to a prompt is replayed
+        {"prompt": "b", "response": None, "error": "timeout"},  # no answer: asked anew
+    ]
+    llm = ReplayLLM(records, inner)
+    assert llm.complete("a") == "second"
+    assert built == []  # the model is built on the first prompt the log cannot answer
+    assert llm.complete("b") == "asked: b"
+    assert llm.complete("c") == "asked: c"
+    assert built == [1]
+    assert (llm.replayed, llm.asked) == (1, 2)
+    with pytest.raises(LookupError, match="no answer in the run's log"):
+        ReplayLLM(records).complete("c")
+
+
+def test_replay_gives_a_build_its_titles_back(tmp_path):
+    from bench import bench_coverage
+    from bench.replay import replay
+    from hercules import Hercules
+
+    run, groups, taxonomy, load = bench_coverage.smoke_run(tmp_path)
+    saved = Hercules.load_model(run, **load).tree_
+    result = replay(run, groups, taxonomy, inner=None, **load)
+    assert result["calls"]["asked"] == 0
+    assert result["calls"]["replayed"] > 0
+    for level in (1, 2):
+        assert result["titles"][str(level)] == saved.levels[level].titles
+    scored = bench_coverage.score_run(run, groups, taxonomy, **load)["scores"]["ours"]
+    assert result["scores"]["ours"] == scored
