@@ -31,7 +31,9 @@ from hercules.store import read_log
 
 class ReplayLLM:
     """Answers a prompt with the last answer the run's log holds for it; any other prompt goes
-    to ``inner()``, the model built on the first such call (an error without one)."""
+    to ``inner()``, the model built on the first such call (an error without one). Its flags
+    are the default local model's (JSON schemas with patterns), so the namer writes the
+    build's prompts and schemas."""
 
     supports_schema = True
     supports_patterns = True
