@@ -12,6 +12,7 @@ the run's, item for item. Keyword titles are those the keyword labeller gives th
 bench/results/coverage_demo.json.
 
     python -m bench.bench_coverage --run runs/demo                 # rescore a saved demo run
+    python -m bench.bench_coverage --run runs/demo --replay        # renamed with its answers
     flock /tmp/hercules-heavy.lock python -m bench.bench_coverage --build      # demo, then score
     flock /tmp/hercules-heavy.lock python -m bench.bench_coverage --build --all --levels 100,20,5 \\
         --out bench/results/coverage_20ng.json                    # all of 20NG
@@ -94,11 +95,13 @@ def score_run(
     groups: Sequence[str],
     taxonomy: tx.Taxonomy,
     embed: Callable[[list[str]], np.ndarray] | None = None,
+    model: Hercules | None = None,
     **load: Any,
 ) -> dict[str, Any]:
     """Per level: our titles' scores, the best of the titles weighed for each cluster, the
-    keyword titles', and the oracle's (in ``ours``)."""
-    model = Hercules.load_model(run, **load)
+    keyword titles', and the oracle's (in ``ours``); ``model`` is the run as loaded, or as
+    renamed (:mod:`bench.replay`) when given."""
+    model = model if model is not None else Hercules.load_model(run, **load)
     if model.corpus_.texts is None:
         raise InputError(f"The run in {run} holds no texts; the coverage bench needs a text run.")
     if len(groups) != model.tree_.n_items:
@@ -115,7 +118,10 @@ def score_run(
         matcher, keyword_titles(run, **load), members, groups, with_oracle=False
     )
     return {
-        "labeller": model.labeller,
+        # a name as saved ("auto"), or the id of the model a renaming summarizer stands in for
+        "labeller": model.labeller
+        if isinstance(model.labeller, str)
+        else str(getattr(model.labeller, "model_id", type(model.labeller).__name__)),
         "levels": [len(titles[lvl]) for lvl in sorted(titles)],
         "items": model.tree_.n_items,
         "scores": {"ours": ours, "best weighed": weighed, "keywords": keywords},
@@ -242,10 +248,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--levels", default="40,10,4", help="levels for --build")
     parser.add_argument("--demo-args", default="", help="more arguments for `hercules demo`")
     parser.add_argument("--taxonomy", type=Path, default=None, help="20ng_taxonomy.json")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="rename --run with its own build's answers first (bench.replay): this code's "
+        "titles from that build's model, prompts it lacks asked anew",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny corpus and fake models")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "coverage_demo.json")
     args = parser.parse_args(argv)
     build: dict[str, Any] | None = None
+    replays: dict[str, int] | None = None  # calls replayed and asked anew (--replay)
     if args.smoke:
         tmp = Path(tempfile.mkdtemp(prefix="bench-coverage-"))
         run, groups, taxonomy, load = smoke_run(tmp)
@@ -260,7 +273,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 f"no saved run in {args.run}; make one with `hercules demo` or pass --build"
             )
         texts = Hercules.load_model(args.run).corpus_.texts or []
-        result = score_run(args.run, newsgroups_of(texts, n), taxonomy)
+        model = None
+        if args.replay:
+            from bench.replay import replayed
+
+            model, llm = replayed(args.run)
+            replays = {"replayed": llm.replayed, "asked": llm.asked}
+        result = score_run(args.run, newsgroups_of(texts, n), taxonomy, model=model)
     rows = table(result["scores"])
     print_table(rows)
     payload = {
@@ -275,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "oracle_names": tx.ORACLE_NAMES,
         },
         "build": build,
+        "replay": replays,
         **{k: result[k] for k in ("labeller", "levels", "items")},
         "table": rows,
         "scores": result["scores"],

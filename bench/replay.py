@@ -82,6 +82,20 @@ def local_model() -> Any:
     return registry().build(spec, None)
 
 
+def replayed(
+    run: Path, inner: Callable[[], Any] | None = local_model, **load: Any
+) -> tuple[Hercules, ReplayLLM]:
+    """The saved run, loaded with ``load`` and renamed at every level with its own answers,
+    and the stand-in model that gave them (how many it replayed and asked anew)."""
+    from hercules.summarize.llm import LLMSummarizer
+
+    records = read_log(run)
+    llm = ReplayLLM(records, inner, model_id=str(records[0]["model"]) if records else "replay")
+    model = Hercules.load_model(run, labeller=LLMSummarizer(llm, cache=None), **load)
+    model.relabel(stale_only=False)
+    return model, llm
+
+
 def replay(
     run: Path,
     groups: Sequence[str],
@@ -92,12 +106,7 @@ def replay(
     """The run renamed with its own answers and scored against ``taxonomy`` (``groups``: each
     item's newsgroup), with its titles and how many calls were replayed and asked anew;
     ``load`` goes to :meth:`Hercules.load_model` (the clients of a run made with others)."""
-    from hercules.summarize.llm import LLMSummarizer
-
-    records = read_log(run)
-    llm = ReplayLLM(records, inner, model_id=str(records[0]["model"]) if records else "replay")
-    model = Hercules.load_model(run, labeller=LLMSummarizer(llm, cache=None), **load)
-    model.relabel(stale_only=False)
+    model, llm = replayed(run, inner, **load)
     matcher = tx.NodeMatcher(taxonomy, model._level0.text_embedder().embed)
     titles, members = tree_titles(model)
     return {

@@ -571,7 +571,7 @@ def test_replay_answers_from_the_log_and_asks_the_rest():
 
 def test_replay_gives_a_build_its_titles_back(tmp_path):
     from bench import bench_coverage
-    from bench.replay import replay
+    from bench.replay import replay, replayed
     from hercules import Hercules
 
     run, groups, taxonomy, load = bench_coverage.smoke_run(tmp_path)
@@ -581,5 +581,9 @@ def test_replay_gives_a_build_its_titles_back(tmp_path):
     assert result["calls"]["replayed"] > 0
     for level in (1, 2):
         assert result["titles"][str(level)] == saved.levels[level].titles
-    scored = bench_coverage.score_run(run, groups, taxonomy, **load)["scores"]["ours"]
-    assert result["scores"]["ours"] == scored
+    scored = bench_coverage.score_run(run, groups, taxonomy, **load)["scores"]
+    assert result["scores"]["ours"] == scored["ours"]
+    # the coverage bench's --replay: the renamed run, scored as a saved one is
+    model, llm = replayed(run, inner=None, **load)
+    assert llm.asked == 0
+    assert bench_coverage.score_run(run, groups, taxonomy, model=model, **load)["scores"] == scored
