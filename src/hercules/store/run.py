@@ -57,6 +57,7 @@ from hercules._version import __version__
 from hercules.data.dataset import MODALITIES, Corpus
 from hercules.errors import RunDirectoryError
 from hercules.reduce import PCAProjection
+from hercules.store.durable import fsync_dir, json_default, save_npy, write_bytes, write_parquet
 from hercules.tree import ClusterTree, Level
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def save_run(
         write_log(staging, log or [])
         if layout is not None:
             _write_layout_file(staging / LAYOUT_FILE, *layout)
-        _fsync_dir(staging)
+        fsync_dir(staging)
         os.rename(staging, root / payload)
         manifest = {
             "format": FORMAT,
@@ -110,9 +111,9 @@ def save_run(
             "hercules_version": __version__,
         }
         tmp = root / f".manifest-{payload}.json"
-        _write_bytes(tmp, json.dumps(manifest, indent=2).encode())
+        write_bytes(tmp, json.dumps(manifest, indent=2).encode())
         os.replace(tmp, root / "manifest.json")
-        _fsync_dir(root)
+        fsync_dir(root)
     except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if isinstance(exc, OSError):
@@ -177,7 +178,7 @@ def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 def write_log(folder: Path, log: list[dict[str, Any]]) -> None:
     """Write ``folder/llm_log.jsonl``, one JSON record a line, fsynced."""
     data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in log)
-    _write_bytes(folder / LOG_FILE, data.encode("utf-8"))
+    write_bytes(folder / LOG_FILE, data.encode("utf-8"))
 
 
 def write_layout(path: str | os.PathLike[str], xy: np.ndarray, info: dict[str, Any]) -> Path:
@@ -188,7 +189,7 @@ def write_layout(path: str | os.PathLike[str], xy: np.ndarray, info: dict[str, A
     try:
         _write_layout_file(tmp, xy, info)
         os.replace(tmp, target)
-        _fsync_dir(payload)
+        fsync_dir(payload)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
@@ -232,7 +233,7 @@ def saved_item_count(path: str | os.PathLike[str]) -> int | None:
 
 
 def _write_layout_file(path: Path, xy: np.ndarray, info: dict[str, Any]) -> None:
-    meta = json.dumps(info, default=_json_default).encode("utf-8")
+    meta = json.dumps(info, default=json_default).encode("utf-8")
     with open(path, "wb") as handle:
         np.savez(
             handle,
@@ -277,7 +278,7 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     probe = root / f".write-test-{uuid.uuid4().hex[:8]}"
     try:
         root.mkdir(parents=True, exist_ok=True)
-        _write_bytes(probe, b"hercules")
+        write_bytes(probe, b"hercules")
     except OSError as exc:
         raise _unwritable(root, exc) from exc
     finally:
@@ -411,7 +412,7 @@ def _write_payload(
         },
         **extra,
     }
-    _write_bytes(folder / "run.json", json.dumps(info, indent=2, default=_json_default).encode())
+    write_bytes(folder / "run.json", json.dumps(info, indent=2, default=json_default).encode())
     frames = []
     for lvl in tree.levels:
         frames.append(
@@ -443,13 +444,13 @@ def _write_payload(
                 }
             )
         )
-        _save_npy(folder / f"L{lvl.level}.representation.npy", lvl.representation)
+        save_npy(folder / f"L{lvl.level}.representation.npy", lvl.representation)
         if lvl.description_embedding is not None and not (lvl.level == 0 and shares_l0):
-            _save_npy(folder / f"L{lvl.level}.description.npy", lvl.description_embedding)
+            save_npy(folder / f"L{lvl.level}.description.npy", lvl.description_embedding)
         for name, xy in lvl.reductions.items():
-            _save_npy(folder / f"L{lvl.level}.{name}.npy", xy)
-    _write_parquet(folder / "nodes.parquet", pd.concat(frames, ignore_index=True))
-    _write_parquet(folder / "items.parquet", _items_frame(corpus))
+            save_npy(folder / f"L{lvl.level}.{name}.npy", xy)
+    write_parquet(folder / "nodes.parquet", pd.concat(frames, ignore_index=True))
+    write_parquet(folder / "items.parquet", _items_frame(corpus))
 
 
 def _items_frame(corpus: Corpus) -> pd.DataFrame:
@@ -562,41 +563,3 @@ def _id_type(ids: list[Any]) -> str:
 
 def _restore_ids(ids: list[str], kind: str) -> list[Any]:
     return [int(i) for i in ids] if kind == "int" else ids
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.integer | np.floating):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    with open(path, "wb") as handle:
-        np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    frame.to_parquet(path, index=False)
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -276,7 +276,7 @@ def clean_title(title: str) -> str:
     """Strip quotes, a trailing period and a meta prefix; keep the topic words."""
     text = " ".join(title.split()).strip(_AROUND)
     text = text.lstrip(_OPENING)
-    # "Israel-Palestinian Conflict, Armenian Genocide,,"; a quoted title with a period after
+    # a list's trailing commas, or a quoted title with a period after it
     text = text.rstrip(".,;: ").strip(_AROUND)
     prefix = _LEVEL_PREFIX.match(text)
     if prefix and prefix.end() < len(text):
