@@ -39,6 +39,7 @@ from hercules.title_quality import (
     RIVAL_SCOPES,
     SUPPORT_SHARE,
     coverage_of,
+    keyword_words,
     member_space,
     sample_members,
     supported,
@@ -79,10 +80,11 @@ def calibrate(
     topics = topic_tree(embed)
     cache: dict[str, np.ndarray] = {}
 
-    def parts_of(title: str) -> np.ndarray:
-        if title not in cache:
-            cache[title] = unit_rows(np.asarray(embed(title_parts(title)), dtype=np.float32))
-        return cache[title]
+    def vectors_of(texts: list[str]) -> np.ndarray:
+        key = "\n".join(texts)
+        if key not in cache:
+            cache[key] = unit_rows(np.asarray(embed(texts), dtype=np.float32))
+        return cache[key]
 
     group_array = np.asarray(groups, dtype=object)
     rows: list[dict[str, Any]] = []
@@ -111,7 +113,12 @@ def calibrate(
                 }
                 for scope, margin in itertools.product(scopes, margins):
                     cov, shares = coverage_of(
-                        parts_of(text), vectors, rivals[scope], topics=topics, margin=margin
+                        vectors_of(title_parts(text)),
+                        vectors,
+                        rivals[scope],
+                        topics=topics,
+                        margin=margin,
+                        named=vectors_of(keyword_words(text)) if keyword_words(text) else None,
                     )
                     row[f"cov@{scope}@{margin}"] = cov
                     row[f"ok@{scope}@{margin}"] = supported(shares, SUPPORT_SHARE)

@@ -37,6 +37,7 @@ from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_rea
 from hercules.summarize.schema import parse_labels
 from hercules.title_quality import (
     coverage_of,
+    keyword_words,
     normalize_title,
     supported,
     title_parts,
@@ -143,6 +144,20 @@ def test_title_parts_by_hand(title: str, parts: list[str]) -> None:
     assert title_parts(title) == parts
 
 
+@pytest.mark.parametrize(
+    ("title", "words"),
+    [
+        ("space / venus / solar", ["space", "venus", "solar"]),
+        ("max / 1993 / g9v", ["max", "g9v"]),  # a term without a letter names nothing
+        ("Hockey, Baseball and more", []),  # not a keyword title
+        ("OS/2 Drivers and TCP/IP", []),
+        ("space / 1993", []),  # one word left: no list of words
+    ],
+)
+def test_keyword_words_by_hand(title: str, words: list[str]) -> None:
+    assert keyword_words(title) == words
+
+
 def _two_subject_members() -> np.ndarray:
     """Six hockey members and four baseball members (axes 0 and 1)."""
     rows = np.zeros((10, 4), dtype=np.float32)
@@ -169,13 +184,34 @@ def test_a_part_naming_a_minority_is_unsupported() -> None:
     _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None)
     assert shares.tolist() == [0.6, 0.3, 0.1]
     assert supported(shares)
-    _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None, support=0.1)
+    _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None)
     assert not supported(shares, support=0.15)
 
 
 def test_with_no_rivals_every_member_is_covered() -> None:
     cov, _ = coverage_of(EMBED(["Cooking"]), _two_subject_members(), None)
     assert cov == 1.0
+
+
+@pytest.mark.parametrize(
+    ("title", "shares", "ok"),
+    [
+        # Six hockey and four baseball members, against the titles "NHL Playoffs" and
+        # "Baseball Pitching": each word is credited with the members it would claim on its
+        # own, beside the title's other words, not against them.
+        ("hockey / nhl / baseball", [0.6, 0.6, 0.4], True),
+        ("hockey / baseball / cooking", [0.6, 0.4, 0.0], False),  # "cooking" names no member
+    ],
+)
+def test_every_word_of_a_keyword_title_must_be_there(
+    title: str, shares: list[float], ok: bool
+) -> None:
+    members = _two_subject_members()
+    whole = EMBED(title_parts(title))  # one subject: the whole title is its one part
+    rivals = EMBED(["NHL Playoffs", "Baseball Pitching"])
+    _, credit = coverage_of(whole, members, rivals, named=EMBED(keyword_words(title)))
+    assert credit.tolist() == pytest.approx(shares)
+    assert supported(credit) is ok
 
 
 def _tree(titles1: list[str], titles2: list[str]) -> ClusterTree:
@@ -223,6 +259,18 @@ def test_tree_coverage_measures_a_parent_against_its_children_titles_and_its_top
     # the breadth of its topic tells the field from one child's name.
     outside = tree_coverage(tree, EMBED, vectors, scope="outside", topics=TOPICS)
     assert outside[2][0][0] == pytest.approx(outside_only)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "ok"), [("hockey / baseball", True), ("hockey / baseball / cooking", False)]
+)
+def test_tree_coverage_checks_each_word_of_a_keyword_title(keywords: str, ok: bool) -> None:
+    # The parent over six hockey and four baseball members, against its children's titles:
+    # "cooking" is about none of them.
+    tree = _tree(["NHL Playoffs", "Baseball Pitching"], [keywords])
+    vectors = tree.levels[0].description_embedding
+    _, supported_ = tree_coverage(tree, EMBED, vectors, scope="tree", topics=TOPICS)[2]
+    assert supported_.tolist() == [ok]
 
 
 @pytest.mark.parametrize(

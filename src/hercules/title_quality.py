@@ -184,7 +184,9 @@ COVERAGE_MARGIN = 0.15  # cosine a part may fall short of the member's best othe
 SUPPORT_SHARE = 0.10  # a part must be the covering part of at least this share of members
 # A conjunction's separators. Not "/": a keyword title ("orbit / launch / nasa") is read as
 # one subject, as a reader reads it; split into its words it would get four tries at each
-# member and at each child (the choose step's balance, ``summarize.pipeline.balance``).
+# member and at each child (the choose step's balance, ``summarize.pipeline.balance``). Each of
+# its words must still be there (:func:`keyword_words`).
+KEYWORD_SEPARATOR = " / "  # between a keyword title's terms
 _PART_SPLIT = re.compile(r"\s*(?:,|;|&|\+|\band\b|\bvs\.?(?=\s|$)|\bversus\b)\s*", re.I)
 
 
@@ -207,6 +209,14 @@ def title_parts(title: str) -> list[str]:
     return parts or ([title.strip()] if title.strip() else [])
 
 
+def keyword_words(title: str) -> list[str]:
+    """The words of a keyword title (``"orbit / launch / nasa"``: three), or [] for any other
+    title. Words without a letter name nothing and are left out."""
+    words = [w.strip() for w in title.split(KEYWORD_SEPARATOR)]
+    words = [w for w in words if any(ch.isalpha() for ch in w)]
+    return words if len(words) > 1 else []
+
+
 def coverage_of(
     part_vectors: np.ndarray,
     member_vectors: np.ndarray,
@@ -214,9 +224,10 @@ def coverage_of(
     *,
     topics: TopicTree | None = None,
     margin: float = COVERAGE_MARGIN,
-    support: float = SUPPORT_SHARE,
+    named: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Coverage of one title over one cluster, and each part's share of the claimed members.
+    """Coverage of one title over one cluster, and the share of the members credited to each
+    thing it names (its parts, or a keyword title's words).
 
     ``part_vectors`` (p, d) embed the title's parts, ``member_vectors`` (m, d) a sample of the
     members, ``rival_vectors`` (r, d) the other labels a member could be given. Coverage is
@@ -227,26 +238,34 @@ def coverage_of(
       no rivals every member is claimed.
     * **held**: a part's topic in ``topics`` (:mod:`hercules.topics`) is, or is above, one of
       the member's topics: the title is as broad as the member. Without ``topics``, all are.
+
+    ``named`` (w, d) embeds a keyword title's words (:func:`keyword_words`; its one part is
+    the whole title). They are facets of one subject, read side by side, not rival subjects:
+    each is credited with the share of the members it would claim on its own.
     """
     members = unit_rows(member_vectors)
     if len(members) == 0 or len(part_vectors) == 0:
-        return float("nan"), np.zeros(len(part_vectors))
+        return float("nan"), np.zeros(len(part_vectors if named is None else named))
     parts = unit_rows(part_vectors)
     sims = members @ parts.T
     best = sims.max(axis=1)
     if rival_vectors is not None and len(rival_vectors):
         bar = (members @ unit_rows(rival_vectors).T).max(axis=1) - margin
-        claimed = best >= bar
     else:
-        claimed = np.ones(len(members), dtype=bool)
+        bar = np.full(len(members), -np.inf)
+    claimed = best >= bar
     held = 1.0 if topics is None else float(topics.holds(parts, members).any(axis=1).mean())
-    credit = np.bincount(sims.argmax(axis=1)[claimed], minlength=sims.shape[1])
-    return float(claimed.mean()) * held, credit / len(members)
+    if named is None:
+        credit = np.bincount(sims.argmax(axis=1)[claimed], minlength=sims.shape[1])
+        shares = credit / len(members)
+    else:
+        shares = ((members @ unit_rows(named).T) >= bar[:, None]).mean(axis=0)
+    return float(claimed.mean()) * held, shares
 
 
 def supported(shares: np.ndarray, support: float = SUPPORT_SHARE) -> bool:
-    """True when every part covers at least ``support`` of the members (none names a minority
-    that is not there)."""
+    """True when every thing a title names is credited with at least ``support`` of the
+    members (none names a minority that is not there)."""
     return bool(len(shares)) and bool((shares >= support).all())
 
 
@@ -311,11 +330,15 @@ def tree_coverage(
         topics = topic_tree(embed)
     titles = [t for lvl in tree.levels[1:] for t in lvl.titles]
     parts = [title_parts(t) for t in titles]
+    named = [keyword_words(t) for t in titles]
     flat = [p for ps in parts for p in ps]
-    vectors = unit_rows(np.asarray(embed(titles + flat), dtype=np.float32))
-    title_vecs, part_vecs = vectors[: len(titles)], vectors[len(titles) :]
+    words = [w for ws in named for w in ws]
+    vectors = unit_rows(np.asarray(embed(titles + flat + words), dtype=np.float32))
+    title_vecs = vectors[: len(titles)]
+    part_vecs = vectors[len(titles) : len(titles) + len(flat)]
+    word_vecs = vectors[len(titles) + len(flat) :]
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    pos = start = 0
+    pos = start = at = 0
     for lvl in range(1, tree.top_level + 1):
         k = len(tree.levels[lvl])
         members = sample_members(tree.labels(lvl), k, sample, seed + lvl)
@@ -323,12 +346,15 @@ def tree_coverage(
         ok = np.zeros(k, dtype=bool)
         for c in range(k):
             n_parts = len(parts[pos])
+            own = word_vecs[at : at + len(named[pos])] if named[pos] else None
+            at += len(named[pos])
             rivals = title_vecs[tree_rivals(tree, lvl, c, scope)]
             cov[c], shares = coverage_of(
                 part_vecs[start : start + n_parts],
                 member_vectors[members[c]],
                 rivals,
                 topics=topics,
+                named=own,
             )
             ok[c] = supported(shares)
             pos += 1

@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import LevelRequest, Summary
 from hercules.summarize.stats import describe_profile, numeric_profile
+from hercules.title_quality import KEYWORD_SEPARATOR as KEYWORD_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ MMR_POOL = 3  # candidates per kept term
 # encoded data (the LLM labeller adds the two terms that set it apart, when there are any).
 NO_TERMS_TITLE = "Short or empty texts"
 KEYWORD_TITLE_TERMS = 4  # terms joined into a keyword title: "space / venus / solar / earth"
-KEYWORD_SEPARATOR = " / "  # between a keyword title's terms
 
 
 def keyword_title(terms: list[str], n_terms: int = KEYWORD_TITLE_TERMS) -> str:

@@ -41,6 +41,7 @@ from hercules.summarize.stats import numeric_profile
 from hercules.title_quality import (
     RIVAL_SCOPE,
     coverage_of,
+    keyword_words,
     normalize_title,
     supported,
     title_parts,
@@ -137,7 +138,8 @@ def measure(
     titles = {c.title for cands in candidates for c in cands}
     titles |= {t for ts in below for t in ts} | set(level_titles)
     parts = {t: title_parts(t) for t in titles}
-    flat = sorted({p for ps in parts.values() for p in ps} | titles)
+    named = {t: keyword_words(t) for t in titles}
+    flat = sorted({p for t in titles for p in parts[t] + named[t]} | titles)
     embedded = np.asarray(request.embed(flat), dtype=np.float32)
     if embedded.ndim != 2 or embedded.shape[1] != vectors.shape[1]:
         return candidates
@@ -157,7 +159,13 @@ def measure(
         fits = balance(vectors_of, kids) if kids is not None else None
         scored = []
         for i, c in enumerate(cands):
-            cov, shares = coverage_of(vectors_of[i], members, against, topics=topics)
+            cov, shares = coverage_of(
+                vectors_of[i],
+                members,
+                against,
+                topics=topics,
+                named=embedded[[row[w] for w in named[c.title]]] if named[c.title] else None,
+            )
             fit = 1.0 if fits is None else fits[i]
             scored.append(
                 replace(
