@@ -184,7 +184,6 @@ def test_a_part_naming_a_minority_is_unsupported() -> None:
     _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None)
     assert shares.tolist() == [0.6, 0.3, 0.1]
     assert supported(shares)
-    _, shares = coverage_of(EMBED(["Hockey", "Baseball", "Space"]), members, None)
     assert not supported(shares, support=0.15)
 
 
