@@ -469,9 +469,7 @@ def structures_table(data: dict[str, Any]) -> str:
         "| coverage x precision (± s.e.) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    from bench.bench_coverage_structures import pooled  # the table, with standard errors
-
-    for row in pooled(data["runs"]):
+    for row in data["table"]:
         product = _fmt(row["coverage_x_precision"], 3)
         if row["coverage_x_precision_se"]:
             product += f" ± {row['coverage_x_precision_se']:.3f}"
