@@ -272,13 +272,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             parser.error(
                 f"no saved run in {args.run}; make one with `hercules demo` or pass --build"
             )
-        texts = Hercules.load_model(args.run).corpus_.texts or []
-        model = None
         if args.replay:
             from bench.replay import replayed
 
             model, llm = replayed(args.run)
             replays = {"replayed": llm.replayed, "asked": llm.asked}
+        else:
+            model = Hercules.load_model(args.run)
+        texts = model.corpus_.texts or []
         result = score_run(args.run, newsgroups_of(texts, n), taxonomy, model=model)
     rows = table(result["scores"])
     print_table(rows)

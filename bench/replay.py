@@ -107,6 +107,13 @@ def replay(
     item's newsgroup), with its titles and how many calls were replayed and asked anew;
     ``load`` goes to :meth:`Hercules.load_model` (the clients of a run made with others)."""
     model, llm = replayed(run, inner, **load)
+    return scored(run, model, llm, groups, taxonomy)
+
+
+def scored(
+    run: Path, model: Hercules, llm: ReplayLLM, groups: Sequence[str], taxonomy: tx.Taxonomy
+) -> dict[str, Any]:
+    """:func:`replay`'s result for a run already renamed by :func:`replayed`."""
     matcher = tx.NodeMatcher(taxonomy, model._level0.text_embedder().embed)
     titles, members = tree_titles(model)
     return {
@@ -124,11 +131,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--all", action="store_true", help="the run holds all of 20NG")
     parser.add_argument("--out", type=Path, required=True, help="where to write the scores")
     args = parser.parse_args(argv)
-    texts = Hercules.load_model(args.run).corpus_.texts
+    model, llm = replayed(args.run)
+    texts = model.corpus_.texts
     if texts is None:
         raise SystemExit(f"The run in {args.run} holds no texts; the coverage bench needs one.")
     groups = newsgroups_of(list(texts), 10**9 if args.all else args.n)
-    result = replay(args.run, groups, tx.load_taxonomy())
+    result = scored(args.run, model, llm, groups, tx.load_taxonomy())
     save_json(args.out, result)
     calls = result["calls"]
     print(f"{calls['replayed']} calls replayed from the run's log, {calls['asked']} asked anew")
