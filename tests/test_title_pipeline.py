@@ -37,6 +37,7 @@ from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_rea
 from hercules.summarize.schema import parse_labels
 from hercules.title_quality import (
     coverage_of,
+    is_keyword_title,
     keyword_words,
     normalize_title,
     supported,
@@ -156,6 +157,19 @@ def test_title_parts_by_hand(title: str, parts: list[str]) -> None:
 )
 def test_keyword_words_by_hand(title: str, words: list[str]) -> None:
     assert keyword_words(title) == words
+
+
+@pytest.mark.parametrize(
+    ("title", "keywords"),
+    [
+        ("space / venus / solar", True),
+        ("space / 1993", True),  # a keyword title, though its words are no list to check
+        ("OS/2 Drivers and TCP/IP", False),  # a slash inside a word joins no terms
+        ("Hockey, Baseball and more", False),
+    ],
+)
+def test_is_keyword_title_by_hand(title: str, keywords: bool) -> None:
+    assert is_keyword_title(title) is keywords
 
 
 def _two_subject_members() -> np.ndarray:
@@ -360,6 +374,7 @@ def _child(title: str, size: int) -> ChildSummary:
         ([("Hockey", 50), ("hockey", 40), ("Cars", 10)], "Hockey"),  # named once
         # A keyword title lends no subject (its words name none), but its members count.
         ([("religion / schism / pope", 60), ("Jesus Prophecy", 40)], "Jesus Prophecy"),
+        ([("space / 1993", 60), ("Jesus Prophecy", 40)], "Jesus Prophecy"),
     ],
 )
 def test_children_conjunction_by_hand(children: list[tuple[str, int]], joined: str) -> None:

@@ -209,9 +209,16 @@ def title_parts(title: str) -> list[str]:
     return parts or ([title.strip()] if title.strip() else [])
 
 
+def is_keyword_title(title: str) -> bool:
+    """True for a keyword title, its terms joined by :data:`KEYWORD_SEPARATOR`."""
+    return KEYWORD_SEPARATOR in title
+
+
 def keyword_words(title: str) -> list[str]:
     """The words of a keyword title (``"orbit / launch / nasa"``: three), or [] for any other
-    title. Words without a letter name nothing and are left out."""
+    title. Words without a letter name nothing and are left out; one word left is no list."""
+    if not is_keyword_title(title):
+        return []
     words = [w.strip() for w in title.split(KEYWORD_SEPARATOR)]
     words = [w for w in words if any(ch.isalpha() for ch in w)]
     return words if len(words) > 1 else []

@@ -26,7 +26,7 @@ import numpy as np
 
 from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Summary
 from hercules.summarize.contrast import contrast_hints
-from hercules.summarize.keywords import KEYWORD_SEPARATOR, keyword_title, terms_description
+from hercules.summarize.keywords import keyword_title, terms_description
 from hercules.summarize.prompt import PromptOptions, fit_block
 from hercules.summarize.stats import describe_profile, numeric_profile
 from hercules.title_quality import (
@@ -36,6 +36,7 @@ from hercules.title_quality import (
     content_stems,
     copies_a_child,
     is_generic_title,
+    is_keyword_title,
     normalize_title,
     stem,
     title_parts,
@@ -296,7 +297,7 @@ def children_conjunction(children: list[ChildSummary]) -> str:
             break
         if is_low_content(child) or child.num_items < SUPPORT_SHARE * total:
             continue
-        if KEYWORD_SEPARATOR in child.title:  # a keyword title: its words name no subject
+        if is_keyword_title(child.title):  # a list of words is no subject to join
             held += child.num_items
             continue
         held += child.num_items
