@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from hercules.data.dataset import Corpus
 from hercules.summarize.base import LevelRequest, Summary
 from hercules.summarize.stats import describe_profile, numeric_profile
-from hercules.title_quality import KEYWORD_SEPARATOR as KEYWORD_SEPARATOR
+from hercules.title_quality import KEYWORD_SEPARATOR
 
 logger = logging.getLogger(__name__)
 
