@@ -111,14 +111,12 @@ def calibrate(
                     "truth": truth["coverage"] * truth["precision"],
                     "truth_coverage": truth["coverage"],
                 }
+                parts = vectors_of(title_parts(text))
+                words = keyword_words(text)
+                named = vectors_of(words) if words else None
                 for scope, margin in itertools.product(scopes, margins):
                     cov, shares = coverage_of(
-                        vectors_of(title_parts(text)),
-                        vectors,
-                        rivals[scope],
-                        topics=topics,
-                        margin=margin,
-                        named=vectors_of(keyword_words(text)) if keyword_words(text) else None,
+                        parts, vectors, rivals[scope], topics=topics, margin=margin, named=named
                     )
                     row[f"cov@{scope}@{margin}"] = cov
                     row[f"ok@{scope}@{margin}"] = supported(shares, SUPPORT_SHARE)
