@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from hercules.data.newsgroups import Newsgroups
-from hercules.summarize.prompt import is_area_prompt
 
 TOPICS = {
     "sci.space": "orbit rocket launch nasa shuttle satellite moon astronaut probe",
@@ -56,7 +55,7 @@ def hashing_vectors(items: Sequence[str], dim: int = 64) -> np.ndarray:
 
 class FakeLLM:
     """Answers any summary prompt with valid JSON titles for the cluster ids its schema names,
-    and a parent's area question with its most frequent topic word."""
+    and the area as its most frequent topic word."""
 
     supports_schema = True
     model_id = "smoke-fake-llm"
@@ -73,10 +72,6 @@ class FakeLLM:
         paper_ids = re.findall(r"Cluster ID: (\S+)", prompt)
         if schema is None and paper_ids:  # pyhercules' format: {"<id>": {title, description}}
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
-        if (schema is not None and "area" in schema["properties"]) or is_area_prompt(
-            prompt
-        ):  # a parent's area
-            return json.dumps({"area": _candidates(prompt)["titles"][0].replace(" themes", "")})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))
         if schema is not None and "clusters" not in schema["properties"]:  # one cluster, bare
             return json.dumps(_candidates(next(iter(blocks.values()), prompt)))
@@ -96,7 +91,11 @@ def _candidates(block: str) -> dict[str, Any]:
         if word in _VOCAB:
             counts[word] = counts.get(word, 0) + 1
     top = sorted(counts, key=lambda w: -counts[w])[:3] or ["misc"]
-    return {"titles": [f"{w.title()} themes" for w in top], "description": f"About {top[0]}."}
+    return {
+        "area": top[0].title(),
+        "titles": [f"{w.title()} themes" for w in top],
+        "description": f"About {top[0]}.",
+    }
 
 
 _VOCAB = {word for vocab in TOPICS.values() for word in vocab.split()}

@@ -205,8 +205,8 @@ def test_estimate_smoke(tmp_path):
     # The fake reports exactly 100 prompt and 25 generated tokens/s: both calibrations see it.
     assert data["measured_speed"] == {"prompt_per_s": 100.0, "generated_per_s": 25.0}
     assert abs(data["from_this_log"]["over_real"] - 1.0) < 0.01
-    assert data["estimate"]["calls"] == 6 + 2 + 2  # and an area call per parent
-    assert data["real"]["calls"] >= 6 + 2 + 2  # plus a re-ask where every candidate failed
+    assert data["estimate"]["calls"] == 6 + 2  # one call per cluster
+    assert data["real"]["calls"] >= 6 + 2  # plus a re-ask where every candidate failed
     assert 0 < data["real"]["draft_tree_after_seconds"] <= data["real"]["fit_seconds"]
 
 
@@ -234,8 +234,8 @@ def test_llm_contrast_smoke(tmp_path):
         assert 0.0 <= run["quality"]["L2"]["copied_child"] <= 1.0
     # Only the prompts differ between the arms: same clusters, same number of calls.
     baseline, contrast = data["runs"]
-    # levels [6, 2], one cluster per call, and one area call per parent
-    assert contrast["calls"] == baseline["calls"] == 6 + 2 * 2
+    # levels [6, 2], one cluster per call
+    assert contrast["calls"] == baseline["calls"] == 6 + 2
     assert contrast["settings"]["contrast_neighbours"] == 3
     assert baseline["settings"]["contrast_neighbours"] == 0
 

@@ -27,19 +27,16 @@ from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.evidence import Evidence, gather
 from hercules.summarize.pipeline import clean, name_level
-from hercules.summarize.prompt import PromptOptions, area_prompt, header
+from hercules.summarize.prompt import PromptOptions, header
 from hercules.summarize.schema import (
     AnswerError,
-    area_schema,
     batch_schema,
-    parse_area,
     parse_labels,
     title_words,
 )
 from hercules.summarize.speed import CHARS_PER_TOKEN
 
 logger = logging.getLogger(__name__)
-AREA_TOKENS = 24  # generated tokens for a parent's area: {"area": "..."} of up to six words
 
 
 class LLMSummarizer:
@@ -134,37 +131,8 @@ class LLMSummarizer:
             if request.progress is not None:  # may raise (a cancelled job): stop asking
                 request.progress(settled + len(answers), len(briefs))
 
-        areas = self._ask_areas(request, evidence)
         self._run_batches(request, evidence, asked, head_tokens, landed)
-        return name_level(request, evidence, answers, areas)
-
-    def _ask_areas(self, request: LevelRequest, evidence: list[Evidence]) -> dict[int, str]:
-        """The area each parent's sub-groups belong to, one short call per parent with two
-        or more sub-groups (texts and images; numbers are named by their statistics). A failed
-        call gives no area: the parent keeps its other candidates."""
-        if request.level < 2 or request.corpus.numeric is not None:
-            return {}
-        parents = [
-            i
-            for i, e in enumerate(evidence)
-            if e.settled is None and len(request.clusters[i].children) >= 2
-        ]
-        modality = request.corpus.modality
-        patterns = supports_patterns(self.llm)
-
-        def ask(batch: list[int]) -> Ask[dict[int, str]]:
-            brief = request.clusters[batch[0]]
-            return Ask(
-                area_prompt(brief, modality, self.options, request.topic_seed),
-                area_schema(patterns),
-                AREA_TOKENS,
-                lambda text: {batch[0]: parse_area(text)},
-                what=f"LLM call for the area of cluster {brief.cluster_id} at level {brief.level}",
-                tags={"level": brief.level, "cluster_ids": [int(brief.cluster_id)], "ask": "area"},
-            )
-
-        found = self._asker().map([[i] for i in parents], ask, lambda _i, _error: "")
-        return {i: area for i, area in found.items() if area}
+        return name_level(request, evidence, answers)
 
     def _run_batches(
         self,
@@ -242,7 +210,11 @@ class LLMSummarizer:
         )
         return Ask(
             prompt,
-            batch_schema(ids, title_words(request.level) if supports_patterns(self.llm) else None),
+            batch_schema(
+                ids,
+                title_words(request.level) if supports_patterns(self.llm) else None,
+                area=request.corpus.modality != "numeric",
+            ),
             self.max_tokens_per_cluster * len(batch) + 20,
             lambda text: self._to_summaries(batch, briefs, parse_labels(text, ids)),
             what=f"LLM call for clusters {ids} at level {request.level}",

@@ -8,8 +8,8 @@ Each step is one function with its contract in its docstring:
    without a model (a single child, a cluster with little content).
 2. **ask** (:class:`hercules.summarize.llm.LLMSummarizer`, through
    :class:`hercules.summarize.asking.Asker`): a few candidate titles and one description per
-   cluster, schema-constrained, batched, cached; for a parent also the area its sub-groups
-   belong to, asked on its own (:func:`hercules.summarize.prompt.area_prompt`).
+   cluster, schema-constrained, batched, cached; for texts and images the answer first names
+   the broad area the members belong to, one more candidate title.
 3. **clean** (:func:`clean`): quotes, container words and meta prefixes stripped.
 4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
 5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the
@@ -51,8 +51,6 @@ from hercules.title_quality import (
 from hercules.topics import corpus_topic_tree
 
 MODEL = "model"
-AREA = "area the model names for the sub-groups"  # a model title, asked on its own
-FROM_MODEL = (MODEL, AREA)
 UNSUPPORTED_PENALTY = 0.5  # a title with a part that names under 10% of the members
 # A model title covers "as well" as an evidence title when its score is lower by at most this
 # many standard errors of the evidence title's score, a share of the sampled members (see
@@ -250,13 +248,13 @@ def _preference(cands: list[Candidate]) -> list[int]:
     order offered. The noise shrinks with the evidence title's share: a model title that
     covers none of 64 members replaces one that covers under 1/17 of them, and no more."""
     passing = [i for i, c in enumerate(cands) if not c.reason]
-    evidence = [cands[i] for i in passing if cands[i].source not in FROM_MODEL]
+    evidence = [cands[i] for i in passing if cands[i].source != MODEL]
     best = max(evidence, key=lambda c: c.score, default=None)
     margin = tolerance(best.score, best.sampled) if best is not None else 0.0
 
     def key(i: int) -> tuple[float, int]:
         c = cands[i]
-        bonus = margin if c.source in FROM_MODEL and math.isfinite(c.score) else 0.0
+        bonus = margin if c.source == MODEL and math.isfinite(c.score) else 0.0
         return (-(c.score + bonus), i)
 
     return sorted(passing, key=key)
@@ -265,7 +263,7 @@ def _preference(cands: list[Candidate]) -> list[int]:
 def fallback(cands: list[Candidate]) -> Candidate:
     """The title of a cluster whose every candidate was rejected: the best evidence title
     (rejected only for being taken elsewhere, if need be), else the best model candidate."""
-    evidence = [c for c in cands if c.source not in FROM_MODEL]
+    evidence = [c for c in cands if c.source != MODEL]
     pool = evidence or cands
     return max(pool, key=lambda c: (c.score, -pool.index(c)))
 
@@ -274,15 +272,12 @@ def name_level(
     request: LevelRequest,
     evidence: list[Evidence],
     answers: dict[int, Summary],
-    areas: dict[int, str] | None = None,
 ) -> list[Summary]:
     """Steps 3-6 for one level: one :class:`Summary` per cluster, in order.
 
     ``answers`` holds the model's answer per cluster index (a failed one has ``failed`` set);
-    clusters with ``evidence[i].settled`` are not in it and keep that name. ``areas`` holds
-    the area the model named for a parent's sub-groups, a model candidate of its own.
+    clusters with ``evidence[i].settled`` are not in it and keep that name.
     """
-    areas = areas or {}
     settled = {i: e.settled for i, e in enumerate(evidence) if e.settled is not None}
     open_ = [i for i in range(len(evidence)) if i not in settled]
     taken = request.taken_titles | {normalize_title(s.title) for s in settled.values()}
@@ -291,10 +286,8 @@ def name_level(
         answer = answers.get(i)
         from_model = clean(answer) if answer is not None and not answer.failed else []
         cands = [Candidate(t, d, MODEL) for t, d in from_model]
-        # A name the model or the taxonomy gives keeps the model's sentence on the members.
+        # A field the taxonomy gives keeps the model's sentence on the members.
         said = from_model[0][1] if from_model else ""
-        if i in areas:
-            cands.append(Candidate(areas[i], said or f"Sub-groups in {areas[i]}.", AREA))
         cands += [
             Candidate(s.title, (s.note == FIELD_NOTE and said) or s.description, s.note)
             for s in evidence[i].titles

@@ -19,6 +19,11 @@ from hercules.summarize.snippets import shorten
 from hercules.summarize.stats import numeric_profile
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
+# Asked first in each answer (schema.AREA_WORDS): the field the members belong to.
+AREA_ASKED = (
+    '"area": "the broad subject area nearly all members belong to, in 1-3 words, like a '
+    'section of a library or a newspaper"'
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
         f'"titles": [{CANDIDATES} different titles of {fewest}-{most} words naming the {what}], '
         f'"description": "one sentence of at most 12 words on what the members {verb}"'
     )
+    if modality != "numeric":  # numbers are named by their statistics, not by a field
+        label = f"{AREA_ASKED}, {label}"
     if many:
         lines.append(
             f'Answer JSON {{"clusters": [{{"id": <id>, {label}}}]}} with one entry '
@@ -127,38 +134,6 @@ def cluster_block(
         lines.append("Examples:")
         lines += [f"- {shorten(corpus.item_text(item), chars) or '(empty)'}" for item in examples]
     return "\n".join(lines)
-
-
-AREA_OPENING = "These are the sub-groups of one group of {kind}"
-
-
-def is_area_prompt(prompt: str) -> bool:
-    """True when ``prompt`` is an :func:`area_prompt` question (for any modality)."""
-    return prompt.startswith(AREA_OPENING.split("{", 1)[0])
-
-
-def area_prompt(
-    brief: ClusterBrief, modality: str, options: PromptOptions, topic_seed: str | None = None
-) -> str:
-    """A short question for a parent: the broad area its sub-groups belong to, asked from
-    their titles and shares alone. Asked on its own, a small model names the shared field
-    ("Sports" over hockey and baseball sub-groups) that it rarely offers when asked for titles
-    beside the evidence, where it repeats the sub-groups' titles."""
-    kind = _KIND.get(modality, "items")
-    kids = sorted(brief.children, key=lambda c: -c.num_items)[: options.max_children]
-    total = max(sum(c.num_items for c in kids), 1)
-    listing = "\n".join(f"- {c.title} ({100 * c.num_items / total:.0f}%)" for c in kids)
-    # The question follows the listing. Asked before it, the model names narrower or vaguer
-    # areas, though a shared opening would let the local server reuse more of each prompt.
-    return (
-        f"{AREA_OPENING.format(kind=kind)}, with their shares of its members:\n"
-        f"{listing}\n"
-        "What broad subject area do they belong to? Answer with the area's common name in 1-3 "
-        "words (like a section of a library or a newspaper), or, if they belong to different "
-        "areas, the two or three areas that cover most of the members joined with 'and'. "
-        + (f"Focus on this aspect: {topic_seed}. " if topic_seed else "")
-        + 'Answer JSON {"area": "..."}.'
-    )
 
 
 def pick_samples(brief: ClusterBrief, options: PromptOptions, count: int) -> list[int]:

@@ -25,6 +25,10 @@ SENTENCE_MAX = 160
 # Religion and Health"). At level 1 a one-word title is mostly a key word echoed back, so two
 # words at least; parents may be one word ("Religion").
 TITLE_WORDS = {1: (2, 6), 2: (1, 7)}
+# The broad area the members belong to ("Sports", "Computer Science"), asked before the titles
+# in the same answer (texts and images): a small model names the field when asked for it, and
+# rarely offers it among its titles.
+AREA_WORDS = (1, 4)
 
 
 def title_words(level: int) -> tuple[int, int]:
@@ -38,13 +42,15 @@ def title_pattern(min_words: int, max_words: int) -> str:
 
 
 class ClusterLabel(BaseModel):
-    """One cluster's answer: candidate ``titles`` (or a single ``title``) and a description."""
+    """One cluster's answer: candidate ``titles`` (or a single ``title``), the broad ``area``
+    of its members where asked, and a description."""
 
     model_config = ConfigDict(extra="ignore")
 
     id: int = Field(description="The cluster id given in the prompt")
     title: str | None = Field(default=None, max_length=TITLE_MAX * 2)
     titles: list[str] | None = None
+    area: str | None = Field(default=None, max_length=TITLE_MAX * 2)
     description: str = Field(min_length=2, max_length=DESCRIPTION_MAX * 2)
 
     @field_validator("titles", mode="before")
@@ -56,8 +62,8 @@ class ClusterLabel(BaseModel):
 
     @property
     def candidates(self) -> list[str]:
-        """The offered titles in the model's order, blanks and repeats removed."""
-        offered = list(self.titles or []) + ([self.title] if self.title else [])
+        """The offered titles in the model's order, then the area; blanks and repeats removed."""
+        offered = list(self.titles or []) + [t for t in (self.title, self.area) if t]
         seen: set[str] = set()
         out = []
         for text in offered:
@@ -78,11 +84,17 @@ class AnswerError(ValueError):
     """The model's answer could not be read as the summaries asked for."""
 
 
-def _label_properties(ids: list[int] | None, words: tuple[int, int] | None) -> dict[str, Any]:
+def _label_properties(
+    ids: list[int] | None, words: tuple[int, int] | None, area: bool
+) -> dict[str, Any]:
     props: dict[str, Any] = {}
     if ids is not None:
         props["id"] = {"type": "integer", "enum": list(ids)}
     title: dict[str, Any] = {"type": "string", "minLength": 2, "maxLength": CANDIDATE_MAX}
+    if area:  # first: the titles are written after the field is named
+        props["area"] = dict(title)
+        if words is not None:
+            props["area"]["pattern"] = title_pattern(*AREA_WORDS)
     if words is not None:
         title["pattern"] = title_pattern(*words)
     props["titles"] = {
@@ -95,24 +107,29 @@ def _label_properties(ids: list[int] | None, words: tuple[int, int] | None) -> d
     return props
 
 
-def batch_schema(ids: list[int], words: tuple[int, int] | None = None) -> dict[str, Any]:
+def batch_schema(
+    ids: list[int], words: tuple[int, int] | None = None, area: bool = False
+) -> dict[str, Any]:
     """JSON schema for the answer about the clusters ``ids``.
 
     One cluster: a bare ``{"titles": [...], "description": "..."}`` (no id to repeat, fewer
     generated tokens). Several: ``{"clusters": [...]}`` with exactly one entry per id.
-    ``words`` bounds the words of each candidate title (a ``pattern``; see TITLE_WORDS).
+    ``words`` bounds the words of each candidate title (a ``pattern``; see TITLE_WORDS) and of
+    the area; ``area`` asks for the members' broad area first (see AREA_WORDS).
     """
     if len(ids) == 1:
+        props = _label_properties(None, words, area)
         return {
             "type": "object",
-            "properties": _label_properties(None, words),
-            "required": ["titles", "description"],
+            "properties": props,
+            "required": list(props),
             "additionalProperties": False,
         }
+    props = _label_properties(ids, words, area)
     item = {
         "type": "object",
-        "properties": _label_properties(ids, words),
-        "required": ["id", "titles", "description"],
+        "properties": props,
+        "required": list(props),
         "additionalProperties": False,
     }
     return {
@@ -128,34 +145,6 @@ def batch_schema(ids: list[int], words: tuple[int, int] | None = None) -> dict[s
         "required": ["clusters"],
         "additionalProperties": False,
     }
-
-
-AREA_WORDS = (1, 6)  # "Sports"; "Politics, Religion and Health"
-
-
-def area_schema(words: bool = True) -> dict[str, Any]:
-    """JSON schema for a parent's area (:func:`hercules.summarize.prompt.area_prompt`)."""
-    area: dict[str, Any] = {"type": "string", "minLength": 2, "maxLength": CANDIDATE_MAX}
-    if words:
-        area["pattern"] = title_pattern(*AREA_WORDS)
-    return {
-        "type": "object",
-        "properties": {"area": area},
-        "required": ["area"],
-        "additionalProperties": False,
-    }
-
-
-def parse_area(text: str) -> str:
-    """The area named in an answer, cleaned; AnswerError when it names none."""
-    data = extract_json(text)
-    area = data.get("area") if isinstance(data, dict) else None
-    if not isinstance(area, str):
-        raise AnswerError(f"no area in the answer: {text[:200]!r}")
-    cleaned = clean_title(area)
-    if len(cleaned) < 2 or is_meta_title(cleaned):
-        raise AnswerError(f"no topic in the area: {area!r}")
-    return cleaned
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
