@@ -9,8 +9,6 @@ import time
 from collections import Counter
 from typing import Any
 
-from hercules.summarize.prompt import is_area_prompt
-
 _GROUP = re.compile(r"^Group (\d+) \(", re.MULTILINE)
 _WORD = re.compile(r"[a-z]{4,}")
 _STOP = {"that", "this", "with", "from", "have", "what", "about", "there", "their", "would"}
@@ -18,14 +16,6 @@ _STOP = {"that", "this", "with", "from", "have", "what", "about", "there", "thei
 
 def group_ids(prompt: str) -> list[int]:
     return [int(m) for m in _GROUP.findall(prompt)]
-
-
-_SUBGROUP = re.compile(r"^- (.*) \(\d+%\)$", re.MULTILINE)
-
-
-def area_subgroups(prompt: str) -> list[str]:
-    """The sub-group titles an area question lists, largest first."""
-    return _SUBGROUP.findall(prompt)
 
 
 def topic_word(prompt: str, cluster_id: int) -> str:
@@ -73,20 +63,12 @@ class ScriptedLLM:
         ]
         return json.dumps({"clusters": labels})
 
-    def answer_area(self, prompt: str) -> str:
-        """A parent's area question: the first sub-group's title, which the pipeline rejects
-        as a copy (so a parent is named as without the question; tests of the area itself
-        script their own answer)."""
-        return json.dumps({"area": area_subgroups(prompt)[0]})
-
     def complete(
         self, prompt: str, *, schema: dict[str, Any] | None = None, max_tokens: int = 256
     ) -> str:
         self.calls += 1
         self.prompts.append(prompt)
         self.schemas.append(schema)
-        if is_area_prompt(prompt):
-            return self.answer_area(prompt)
         return self.answer(prompt)
 
 

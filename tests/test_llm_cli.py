@@ -28,7 +28,7 @@ def _texts_file(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("labeller", "calls"),
-    [("keywords", 0), ("smollm2-135m", 3 + 2 + 2)],  # a call per cluster, an area per parent
+    [("keywords", 0), ("smollm2-135m", 3 + 2)],  # a call per cluster
     ids=["keywords", "llm"],
 )
 def test_dry_run_prints_calls_and_starts_nothing(tmp_path: Path, labeller: str, calls: int) -> None:

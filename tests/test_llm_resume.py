@@ -132,14 +132,12 @@ def test_kill_9_then_rerun_equals_uninterrupted_run(
     assert {r["level"] for r in log[len(before) :]} == set(range(titled + 1, 4))
     assert _asked(log) == _asked(full_log)
     # One call per cluster of the 8 + 4 + 2, but for those named without one (a single
-    # child, little content), and one more per parent asked (the area of its sub-groups).
+    # child, little content).
     tree = Hercules.load_model(full_run).tree_
     notes = [note for lvl in tree.levels[1:] for note in (lvl.title_notes or [])]
     assert len(notes) == 8 + 4 + 2
     named = [note not in (SINGLE_CHILD, LOW_CONTENT_NOTE) for note in notes]
-    parents = sum(named[8:])
-    assert len(full_log) == sum(named) + parents
-    assert sum(r.get("ask") == "area" for r in full_log) == parents
+    assert len(full_log) == sum(named)
 
 
 def test_checkpoint_of_another_run_is_not_resumed(tmp_path: Path) -> None:

@@ -39,9 +39,7 @@ from tests.llm_fakes import (
     ScriptedLLM,
     SlowLLM,
     WrongIdsLLM,
-    area_subgroups,
     group_ids,
-    is_area_prompt,
 )
 
 FAST = RetryPolicy(attempts=3, base_delay=0.0, jitter=0.0)
@@ -105,15 +103,8 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     llm = ScriptedLLM()
     request = _request(n_clusters=2, level=2, topic_seed="equipment used")
     LLMSummarizer(llm, batch_size=2, retry=FAST, sample_chars=20).summarize_level(request)
-    # First each parent's area question, from its sub-groups' titles and shares alone.
-    assert [is_area_prompt(p) for p in llm.prompts] == [True, True, False]
-    area = llm.prompts[0]
-    assert "members:\n- Other child 0 (53%)\n- Child title 0 (47%)\n" in area
-    assert area.startswith("These are the sub-groups of one group of texts")
-    assert "What broad subject area do they belong to?" in area
-    assert "Focus on this aspect: equipment used." in area
-    assert llm.schemas[0]["required"] == ["area"]
-    prompt, schema = llm.prompts[2], llm.schemas[2]
+    assert llm.calls == 1  # both parents in one call, the area asked in its answer
+    prompt, schema = llm.prompts[0], llm.schemas[0]
     assert "Title each parent group" in prompt
     assert "covers at least 80% of its members" in prompt
     assert "equipment used" in prompt
@@ -128,6 +119,11 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     assert all(len(line) <= 2 + 20 for line in sample_lines)
     assert schema["properties"]["clusters"]["minItems"] == 2
     assert schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"] == [10, 11]
+    # The area the members belong to is asked first, before the titles it may widen.
+    assert '"area": "the broad subject area nearly all members belong to' in prompt
+    item = schema["properties"]["clusters"]["items"]
+    assert list(item["properties"]) == ["id", "area", "titles", "description"]
+    assert item["required"] == ["id", "area", "titles", "description"]
 
 
 def test_numeric_prompt_has_statistics_on_original_scale() -> None:
@@ -326,13 +322,13 @@ def test_estimator_uses_llm_client_callable(tmp_path) -> None:
     retries = sum("Not allowed" in json.loads(line)["prompt"] for line in log)
     parents = np.bincount(model.tree_.levels[1].parent, minlength=2)
     asked = int((parents > 1).sum())  # a single-child parent inherits its child's title
-    # one call per cluster, one per parent for its area, plus re-asks
-    assert llm.calls == 3 + 2 * asked + retries
+    # one call per cluster, plus re-asks
+    assert llm.calls == 3 + asked + retries
 
 
-# one call per cluster (batched), and one area call per parent
+# one call per cluster (batched)
 @pytest.mark.parametrize(
-    ("sizes", "batch", "calls"), [([100, 20, 5], 1, 125 + 25), ([10], 4, 3), ([8, 4], 4, 3 + 4)]
+    ("sizes", "batch", "calls"), [([100, 20, 5], 1, 125), ([10], 4, 3), ([8, 4], 4, 2 + 1)]
 )
 def test_estimate_cost_counts_calls(sizes: list[int], batch: int, calls: int) -> None:
     cost = estimate_cost(sizes, batch_size=batch)
@@ -373,8 +369,8 @@ def test_a_stubborn_model_still_yields_a_covering_conjunction_without_a_second_c
     llm = StubbornLLM()
     out = LLMSummarizer(llm, retry=FAST).summarize_level(request)
     # nothing is asked twice (the evidence titles are candidates already): one call per
-    # parent, and one for its area
-    assert llm.calls == 2 + 2
+    # parent
+    assert llm.calls == 2
     # Each child holds about half the members: both are named, the larger first.
     assert out[0].title == "Space flight 10 and Child title 0"
     assert out[0].note == "sub-groups covering 80%"
@@ -403,9 +399,8 @@ def test_a_single_child_parent_keeps_the_child_title_without_a_call() -> None:
         "Games and players.",
         "single child",
     )
-    assert llm.calls == 2  # the other parent's area, then its title
-    assert [group_ids(p) for p in llm.prompts] == [[], [11]]
-    assert area_subgroups(llm.prompts[0]) == ["Other child 1", "Child title 1"]
+    assert llm.calls == 1  # the other parent's
+    assert [group_ids(p) for p in llm.prompts] == [[11]]
 
 
 @pytest.mark.parametrize("distinctive_terms", [10, 0], ids=["terms", "no-terms"])

@@ -44,12 +44,9 @@ def executor():
 
 def fake_client(prompt: str) -> str:
     """A picklable ``llm_client(prompt) -> str``: names each group after its first id, and takes
-    longer for low ids so answers finish out of request order. A parent's area question gets
-    its first sub-group's title, which the namer rejects as a copy."""
-    from llm_fakes import area_subgroups, group_ids, is_area_prompt
+    longer for low ids so answers finish out of request order."""
+    from llm_fakes import group_ids
 
-    if is_area_prompt(prompt):
-        return json.dumps({"area": area_subgroups(prompt)[0]})
     ids = group_ids(prompt)
     time.sleep(0.02 * max(0, 5 - min(ids, default=0)))
     labels = [{"id": i, "title": f"Topic number {i}", "description": f"Group {i}."} for i in ids]
@@ -136,8 +133,8 @@ def test_llm_calls_on_workers_in_cluster_order(executor: RayExecutor) -> None:
     remote = Hercules([6, 2], backend=executor, **settings).fit(texts)
     served = remote.summarizer_
     assert served.llm.max_concurrency == 2  # calls went to the two worker actors
-    # a call per cluster of [6, 2], and an area call per parent
-    assert len(served.call_log) == len(local.summarizer_.call_log) == 8 + 2
+    # a call per cluster of [6, 2]
+    assert len(served.call_log) == len(local.summarizer_.call_log) == 8
     for level in (1, 2):
         titles = remote.tree_.levels[level].titles
         assert titles == local.tree_.levels[level].titles

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -725,87 +726,92 @@ def test_a_parent_is_offered_the_taxonomy_fields_that_fit_all_its_children() -> 
     assert not [t for t in evidence_titles(bare, bare.clusters[0], []) if t.note == FIELD_NOTE]
 
 
-# ------------------------------------------------------------------------ a parent's area
+# ------------------------------------------------------------------------ the members' area
 @pytest.mark.parametrize(
     ("area", "title", "note"),
     [
-        # the area the model names for the sub-groups covers both: it wins, and says so
-        ("Hockey and Baseball", "Hockey and Baseball", "area the model names for the sub-groups"),
+        # the area the model names covers both sub-groups: it wins, as the model's title
+        ("Hockey and Baseball", "Hockey and Baseball", ""),
         # an area that covers neither loses to the covering conjunction
         ("Cooking", "NHL and Baseball", CONJUNCTION_NOTE),
     ],
 )
-def test_a_parent_s_area_is_a_candidate_that_must_cover(area: str, title: str, note: str) -> None:
+def test_the_area_in_an_answer_is_a_candidate_that_must_cover(
+    area: str, title: str, note: str
+) -> None:
     request = _parent_request(_two_subject_members())
     evidence = [
         Evidence(
             "block", 1, [], (Summary("NHL and Baseball", "Sub-groups.", note=CONJUNCTION_NOTE),)
         )
     ]
-    narrow = {0: Summary("Hockey", "Ice hockey and baseball games.", candidates=("Hockey",))}
-    out = name_level(request, evidence, narrow, {0: area})
+    said = "Ice hockey and baseball games."
+    narrow = {0: Summary("Hockey", said, candidates=("Hockey", area))}
+    out = name_level(request, evidence, narrow)
     assert (out[0].title, out[0].note) == (title, note)
     assert area in out[0].candidates
     if note != CONJUNCTION_NOTE:  # the parent's own answer describes it
-        assert out[0].description == "Ice hockey and baseball games."
+        assert out[0].description == said
 
 
 @pytest.mark.parametrize(
-    ("answer", "area"),
+    ("answer", "offered"),
     [
-        ('{"area": "Sports"}', "Sports"),
-        ('{"area": "politics, religion and health."}', "Politics, religion and health"),
-        ('Sure: ```json\n{"area": "Computers"}\n```', "Computers"),
-        ('{"area": "Posts"}', None),  # names the container only
-        ('{"field": "Sports"}', None),
-        ("no json", None),
+        # the area comes after the titles it was asked before
+        (
+            '{"area": "Sports", "titles": ["Hockey", "Baseball"], "description": "Games."}',
+            ["Hockey", "Baseball", "Sports"],
+        ),
+        # an area the titles hold already is not offered twice
+        (
+            '{"area": "hockey", "titles": ["Hockey", "Baseball"], "description": "Games."}',
+            ["Hockey", "Baseball"],
+        ),
+        # an answer without one (a numeric cluster, a server that ignores the schema)
+        ('{"titles": ["Hockey"], "description": "Games."}', ["Hockey"]),
+        # an area alone still names the cluster
+        ('{"area": "Sports", "titles": [], "description": "Games."}', ["Sports"]),
     ],
 )
-def test_parse_area_by_hand(answer: str, area: str | None) -> None:
-    from hercules.summarize.schema import AnswerError, parse_area
-
-    if area is None:
-        with pytest.raises(AnswerError):
-            parse_area(answer)
-    else:
-        assert parse_area(answer) == area
+def test_an_answer_s_area_is_offered_last_by_hand(answer: str, offered: list[str]) -> None:
+    assert parse_labels(answer, [7])[7].candidates == offered
 
 
-def test_areas_are_asked_for_parents_of_texts_only() -> None:
+def test_the_area_is_asked_first_for_texts_at_every_level_and_never_for_numbers() -> None:
     from hercules.summarize.llm import LLMSummarizer
-    from hercules.summarize.prompt import is_area_prompt
     from tests.llm_fakes import ScriptedLLM
 
+    def asked_area(req: LevelRequest) -> bool:
+        llm = ScriptedLLM()
+        LLMSummarizer(llm).summarize_level(req)
+        assert len(llm.prompts) == 1  # one call: the area is part of the answer
+        props = list(llm.schemas[0]["properties"])
+        return props[:2] == ["area", "titles"] and '"area": "the broad' in llm.prompts[0]
+
     request = _parent_request(_two_subject_members())
-    llm = ScriptedLLM()
-    LLMSummarizer(llm).summarize_level(request)
-    assert [is_area_prompt(p) for p in llm.prompts] == [True, False]
-    # A cluster of items (texts with content, so it is asked for titles) gets no area call.
+    assert asked_area(request)
     texts = ["hockey puck goalie skate rink playoff"] * 6 + ["baseball pitcher inning bat"] * 4
     corpus = Corpus("text", list(range(10)), texts=texts)
-    level1 = LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], corpus)
-    llm = ScriptedLLM()
-    LLMSummarizer(llm).summarize_level(level1)
-    assert llm.prompts
-    assert not any(is_area_prompt(p) for p in llm.prompts)
+    assert asked_area(LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], corpus))
     numeric = Corpus(
         "numeric", list(range(10)), numeric=pd.DataFrame({"x": np.arange(10.0), "y": 1.0})
     )
-    llm = ScriptedLLM()
-    LLMSummarizer(llm).summarize_level(replace(request, corpus=numeric))
-    assert not any(is_area_prompt(p) for p in llm.prompts)
+    assert not asked_area(replace(request, corpus=numeric))
 
 
-def test_a_failed_area_question_leaves_the_parent_its_other_candidates() -> None:
+def test_an_area_that_names_no_topic_leaves_the_cluster_its_titles() -> None:
     from hercules.summarize.llm import LLMSummarizer
     from tests.llm_fakes import ScriptedLLM
 
-    class NoArea(ScriptedLLM):
-        def answer_area(self, prompt: str) -> str:
-            return "I cannot say."
+    class ContainerArea(ScriptedLLM):
+        def answer(self, prompt: str) -> str:
+            data = json.loads(super().answer(prompt))
+            for label in data["clusters"]:
+                label["area"] = "Posts"
+            return json.dumps(data)
 
     request = _parent_request(_two_subject_members())
-    out = LLMSummarizer(NoArea(), retry=FAST_RETRY).summarize_level(request)
+    out = LLMSummarizer(ContainerArea(), retry=FAST_RETRY).summarize_level(request)
     assert not out[0].failed
     assert out[0].title
-    assert "area the model names for the sub-groups" not in out[0].note
+    assert "Posts" not in out[0].candidates
