@@ -119,11 +119,14 @@ def test_prompt_holds_level_samples_children_and_seed() -> None:
     assert all(len(line) <= 2 + 20 for line in sample_lines)
     assert schema["properties"]["clusters"]["minItems"] == 2
     assert schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"] == [10, 11]
-    # The area the members belong to is asked first, before the titles it may widen.
-    assert '"area": "the broad subject area nearly all members belong to' in prompt
+    # The area the members belong to is asked last, after the titles and the description.
+    assert (
+        '"description": "one sentence of at most 12 words on what the members discuss", '
+        '"area": "the broad subject area nearly all members belong to'
+    ) in prompt
     item = schema["properties"]["clusters"]["items"]
-    assert list(item["properties"]) == ["id", "area", "titles", "description"]
-    assert item["required"] == ["id", "area", "titles", "description"]
+    assert list(item["properties"]) == ["id", "titles", "description", "area"]
+    assert item["required"] == ["id", "titles", "description", "area"]
 
 
 def test_numeric_prompt_has_statistics_on_original_scale() -> None:

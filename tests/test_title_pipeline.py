@@ -757,7 +757,7 @@ def test_the_area_in_an_answer_is_a_candidate_that_must_cover(
 @pytest.mark.parametrize(
     ("answer", "offered"),
     [
-        # the area comes after the titles it was asked before
+        # the area comes last, as it is asked
         (
             '{"area": "Sports", "titles": ["Hockey", "Baseball"], "description": "Games."}',
             ["Hockey", "Baseball", "Sports"],
@@ -777,7 +777,7 @@ def test_an_answer_s_area_is_offered_last_by_hand(answer: str, offered: list[str
     assert parse_labels(answer, [7])[7].candidates == offered
 
 
-def test_the_area_is_asked_first_for_texts_at_every_level_and_never_for_numbers() -> None:
+def test_the_area_is_asked_last_for_texts_at_every_level_and_never_for_numbers() -> None:
     from hercules.summarize.llm import LLMSummarizer
     from tests.llm_fakes import ScriptedLLM
 
@@ -786,7 +786,7 @@ def test_the_area_is_asked_first_for_texts_at_every_level_and_never_for_numbers(
         LLMSummarizer(llm).summarize_level(req)
         assert len(llm.prompts) == 1  # one call: the area is part of the answer
         props = list(llm.schemas[0]["properties"])
-        return props[:2] == ["area", "titles"] and '"area": "the broad' in llm.prompts[0]
+        return props[-2:] == ["description", "area"] and '"area": "the broad' in llm.prompts[0]
 
     request = _parent_request(_two_subject_members())
     assert asked_area(request)

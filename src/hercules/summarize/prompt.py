@@ -19,7 +19,7 @@ from hercules.summarize.snippets import shorten
 from hercules.summarize.stats import numeric_profile
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
-# Asked first in each answer (schema.AREA_WORDS): the field the members belong to.
+# Asked last in each answer (schema.AREA_WORDS): the field the members belong to.
 AREA_ASKED = (
     '"area": "the broad subject area nearly all members belong to, in 1-3 words, like a '
     'section of a library or a newspaper"'
@@ -78,7 +78,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
         f'"description": "one sentence of at most 12 words on what the members {verb}"'
     )
     if modality != "numeric":  # numbers are named by their statistics, not by a field
-        label = f"{AREA_ASKED}, {label}"
+        label = f"{label}, {AREA_ASKED}"
     if many:
         lines.append(
             f'Answer JSON {{"clusters": [{{"id": <id>, {label}}}]}} with one entry '
