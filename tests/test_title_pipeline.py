@@ -777,7 +777,7 @@ def test_an_answer_s_area_is_offered_last_by_hand(answer: str, offered: list[str
     assert parse_labels(answer, [7])[7].candidates == offered
 
 
-def test_the_area_is_asked_last_for_texts_at_every_level_and_never_for_numbers() -> None:
+def test_the_area_is_asked_last_for_parents_of_texts_and_never_for_numbers() -> None:
     from hercules.summarize.llm import LLMSummarizer
     from tests.llm_fakes import ScriptedLLM
 
@@ -792,7 +792,10 @@ def test_the_area_is_asked_last_for_texts_at_every_level_and_never_for_numbers()
     assert asked_area(request)
     texts = ["hockey puck goalie skate rink playoff"] * 6 + ["baseball pitcher inning bat"] * 4
     corpus = Corpus("text", list(range(10)), texts=texts)
-    assert asked_area(LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], corpus))
+    # A level-1 cluster (texts with content, so it is asked for titles) is asked no area.
+    assert not asked_area(
+        LevelRequest(1, [replace(request.clusters[0], level=1, children=[])], corpus)
+    )
     numeric = Corpus(
         "numeric", list(range(10)), numeric=pd.DataFrame({"x": np.arange(10.0), "y": 1.0})
     )

@@ -27,7 +27,7 @@ from hercules.summarize.asking import Ask, Asker
 from hercules.summarize.base import ClusterBrief, LevelRequest, Summary
 from hercules.summarize.evidence import Evidence, gather
 from hercules.summarize.pipeline import clean, name_level
-from hercules.summarize.prompt import PromptOptions, header
+from hercules.summarize.prompt import PromptOptions, asks_area, header
 from hercules.summarize.schema import (
     AnswerError,
     batch_schema,
@@ -213,7 +213,7 @@ class LLMSummarizer:
             batch_schema(
                 ids,
                 title_words(request.level) if supports_patterns(self.llm) else None,
-                area=request.corpus.modality != "numeric",
+                area=asks_area(request.level, request.corpus.modality),
             ),
             self.max_tokens_per_cluster * len(batch) + 20,
             lambda text: self._to_summaries(batch, briefs, parse_labels(text, ids)),

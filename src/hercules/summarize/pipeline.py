@@ -8,8 +8,8 @@ Each step is one function with its contract in its docstring:
    without a model (a single child, a cluster with little content).
 2. **ask** (:class:`hercules.summarize.llm.LLMSummarizer`, through
    :class:`hercules.summarize.asking.Asker`): a few candidate titles and one description per
-   cluster, schema-constrained, batched, cached; for texts and images the answer also names
-   the broad area the members belong to, one more candidate title.
+   cluster, schema-constrained, batched, cached; a parent's answer (texts and images) also
+   names the broad area its members belong to, one more candidate title.
 3. **clean** (:func:`clean`): quotes, container words and meta prefixes stripped.
 4. **check** (:func:`check`): the rules of :data:`hercules.summarize.rules.RULES`.
 5. **choose** (:func:`choose`): among the candidates that pass, the one that **covers** the

@@ -8,6 +8,8 @@ from typing import Any
 from hercules.data.dataset import Corpus
 from hercules.summarize.prompt import PromptOptions
 from hercules.summarize.speed import (
+    AREA_GENERATED_TOKENS,
+    AREA_PROMPT_TOKENS,
     CHARS_PER_TOKEN,
     GENERATED_TOKENS_PER_S,
     PROMPT_TOKENS_PER_S,
@@ -58,24 +60,27 @@ def plan_run(
     mean_chars = sum(lengths) / max(1, len(lengths))
     # The prompt format of summarize/prompt.py: the samples plus ~75 tokens per cluster and
     # 105 per call, fitted to the measured totals of the title benchmarks rather than counted
-    # piece by piece, and ~35 for the area line; ~45 generated (three short titles and a
-    # sentence, compact JSON) and ~7 for the area.
+    # piece by piece; ~45 generated (three short titles and a sentence, compact JSON).
     per_cluster = int(options.n_samples * (mean_chars + 8) / CHARS_PER_TOKEN) + 75
     prompt_per_cluster: float = per_cluster
-    header_tokens = 140.0
-    generated_per_cluster = 52.0
+    header_tokens = 105.0
+    generated_per_cluster = 45.0
     prompt_rate, generated_rate = PROMPT_TOKENS_PER_S, GENERATED_TOKENS_PER_S
     wall_factor = 1.0
     source = "built-in defaults"
+    area_prompt: float = AREA_PROMPT_TOKENS
+    area_generated: float = AREA_GENERATED_TOKENS
     if calibration is not None:
         prompt_rate, generated_rate = calibration.prompt_per_s, calibration.generated_per_s
         wall_factor = calibration.wall_factor
         source = calibration.source
-        # Measured on this prompt format: a cluster's call per cluster.
+        # Measured on this prompt format: a cluster's call (its area included) per cluster.
         if calibration.prompt_per_cluster is not None:
             prompt_per_cluster, header_tokens = calibration.prompt_per_cluster, 0.0
+            area_prompt = 0.0
         if calibration.generated_per_cluster is not None:
             generated_per_cluster = calibration.generated_per_cluster
+            area_generated = 0.0
     cost = estimate_cost(
         sizes,
         batch_size=batch_size,
@@ -85,6 +90,8 @@ def plan_run(
         prompt_per_s=prompt_rate,
         generated_per_s=generated_rate,
         wall_factor=wall_factor,
+        area_prompt_tokens=area_prompt,
+        area_generated_tokens=area_generated,
     )
     return {
         "levels": sizes,

@@ -19,11 +19,18 @@ from hercules.summarize.snippets import shorten
 from hercules.summarize.stats import numeric_profile
 
 _KIND = {"text": "texts", "image": "images", "numeric": "records of numeric values"}
-# Asked last in each answer (schema.AREA_WORDS): the field the members belong to.
+# Asked last in a parent's answer (schema.AREA_WORDS): the field its members belong to.
 AREA_ASKED = (
     '"area": "the broad subject area nearly all members belong to, in 1-3 words, like a '
     'section of a library or a newspaper"'
 )
+
+
+def asks_area(level: int, modality: str) -> bool:
+    """Whether a cluster's answer names its members' broad area: for parents of texts and
+    images. Numbers are named by their statistics; a level-1 area ("Sports" over hockey
+    posts) is broader than its members and takes the name its parent needs."""
+    return level >= 2 and modality != "numeric"
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def header(level: int, modality: str, ids: list[int], topic_seed: str | None) ->
         f'"titles": [{CANDIDATES} different titles of {fewest}-{most} words naming the {what}], '
         f'"description": "one sentence of at most 12 words on what the members {verb}"'
     )
-    if modality != "numeric":  # numbers are named by their statistics, not by a field
+    if asks_area(level, modality):
         label = f"{label}, {AREA_ASKED}"
     if many:
         lines.append(

@@ -25,10 +25,9 @@ SENTENCE_MAX = 160
 # Religion and Health"). At level 1 a one-word title is mostly a key word echoed back, so two
 # words at least; parents may be one word ("Religion").
 TITLE_WORDS = {1: (2, 6), 2: (1, 7)}
-# The broad area the members belong to ("Sports", "Computer Science"), asked after the titles
-# and the description in the same answer (texts and images): a small model names the field when
-# asked for it, and rarely offers it among its titles. Asked before them, it leads the model to
-# copy the members' subject lines into its titles ("Talk.politics.guns...") five times as often.
+# The broad area a parent's members belong to ("Sports", "Computer Science"), asked after the
+# titles and the description in the same answer (prompt.asks_area): a small model names the
+# field when asked for it, and rarely offers it among its titles.
 AREA_WORDS = (1, 4)
 
 

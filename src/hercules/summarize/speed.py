@@ -152,6 +152,10 @@ def overlap_factor(llm: Any, slots: int, alone: float, answer_tokens: int = 40) 
     return float(min(1.5, max(1.0 / slots, wall_seconds(records) / (slots * alone))))
 
 
+AREA_PROMPT_TOKENS = 35.0  # the line of a parent's prompt that asks for its area
+AREA_GENERATED_TOKENS = 7.0  # , "area": "..."
+
+
 def estimate_cost(
     level_sizes: list[int],
     *,
@@ -162,14 +166,21 @@ def estimate_cost(
     prompt_per_s: float = PROMPT_TOKENS_PER_S,
     generated_per_s: float = GENERATED_TOKENS_PER_S,
     wall_factor: float = 1.0,
+    area_prompt_tokens: float = AREA_PROMPT_TOKENS,
+    area_generated_tokens: float = AREA_GENERATED_TOKENS,
 ) -> dict[str, float]:
     """Calls/tokens/seconds for a run with these level sizes, level 1 first (for
-    ``--dry-run``). The rates are best calibrated on the model itself (:func:`measure` or
+    ``--dry-run``); every parent's answer (level 2 and up) also names its area, whose tokens
+    are ``area_*`` (0 where the per-cluster tokens were measured from a call log, which holds
+    them already). The rates are best calibrated on the model itself (:func:`measure` or
     :func:`from_log`)."""
+    parents = sum(level_sizes[1:])
     calls = sum(math.ceil(k / batch_size) for k in level_sizes)
     clusters = sum(level_sizes)
-    prompt_tokens = round(clusters * tokens_per_cluster + calls * header_tokens)
-    generated = round(clusters * generated_per_cluster)
+    prompt_tokens = round(
+        clusters * tokens_per_cluster + calls * header_tokens + parents * area_prompt_tokens
+    )
+    generated = round(clusters * generated_per_cluster + parents * area_generated_tokens)
     # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
     seconds = (prompt_tokens / prompt_per_s + generated / generated_per_s) * wall_factor
     return {
