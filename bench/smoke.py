@@ -55,7 +55,7 @@ def hashing_vectors(items: Sequence[str], dim: int = 64) -> np.ndarray:
 
 class FakeLLM:
     """Answers any summary prompt with valid JSON titles for the cluster ids its schema names,
-    and the area as its most frequent topic word."""
+    and the area, where the schema asks for one, as its most frequent topic word."""
 
     supports_schema = True
     model_id = "smoke-fake-llm"
@@ -74,28 +74,33 @@ class FakeLLM:
             return json.dumps({i: label for i in dict.fromkeys(paper_ids)})
         blocks = dict(re.findall(r"^Group (\d+) \((.*?)(?=^Group \d+ \(|\Z)", prompt, re.M | re.S))
         if schema is not None and "clusters" not in schema["properties"]:  # one cluster, bare
-            return json.dumps(_candidates(next(iter(blocks.values()), prompt)))
+            area = "area" in schema["properties"]
+            return json.dumps(_candidates(next(iter(blocks.values()), prompt), area))
         if schema is not None:
-            ids = schema["properties"]["clusters"]["items"]["properties"]["id"]["enum"]
+            item = schema["properties"]["clusters"]["items"]["properties"]
+            ids, area = item["id"]["enum"], "area" in item
         else:
-            ids = [int(x) for x in blocks]
+            ids, area = [int(x) for x in blocks], False
         return json.dumps(
-            {"clusters": [{"id": i, **_candidates(blocks.get(str(i), ""))} for i in ids]}
+            {"clusters": [{"id": i, **_candidates(blocks.get(str(i), ""), area)} for i in ids]}
         )
 
 
-def _candidates(block: str) -> dict[str, Any]:
-    """Three titles from the most frequent topic words of one cluster's prompt block."""
+def _candidates(block: str, area: bool = False) -> dict[str, Any]:
+    """Three titles from the most frequent topic words of one cluster's prompt block, and the
+    area where asked."""
     counts: dict[str, int] = {}
     for word in _WORD.findall(block.lower()):
         if word in _VOCAB:
             counts[word] = counts.get(word, 0) + 1
     top = sorted(counts, key=lambda w: -counts[w])[:3] or ["misc"]
-    return {
-        "area": top[0].title(),
+    out: dict[str, Any] = {
         "titles": [f"{w.title()} themes" for w in top],
         "description": f"About {top[0]}.",
     }
+    if area:
+        out["area"] = top[0].title()
+    return out
 
 
 _VOCAB = {word for vocab in TOPICS.values() for word in vocab.split()}
