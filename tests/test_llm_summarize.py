@@ -340,6 +340,30 @@ def test_estimate_cost_counts_calls(sizes: list[int], batch: int, calls: int) ->
     assert cost["seconds"] > 0
 
 
+# the area line is in each parent call's header; the area in each parent's answer
+@pytest.mark.parametrize(
+    ("sizes", "batch", "prompt", "generated"),
+    [
+        ([8, 4], 1, 12 * 100 + 12 * 10 + 4 * 30, 12 * 5 + 4 * 2),
+        ([8, 4], 4, 12 * 100 + 3 * 10 + 1 * 30, 12 * 5 + 4 * 2),
+        ([8], 4, 8 * 100 + 2 * 10, 8 * 5),
+    ],
+)
+def test_estimate_cost_counts_the_area_line_once_per_parent_call(
+    sizes: list[int], batch: int, prompt: int, generated: int
+) -> None:
+    cost = estimate_cost(
+        sizes,
+        batch_size=batch,
+        tokens_per_cluster=100,
+        header_tokens=10,
+        generated_per_cluster=5,
+        area_prompt_tokens=30,
+        area_generated_tokens=2,
+    )
+    assert (cost["prompt_tokens"], cost["generated_tokens"]) == (prompt, generated)
+
+
 def test_concurrent_calls_keep_cluster_order() -> None:
     class JitterLLM(ScriptedLLM):
         def complete(self, prompt: str, **kwargs):  # type: ignore[no-untyped-def]

@@ -170,15 +170,17 @@ def estimate_cost(
     area_generated_tokens: float = AREA_GENERATED_TOKENS,
 ) -> dict[str, float]:
     """Calls/tokens/seconds for a run with these level sizes, level 1 first (for
-    ``--dry-run``); every parent's answer (level 2 and up) also names its area, whose tokens
-    are ``area_*`` (0 where the per-cluster tokens were measured from a call log, which holds
-    them already). The rates are best calibrated on the model itself (:func:`measure` or
+    ``--dry-run``); every parent's answer (level 2 and up) also names its area: the line that
+    asks for it is in each parent call's header (``area_prompt_tokens`` per call) and the area
+    in each parent's answer (``area_generated_tokens``), both 0 where the per-cluster tokens
+    were measured from a call log, which holds them already. The rates are best calibrated on the model itself (:func:`measure` or
     :func:`from_log`)."""
     parents = sum(level_sizes[1:])
-    calls = sum(math.ceil(k / batch_size) for k in level_sizes)
+    parent_calls = sum(math.ceil(k / batch_size) for k in level_sizes[1:])
+    calls = parent_calls + sum(math.ceil(k / batch_size) for k in level_sizes[:1])
     clusters = sum(level_sizes)
     prompt_tokens = round(
-        clusters * tokens_per_cluster + calls * header_tokens + parents * area_prompt_tokens
+        clusters * tokens_per_cluster + calls * header_tokens + parent_calls * area_prompt_tokens
     )
     generated = round(clusters * generated_per_cluster + parents * area_generated_tokens)
     # wall_factor < 1 when calls overlap (parallel slots): see hercules.summarize.speed
