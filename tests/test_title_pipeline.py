@@ -353,6 +353,9 @@ def test_the_default_topic_taxonomy_is_the_iab_one() -> None:
     paths = {tuple(n["path"]) for n in nodes}
     # Every node's path runs through nodes of the taxonomy, so "contains" is a true tree.
     assert all(tuple(p[:k]) in paths for p in paths for k in range(1, len(p)))
+    # Subjects only: no brand-safety bucket ("Arms & Ammunition"), no media form ("Comedy").
+    assert not {"Sensitive Topics", "Genres", "Arms & Ammunition", "Comedy"} & labels
+    assert len(nodes) == 661
 
 
 # ------------------------------------------------------------------------------ evidence

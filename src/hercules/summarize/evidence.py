@@ -58,9 +58,6 @@ SHARED_NOTE = "words every sub-group shares"
 FIELD_NOTE = "topic taxonomy field"
 FIELDS = 2  # taxonomy fields offered per parent
 FIELD_DEPTH = 1  # taxonomy levels read: the top fields ("Sports", "Politics", ...)
-# Top fields that group content by something other than its subject, never offered as titles
-# (they still give breadth to the coverage measure): advertisers' brand safety, and media form.
-NOT_SUBJECTS = frozenset({"Sensitive Topics", "Genres"})
 _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z'\-]{1,}[.,;:!?)]*$")
 
 
@@ -228,11 +225,7 @@ def topic_fields() -> list[str]:
 
 
 def _field_nodes() -> list[int]:
-    return [
-        i
-        for i, n in enumerate(taxonomy_nodes())
-        if 1 <= len(n["path"]) <= FIELD_DEPTH and n["label"] not in NOT_SUBJECTS
-    ]
+    return [i for i, n in enumerate(taxonomy_nodes()) if 1 <= len(n["path"]) <= FIELD_DEPTH]
 
 
 def taxonomy_fields(request: LevelRequest, brief: ClusterBrief) -> list[str]:

@@ -173,8 +173,8 @@ def estimate_cost(
     ``--dry-run``); every parent's answer (level 2 and up) also names its area: the line that
     asks for it is in each parent call's header (``area_prompt_tokens`` per call) and the area
     in each parent's answer (``area_generated_tokens``), both 0 where the per-cluster tokens
-    were measured from a call log, which holds them already. The rates are best calibrated on the model itself (:func:`measure` or
-    :func:`from_log`)."""
+    were measured from a call log, which holds them already. The rates are best calibrated on
+    the model itself (:func:`measure` or :func:`from_log`)."""
     parents = sum(level_sizes[1:])
     parent_calls = sum(math.ceil(k / batch_size) for k in level_sizes[1:])
     calls = parent_calls + sum(math.ceil(k / batch_size) for k in level_sizes[:1])
