@@ -411,6 +411,17 @@ def test_plain_words_by_hand(text: str, words: int) -> None:
     assert plain_words(text) == words
 
 
+# a corpus whose posts have 40 plain words: a one-line reply (8 words) says little, a
+# two-line one (12) names a subject; a corpus of 8-word posts is not all little content
+@pytest.mark.parametrize(
+    ("corpus_words", "member_words", "little"), [(40, 8, True), (40, 12, False), (8, 8, False)]
+)
+def test_a_one_line_reply_says_little(corpus_words: int, member_words: int, little: bool) -> None:
+    corpus = Corpus("text", list(range(10)), texts=[" ".join(["word"] * corpus_words)] * 10)
+    members = [" ".join(["reply"] * member_words)] * 3
+    assert says_little(members, LevelRequest(1, [], corpus)) == little
+
+
 def test_a_cluster_says_little_relative_to_its_corpus() -> None:
     long = "the shuttle crew checked every seal before the launch window opened again"
     corpus = Corpus("text", list(range(10)), texts=[long] * 10)

@@ -48,7 +48,7 @@ from hercules.topics import corpus_topic_tree, taxonomy_nodes
 
 COVER_SHARE = 0.80  # the members a parent's conjunction must hold
 MOST_SUBJECTS = 3  # subjects in a conjunction
-LOW_CONTENT_WORDS = 6  # median plain words per member below which a cluster says little
+LOW_CONTENT_WORDS = 10  # median plain words per member below which a cluster says little: a line
 LOW_CONTENT_SAMPLE = 200
 LOW_CONTENT_NOTE = "little content: named as what it is"
 KEYWORD_NOTE = "keyword title"
@@ -132,9 +132,9 @@ def plain_words(text: str) -> int:
 
 
 def says_little(texts: list[str], request: LevelRequest) -> bool:
-    """True when the median member has fewer than :data:`LOW_CONTENT_WORDS` plain words, or
-    fewer than a quarter of the corpus's median (short texts are short relative to their
-    corpus)."""
+    """True when the median member has fewer plain words than :data:`LOW_CONTENT_WORDS` (one
+    line: a one-line reply names no subject) and than a quarter of the corpus's median (short
+    texts are short relative to their corpus: a corpus of one-liners is not all empty)."""
     if not texts:
         return True
     corpus_median = request.corpus.cached("median_plain_words", lambda: _corpus_median(request))
