@@ -454,8 +454,29 @@ def test_a_title_holding_the_answer_s_syntax_is_rejected() -> None:
     assert checked == {
         "President's Letter": "",
         "Press and FBI Debates on Waco": "",
-        "Description':'The texts discuss the president's": "answer syntax",
+        "Description':'The texts discuss the president's": "not a name",
     }
+
+
+# contact details copied from a member are no name; version numbers, models and years are
+@pytest.mark.parametrize(
+    ("title", "rejected"),
+    [
+        ("Western Digital 1-800-832-4778", True),
+        ("Sales Desk (415) 555-0100", True),
+        ("Orders at 415.555.0100", True),
+        ("Mail jim@n5ial.mythical.com", True),
+        ("FAQ at http://x.org/faq", True),
+        ("www.example.com Sale", True),
+        ("Windows 3.1 Drivers", False),
+        ("486DX2-66 Upgrades", False),
+        ("1993 Season and 1994 Draft", False),
+        ("X11R5 Compilation", False),
+        ("Boeing 747-400 Engines", False),
+    ],
+)
+def test_contact_details_are_not_a_name(title: str, rejected: bool) -> None:
+    assert (reject_reason(title, RuleContext()) == "not a name") == rejected
 
 
 def test_check_names_the_first_rule_against_each_candidate() -> None:

@@ -23,14 +23,20 @@ _FRAGMENT_END = frozenset(
 )
 
 
-# The answer's own JSON inside a title: a brace, a bracket, or a quoted key and its colon.
-_ANSWER_SYNTAX = re.compile(r"""[{}\[\]]|['"]\s*:\s*['"]""")
+# Text no name holds: the answer's own JSON (a brace, a bracket, a quoted key and its colon),
+# or contact details copied from a member (a phone number's groups of 3, 3 and 4 digits, an
+# e-mail address, a web address).
+_NOT_A_NAME = re.compile(
+    r"""[{}\[\]]|['"]\s*:\s*['"]"""
+    r"|\d{3}\W{1,2}\d{3}\W\d{4}\b|[\w.+-]+@[\w-]+\.\w|://|\bwww\."
+)
 
 
-def holds_answer_syntax(title: str) -> bool:
-    """True when ``title`` holds the syntax of the JSON answer around it: a brace, a bracket,
-    or a quote, a colon and a quote."""
-    return _ANSWER_SYNTAX.search(title) is not None
+def is_not_a_name(title: str) -> bool:
+    """True when ``title`` holds text no name holds: the syntax of the JSON answer around it
+    (a brace, a bracket, or a quote, a colon and a quote) or contact details (a phone
+    number, an e-mail or web address)."""
+    return _NOT_A_NAME.search(title) is not None
 
 
 def is_fragment(title: str) -> bool:
@@ -69,11 +75,13 @@ RULES: tuple[Rule, ...] = (
         lambda title, _: len(title) < 2 or is_meta_title(title),
     ),
     Rule(
-        "answer syntax",
-        "a title holding the JSON answer's syntax (a brace, a bracket, a quoted key and colon)",
-        "the model ran one field of its answer into another: the text is no name",
+        "not a name",
+        "a title holding the JSON answer's syntax (a brace, a bracket, a quoted key and colon)"
+        " or contact details (a phone number, an e-mail or web address)",
+        "the model ran one field of its answer into another, or copied a member's signature:"
+        " the text names no subject",
         "Title': 'Ice Hockey",
-        lambda title, _: holds_answer_syntax(title),
+        lambda title, _: is_not_a_name(title),
     ),
     Rule(
         "generic",
