@@ -514,6 +514,38 @@ def test_a_model_title_wins_only_where_it_covers_as_well(
 
 
 @pytest.mark.parametrize(
+    ("scores", "model_order", "winner"),
+    [
+        # 64 members: the noise at 0.5 is 0.125, so 0.45 is as good as 0.5
+        ((0.45, 0.5, 0.3), True, 0),  # the model's first title, within the noise of its best
+        ((0.45, 0.5, 0.3), False, 1),  # without the model's order: the best score
+        ((0.35, 0.5, 0.3), True, 1),  # 0.15 short of the best: beyond the noise
+        ((0.3, 0.45, 0.5), True, 1),  # the first within the noise of the best is the second
+        ((0.45, 0.5, 0.3, 0.9), True, 3),  # none within the noise of the evidence title's 0.9
+    ],
+)
+def test_at_level_1_the_model_order_breaks_ties_within_the_noise(
+    scores: tuple[float, ...], model_order: bool, winner: int
+) -> None:
+    cands = [Candidate(f"T{i}", "", MODEL, coverage=s, sampled=64) for i, s in enumerate(scores)]
+    if len(scores) > 3:
+        cands[3] = replace(cands[3], source=KEYWORD_NOTE)
+    assert choose([cands], model_order) == [winner]
+
+
+def test_the_model_order_never_lets_a_title_beat_the_evidence_beyond_the_noise() -> None:
+    # The model's first title (0.4) is within the noise of its best (0.5), and 0.5 is within
+    # the noise of the keyword title's 0.6 (0.122), but 0.4 is not (0.2 short): the best
+    # model title wins, the first does not.
+    cands = [
+        Candidate("Narrow", "", MODEL, coverage=0.4, sampled=64),
+        Candidate("Broad", "", MODEL, coverage=0.5, sampled=64),
+        Candidate("a / b", "", KEYWORD_NOTE, coverage=0.6, sampled=64),
+    ]
+    assert choose([cands], model_order=True) == [1]
+
+
+@pytest.mark.parametrize(
     ("score", "sampled", "expected"),
     [(0.5, 64, 0.125), (0.5, 16, 0.25), (0.0, 64, 0.0), (1.0, 64, 0.0), (0.5, 0, 0.0)],
 )

@@ -208,14 +208,15 @@ def _numeric_coverage(request: LevelRequest, brief: ClusterBrief, title: str) ->
     return float((z.to_numpy() * np.asarray(named)).sum() / z.sum())
 
 
-def choose(candidates: list[list[Candidate]]) -> list[int | None]:
+def choose(candidates: list[list[Candidate]], model_order: bool = False) -> list[int | None]:
     """Index of each cluster's chosen candidate, or None when every one was rejected.
 
-    The best-scoring candidate that passed; a model candidate wins where it scores as well as
-    the best evidence title, within :func:`tolerance` (so it is never worse than its evidence
-    beyond the measure's noise). Clusters pick
-    in order of their best score, so a title two clusters want goes to the one it covers
-    better; the other takes its next candidate.
+    The first candidate of :func:`_preference`: the best-scoring one that passed, where a
+    model candidate wins when it scores as well as the best evidence title, within
+    :func:`tolerance` (so it is never worse than its evidence beyond the measure's noise),
+    and with ``model_order`` the model's first such title wins among those its best scores
+    no better than within the noise. Clusters pick in order of their best score, so a title
+    two clusters want goes to the one it covers better; the other takes its next candidate.
     """
     best = [
         max((c.score for c in cands if not c.reason), default=-math.inf) for cands in candidates
@@ -223,7 +224,7 @@ def choose(candidates: list[list[Candidate]]) -> list[int | None]:
     chosen: list[int | None] = [None] * len(candidates)
     used: set[str] = set()
     for k in np.argsort(-np.asarray(best), kind="stable"):
-        for i in _preference(candidates[k]):
+        for i in _preference(candidates[k], model_order):
             key = normalize_title(candidates[k][i].title)
             if key not in used:
                 chosen[k] = i
@@ -242,22 +243,40 @@ def tolerance(score: float, sampled: int) -> float:
     return NOISE_Z * math.sqrt(share * (1.0 - share) / sampled)
 
 
-def _preference(cands: list[Candidate]) -> list[int]:
-    """Passing candidates, best first: a model title ahead of every evidence title it scores
-    within :func:`tolerance` of the best evidence title's score, then by score, then in the
-    order offered. The noise shrinks with the evidence title's share: a model title that
-    covers none of 64 members replaces one that covers under 1/17 of them, and no more."""
+def _preference(cands: list[Candidate], model_order: bool = False) -> list[int]:
+    """Passing candidates, best first. A score within :func:`tolerance` of a better one is
+    noise, so such candidates rank by what else is known of them: the model's titles read
+    better than the evidence titles, and with ``model_order`` (level 1, where the model read
+    the members' texts) the model's own order is its judgement of them.
+
+    A model title ranks ahead of every evidence title when it scores within the tolerance of
+    the best evidence title's score. With ``model_order``, those within the tolerance of the
+    best of them come first, in the order the model gave them. The rest go by score, then in
+    the order offered. The noise shrinks with the share: a model title that covers none of 64
+    members replaces an evidence title that covers under 1/17 of them, and no more."""
     passing = [i for i, c in enumerate(cands) if not c.reason]
     evidence = [cands[i] for i in passing if cands[i].source != MODEL]
     best = max(evidence, key=lambda c: c.score, default=None)
     margin = tolerance(best.score, best.sampled) if best is not None else 0.0
+    bar = best.score - margin if best is not None else -math.inf
+    model = [
+        i
+        for i in passing
+        if cands[i].source == MODEL and math.isfinite(cands[i].score) and cands[i].score >= bar
+    ]
+    first: list[int] = []
+    if model and model_order:
+        top = max((cands[i] for i in model), key=lambda c: c.score)
+        first = [
+            i for i in model if cands[i].score >= top.score - tolerance(top.score, top.sampled)
+        ]
 
     def key(i: int) -> tuple[float, int]:
         c = cands[i]
         bonus = margin if c.source == MODEL and math.isfinite(c.score) else 0.0
         return (-(c.score + bonus), i)
 
-    return sorted(passing, key=key)
+    return first + sorted((i for i in passing if i not in first), key=key)
 
 
 def fallback(cands: list[Candidate]) -> Candidate:
@@ -296,13 +315,16 @@ def name_level(
         pools.append(check(request.clusters[i], cands, taken))
     firsts = list(dict.fromkeys(e.titles[0].title for e in evidence if e.titles))
     pools = measure(replace(request, clusters=[request.clusters[i] for i in open_]), pools, firsts)
-    picks = choose(pools)
+    # A parent's prompt shows its sub-groups' titles, not its members' texts: there the
+    # model's order says no more than the measure does (docs/titles.md, the choose step).
+    model_order = request.level == 1
+    picks = choose(pools, model_order)
     out: list[Summary] = [Summary("", "")] * len(evidence)
     for i, s in settled.items():
         out[i] = s
     for pos, i in enumerate(open_):
         cands = pools[pos]
-        ranked = tuple(cands[j].title for j in _preference(cands))
+        ranked = tuple(cands[j].title for j in _preference(cands, model_order))
         answer = answers.get(i)
         failed = answer is not None and answer.failed
         error = answer.error if answer is not None else None
