@@ -9,6 +9,7 @@ from hercules import Hercules
 from hercules.summarize.keywords import EXTRA_STOP_WORDS, diverse
 from hercules.summarize.schema import clean_description
 from hercules.title_quality import (
+    copies_a_child,
     faithfulness,
     is_definition,
     is_generic_title,
@@ -234,3 +235,21 @@ def test_container_words_and_stray_punctuation_are_dropped(raw: str, clean: str)
     from hercules.summarize.schema import clean_title
 
     assert clean_title(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("title", "children", "copies"),
+    [
+        ("SCSI Card Sales", ["SCSI card sale", "Monitors"], True),
+        ("Cars, Space", ["Cars, Space and more", "Hockey"], True),
+        ("Short or empty texts", ["Short or empty texts (b9r, ahf)", "Guns"], True),
+        ("Short or empty texts (b9r)", ["Short or empty texts (b9r, ahf)", "Guns"], True),
+        ("Baseball", ["Baseball Statistics", "Pitching"], False),
+        ("Windows (X11)", ["Windows Drivers", "X11"], False),
+        ("(misc)", ["Misc", "Guns"], True),  # nothing but brackets: their words are the name
+    ],
+)
+def test_a_copy_of_a_child_is_its_name_word_for_word(
+    title: str, children: list[str], copies: bool
+) -> None:
+    assert copies_a_child(title, children) is copies

@@ -104,15 +104,23 @@ def content_stems(title: str) -> set[str]:
     return {stem(w) for w in title_words(title) if w not in _STOP}
 
 
+# Terms in brackets closing a title qualify its name ("Short or empty texts (b9r, ahf)").
+_BRACKETS_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
+
+
 def copies_a_child(title: str, child_titles: Sequence[str]) -> bool:
     """True when ``title`` is one child's title word for word (case, punctuation, plurals and
-    stop words aside): "SCSI Card Sales" over "SCSI card sale". A shorter, broader title
-    ("Baseball" over "Baseball Statistics" and "Pitching") is a parent's name, not a copy."""
-    words = content_stems(without_and_more(title))
-    # A child named by a conjunction ("Cars, Space and more") is copied by "Cars, Space" too.
-    return bool(words) and any(
-        words == content_stems(without_and_more(child)) for child in child_titles
-    )
+    stop words aside): "SCSI Card Sales" over "SCSI card sale", or "Short or empty texts"
+    over "Short or empty texts (b9r, ahf)". A shorter, broader title ("Baseball" over
+    "Baseball Statistics" and "Pitching") is a parent's name, not a copy."""
+
+    def name(text: str) -> set[str]:
+        # A child named by a conjunction ("Cars, Space and more") is copied by "Cars, Space".
+        core = without_and_more(text)
+        return content_stems(_BRACKETS_TAIL.sub("", core) or core)
+
+    words = name(title)
+    return bool(words) and any(words == name(child) for child in child_titles)
 
 
 def unit_rows(X: np.ndarray) -> np.ndarray:
