@@ -213,10 +213,10 @@ def choose(candidates: list[list[Candidate]], model_order: bool = False) -> list
 
     The first candidate of :func:`_preference`: the best-scoring one that passed, where a
     model candidate wins when it scores as well as the best evidence title, within
-    :func:`tolerance` (so it is never worse than its evidence beyond the measure's noise),
-    and with ``model_order`` the model's first such title wins among those its best scores
-    no better than within the noise. Clusters pick in order of their best score, so a title
-    two clusters want goes to the one it covers better; the other takes its next candidate.
+    :func:`tolerance` (so it is never worse than its evidence beyond the measure's noise);
+    with ``model_order``, the first of the model's titles that score within the noise of its
+    best. Clusters pick in order of their best score, so a title two clusters want goes to
+    the one it covers better; the other takes its next candidate.
     """
     best = [
         max((c.score for c in cands if not c.reason), default=-math.inf) for cands in candidates
