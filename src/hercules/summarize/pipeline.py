@@ -19,7 +19,8 @@ Each step is one function with its contract in its docstring:
    :func:`balance` over its children). The evidence titles are candidates too, and a model
    title replaces them only where it covers as well, within the measure's noise
    (:func:`tolerance`): the model makes a correct title readable; it is not trusted to guess
-   a new one.
+   a new one. At level 1, among the model's titles within that noise of its best, the
+   model's own order decides: it read the members' texts.
 6. **fallback** (:func:`fallback`): where nothing passes, the best evidence title, and the
    note says why.
 
