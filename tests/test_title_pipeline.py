@@ -23,6 +23,7 @@ from hercules.summarize.evidence import (
     plain_words,
     says_little,
     shared_subject,
+    written,
 )
 from hercules.summarize.pipeline import (
     MODEL,
@@ -34,7 +35,7 @@ from hercules.summarize.pipeline import (
     name_level,
     tolerance,
 )
-from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_reason
+from hercules.summarize.rules import RULES, RuleContext, is_fragment, reject_reason, scripts
 from hercules.summarize.schema import parse_labels
 from hercules.title_quality import (
     coverage_of,
@@ -477,6 +478,33 @@ def test_a_title_holding_the_answer_s_syntax_is_rejected() -> None:
 )
 def test_contact_details_are_not_a_name(title: str, rejected: bool) -> None:
     assert (reject_reason(title, RuleContext()) == "not a name") == rejected
+
+
+@pytest.mark.parametrize(
+    ("title", "members", "rejected"),
+    [
+        ("Automotive and 汽车", "Posts on cars and engines.", True),  # Chinese among English
+        ("Space Science, 芯片", "Orbits, launches and the Clipper chip.", True),
+        ("Café Culture", "Coffee in a café.", False),  # accented Latin is Latin
+        ("Математика", "Posts on Математика.", False),  # the members write Cyrillic too
+        ("汽车论坛", "汽车 posts, in Chinese and English", False),
+        ("π and e", "Constants such as π.", False),
+        ("Automotive and 汽车", None, False),  # the members' texts are not known
+    ],
+)
+def test_a_script_none_of_the_members_write_in_is_not_a_name(
+    title: str, members: str | None, rejected: bool
+) -> None:
+    written = None if members is None else scripts(members)
+    assert (reject_reason(title, RuleContext(written=written)) == "not a name") == rejected
+
+
+def test_the_evidence_holds_the_scripts_the_members_write_in() -> None:
+    texts = ["Hockey tonight", "Le café du coin", "Новости хоккея"]
+    corpus = Corpus("text", list(range(3)), texts=texts)
+    brief = ClusterBrief(0, 1, 3, np.arange(3), [0])
+    request = LevelRequest(1, [brief], corpus)
+    assert written(request, brief) == {"LATIN", "CYRILLIC"}
 
 
 def test_check_names_the_first_rule_against_each_candidate() -> None:

@@ -28,6 +28,7 @@ from hercules.summarize.base import ChildSummary, ClusterBrief, LevelRequest, Su
 from hercules.summarize.contrast import contrast_hints
 from hercules.summarize.keywords import keyword_title, terms_description
 from hercules.summarize.prompt import PromptOptions, fit_block
+from hercules.summarize.rules import scripts
 from hercules.summarize.stats import describe_profile, numeric_profile
 from hercules.title_quality import (
     FAITHFULNESS_SAMPLE,
@@ -63,13 +64,15 @@ _PLAIN_WORD = re.compile(r"^[A-Za-z][a-z'\-]{1,}[.,;:!?)]*$")
 
 @dataclass(frozen=True)
 class Evidence:
-    """One cluster's evidence: its prompt block, terms, evidence titles, or its settled name."""
+    """One cluster's evidence: its prompt block, terms, evidence titles, or its settled name,
+    and the scripts its sampled members write in (None without texts)."""
 
     block: str
     tokens: int
     terms: list[str]
     titles: tuple[Summary, ...]
     settled: Summary | None = None
+    written: frozenset[str] | None = None
 
 
 def gather(
@@ -90,7 +93,7 @@ def gather(
             out.append(Evidence("", 0, hint.terms, titles, settled))
             continue
         block, tokens = fit_block(brief, request.corpus, options, budget, count, hint)
-        out.append(Evidence(block, tokens, hint.terms, titles))
+        out.append(Evidence(block, tokens, hint.terms, titles, written=written(request, brief)))
     return out
 
 
@@ -115,6 +118,15 @@ def settle(request: LevelRequest, brief: ClusterBrief, terms: list[str]) -> Summ
                 note=LOW_CONTENT_NOTE,
             )
     return None
+
+
+def written(request: LevelRequest, brief: ClusterBrief) -> frozenset[str] | None:
+    """The scripts (:func:`hercules.summarize.rules.scripts`) a sample of the cluster's
+    members write in, or None when the corpus holds no texts."""
+    if request.corpus.modality != "text" or brief.member_items is None:
+        return None
+    members = sample_of(np.asarray(brief.member_items), brief.level, brief.cluster_id)
+    return scripts(" ".join(request.corpus.item_text(int(i)) for i in members))
 
 
 def low_content_title(terms: list[str]) -> str:

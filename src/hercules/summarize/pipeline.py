@@ -90,10 +90,14 @@ def clean(answer: Summary) -> list[tuple[str, str]]:
 
 
 def check(
-    brief: ClusterBrief, candidates: list[Candidate], taken: frozenset[str]
+    brief: ClusterBrief,
+    candidates: list[Candidate],
+    taken: frozenset[str],
+    written: frozenset[str] | None = None,
 ) -> list[Candidate]:
-    """Each candidate with the reason the first rule of ``RULES`` gives against it."""
-    context = RuleContext(tuple(child.title for child in brief.children), taken)
+    """Each candidate with the reason the first rule of ``RULES`` gives against it;
+    ``written``: the scripts the members write in (:attr:`Evidence.written`)."""
+    context = RuleContext(tuple(child.title for child in brief.children), taken, written)
     return [replace(c, reason=reject_reason(c.title, context)) for c in candidates]
 
 
@@ -313,7 +317,7 @@ def name_level(
             for s in evidence[i].titles
         ]
         cands = _unique(cands)
-        pools.append(check(request.clusters[i], cands, taken))
+        pools.append(check(request.clusters[i], cands, taken, evidence[i].written))
     firsts = list(dict.fromkeys(e.titles[0].title for e in evidence if e.titles))
     pools = measure(replace(request, clusters=[request.clusters[i] for i in open_]), pools, firsts)
     # A parent's prompt shows its sub-groups' titles, not its members' texts: there the

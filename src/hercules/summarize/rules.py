@@ -10,6 +10,7 @@ the candidates that pass. ``tests/test_title_pipeline.py`` triggers every rule w
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,10 +33,19 @@ _NOT_A_NAME = re.compile(
 )
 
 
-def is_not_a_name(title: str) -> bool:
+def scripts(text: str) -> frozenset[str]:
+    """The writing systems of ``text``'s letters, as Unicode names them: "LATIN" for "Café",
+    "CJK" for "汽车", "CYRILLIC", "GREEK", ..."""
+    return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
+
+
+def is_not_a_name(title: str, written: frozenset[str] | None = None) -> bool:
     """True when ``title`` holds text no name holds: the syntax of the JSON answer around it
-    (a brace, a bracket, or a quote, a colon and a quote) or contact details (a phone
-    number, an e-mail or web address)."""
+    (a brace, a bracket, or a quote, a colon and a quote), contact details (a phone number,
+    an e-mail or web address), or letters of a script none of the members write in (when
+    ``written``, the members' :func:`scripts`, is known)."""
+    if written is not None and not scripts(title) <= written:
+        return True
     return _NOT_A_NAME.search(title) is not None
 
 
@@ -47,11 +57,13 @@ def is_fragment(title: str) -> bool:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """What a rule may look at besides the title: the cluster's children's titles and the
-    normalised titles already given elsewhere in the tree."""
+    """What a rule may look at besides the title: the cluster's children's titles, the
+    normalised titles already given elsewhere in the tree, and the scripts its members write
+    in (None when they are not known: no texts)."""
 
     children: tuple[str, ...] = ()
     taken: frozenset[str] = frozenset()
+    written: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +88,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "not a name",
-        "a title holding the JSON answer's syntax (a brace, a bracket, a quoted key and colon)"
-        " or contact details (a phone number, an e-mail or web address)",
-        "the model ran one field of its answer into another, or copied a member's signature:"
-        " the text names no subject",
+        "a title holding the JSON answer's syntax (a brace, a bracket, a quoted key and colon),"
+        " contact details (a phone number, an e-mail or web address) or letters of a script"
+        " none of the members write in",
+        "the model ran one field of its answer into another, copied a member's signature or"
+        " slipped into another language: the text names no subject a reader of the members"
+        " reads",
         "Title': 'Ice Hockey",
-        lambda title, _: is_not_a_name(title),
+        lambda title, ctx: is_not_a_name(title, ctx.written),
     ),
     Rule(
         "generic",
