@@ -488,6 +488,8 @@ def test_contact_details_are_not_a_name(title: str, rejected: bool) -> None:
         ("Café Culture", "Coffee in a café.", False),  # accented Latin is Latin
         ("Математика", "Posts on Математика.", False),  # the members write Cyrillic too
         ("汽车论坛", "汽车 posts, in Chinese and English", False),
+        ("Sports News", "体育新闻", False),  # the prompts' own script reads over any members'
+        ("Новости", "体育新闻", True),
         ("π and e", "Constants such as π.", False),
         ("Automotive and 汽车", None, False),  # the members' texts are not known
     ],

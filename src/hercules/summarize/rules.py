@@ -39,12 +39,16 @@ def scripts(text: str) -> frozenset[str]:
     return frozenset(unicodedata.name(ch, "?").split()[0] for ch in text if ch.isalpha())
 
 
+# The prompts are English: a title in their script reads, whatever the members write in.
+PROMPT_SCRIPTS = frozenset({"LATIN"})
+
+
 def is_not_a_name(title: str, written: frozenset[str] | None = None) -> bool:
     """True when ``title`` holds text no name holds: the syntax of the JSON answer around it
     (a brace, a bracket, or a quote, a colon and a quote), contact details (a phone number,
-    an e-mail or web address), or letters of a script none of the members write in (when
-    ``written``, the members' :func:`scripts`, is known)."""
-    if written is not None and not scripts(title) <= written:
+    an e-mail or web address), or letters of a script that neither the members (``written``,
+    their :func:`scripts`, when known) nor the prompts (:data:`PROMPT_SCRIPTS`) write in."""
+    if written is not None and not scripts(title) <= written | PROMPT_SCRIPTS:
         return True
     return _NOT_A_NAME.search(title) is not None
 
@@ -90,7 +94,7 @@ RULES: tuple[Rule, ...] = (
         "not a name",
         "a title holding the JSON answer's syntax (a brace, a bracket, a quoted key and colon),"
         " contact details (a phone number, an e-mail or web address) or letters of a script"
-        " none of the members write in",
+        " that neither the members nor the prompts write in",
         "the model ran one field of its answer into another, copied a member's signature or"
         " slipped into another language: the text names no subject a reader of the members"
         " reads",
