@@ -20,10 +20,10 @@ from hercules.summarize.evidence import (
     STATISTICS_NOTE,
     Evidence,
     children_conjunction,
+    member_scripts,
     plain_words,
     says_little,
     shared_subject,
-    written,
 )
 from hercules.summarize.pipeline import (
     MODEL,
@@ -506,7 +506,7 @@ def test_the_evidence_holds_the_scripts_the_members_write_in() -> None:
     corpus = Corpus("text", list(range(3)), texts=texts)
     brief = ClusterBrief(0, 1, 3, np.arange(3), [0])
     request = LevelRequest(1, [brief], corpus)
-    assert written(request, brief) == {"LATIN", "CYRILLIC"}
+    assert member_scripts(request, brief) == {"LATIN", "CYRILLIC"}
 
 
 def test_check_names_the_first_rule_against_each_candidate() -> None:

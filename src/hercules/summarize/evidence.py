@@ -93,7 +93,9 @@ def gather(
             out.append(Evidence("", 0, hint.terms, titles, settled))
             continue
         block, tokens = fit_block(brief, request.corpus, options, budget, count, hint)
-        out.append(Evidence(block, tokens, hint.terms, titles, written=written(request, brief)))
+        out.append(
+            Evidence(block, tokens, hint.terms, titles, written=member_scripts(request, brief))
+        )
     return out
 
 
@@ -120,7 +122,7 @@ def settle(request: LevelRequest, brief: ClusterBrief, terms: list[str]) -> Summ
     return None
 
 
-def written(request: LevelRequest, brief: ClusterBrief) -> frozenset[str] | None:
+def member_scripts(request: LevelRequest, brief: ClusterBrief) -> frozenset[str] | None:
     """The scripts (:func:`hercules.summarize.rules.scripts`) a sample of the cluster's
     members write in, or None when the corpus holds no texts."""
     if request.corpus.modality != "text" or brief.member_items is None:

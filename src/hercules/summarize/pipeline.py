@@ -263,18 +263,18 @@ def _preference(cands: list[Candidate], model_order: bool = False) -> list[int]:
     evidence = [cands[i] for i in passing if cands[i].source != MODEL]
     best = max(evidence, key=lambda c: c.score, default=None)
     margin = tolerance(best.score, best.sampled) if best is not None else 0.0
-    bar = best.score - margin if best is not None else -math.inf
-    model = [
-        i
-        for i in passing
-        if cands[i].source == MODEL and math.isfinite(cands[i].score) and cands[i].score >= bar
-    ]
-    first: list[int] = []
-    if model and model_order:
-        top = max((cands[i] for i in model), key=lambda c: c.score)
-        first = [
-            i for i in model if cands[i].score >= top.score - tolerance(top.score, top.sampled)
+    first: list[int] = []  # with model_order: the model's titles tied with its best, in order
+    if model_order:
+        bar = best.score - margin if best is not None else -math.inf
+        model = [
+            i
+            for i in passing
+            if cands[i].source == MODEL and math.isfinite(cands[i].score) and cands[i].score >= bar
         ]
+        top = max((cands[i] for i in model), key=lambda c: c.score, default=None)
+        if top is not None:
+            floor = top.score - tolerance(top.score, top.sampled)
+            first = [i for i in model if cands[i].score >= floor]
 
     def key(i: int) -> tuple[float, int]:
         c = cands[i]
